@@ -1,0 +1,310 @@
+//! The parallel load driver: reads files on worker threads, converts them to rows, and hands
+//! bounded batches to one writer (the warehouse), which is the only thread that touches the
+//! database. Memory stays bounded by `threads × (one file + one batch)` plus the channel.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use super::reader::{self, Item};
+use super::{Converter, JsonFormat, Row, TableSpec};
+use crate::error::{Error, Result};
+use crate::source::SourceFile;
+
+/// Knobs of one load, mirroring the COPY options they stand for.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// `MAXERROR`: how many rows may be rejected before the whole load fails.
+    pub max_errors: u64,
+    /// Undo double-encoded UTF-8 in text columns (see [`super::mojibake`]).
+    pub repair_mojibake: bool,
+    /// Parser threads; 0 means one per CPU.
+    pub threads: usize,
+    /// Rows per batch handed to the writer.
+    pub batch_rows: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_errors: 0,
+            repair_mojibake: false,
+            threads: 0,
+            batch_rows: 4096,
+        }
+    }
+}
+
+/// One rejected row, with what STL_LOAD_ERRORS would show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: u64,
+    pub column_name: Option<String>,
+    pub column_type: Option<String>,
+    pub raw_value: Option<String>,
+    pub raw_line: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)?;
+        if let Some(col) = &self.column_name {
+            write!(f, " column {col}")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    pub file: String,
+    pub size: u64,
+    pub version: Option<String>,
+    pub rows_read: u64,
+    pub rows_loaded: u64,
+    pub rows_rejected: u64,
+}
+
+/// The outcome of loading a set of files into one table.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub files: Vec<FileReport>,
+    pub errors: Vec<LoadError>,
+    /// More rows were rejected than `max_errors` allows: reading stopped early and the rows
+    /// handed to the sink must be discarded. `errors` still says why, as STL_LOAD_ERRORS does
+    /// for a failed COPY.
+    pub exceeded_max_errors: bool,
+}
+
+impl LoadReport {
+    pub fn rows_read(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_read).sum()
+    }
+    pub fn rows_loaded(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_loaded).sum()
+    }
+    pub fn rows_rejected(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_rejected).sum()
+    }
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Where converted rows go; implemented by each warehouse's bulk path.
+pub trait RowSink {
+    fn append(&mut self, rows: Vec<Row>) -> Result<()>;
+
+    /// Pushes out anything buffered; errors surface here rather than at drop.
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Parses one file's bytes, handing `emit` each good row or rejected row in file order.
+pub fn parse_file(
+    bytes: &[u8],
+    file: &SourceFile,
+    table: &TableSpec,
+    converter: &Converter<'_>,
+    mut emit: impl FnMut(std::result::Result<Row, LoadError>),
+) -> FileReport {
+    let mut report = FileReport {
+        file: file.location.clone(),
+        size: file.size,
+        version: file.version.clone(),
+        rows_read: 0,
+        rows_loaded: 0,
+        rows_rejected: 0,
+    };
+    for item in reader::items(bytes) {
+        report.rows_read += 1;
+        let rejected = match item {
+            Item::Value { value, line, raw } => match converter.row(&value) {
+                Ok(r) => {
+                    emit(Ok(r));
+                    None
+                }
+                Err(field) => {
+                    let column = table.columns.get(field.column);
+                    Some(LoadError {
+                        file: file.location.clone(),
+                        line,
+                        column_name: column.map(|c| c.name.clone()),
+                        column_type: column.map(|c| c.ty.sql_name()),
+                        raw_value: Some(field.raw_value),
+                        raw_line: raw.text(bytes),
+                        reason: field.reason,
+                    })
+                }
+            },
+            Item::Malformed {
+                line,
+                reason,
+                raw_line,
+            } => Some(LoadError {
+                file: file.location.clone(),
+                line,
+                column_name: None,
+                column_type: None,
+                raw_value: None,
+                raw_line,
+                reason,
+            }),
+        };
+        match rejected {
+            Some(e) => {
+                report.rows_rejected += 1;
+                emit(Err(e));
+            }
+            None => report.rows_loaded += 1,
+        }
+    }
+    report
+}
+
+enum Msg {
+    Batch(Vec<Row>, Vec<LoadError>),
+    Done(FileReport),
+    Failed(Error),
+}
+
+/// Loads `files` into `sink` with COPY semantics. Every file read has a report and every
+/// rejected row an error. When the report says `exceeded_max_errors`, or on `Err`, the caller
+/// must discard what the sink received (the warehouses roll back their transaction).
+pub fn load(
+    table: &TableSpec,
+    format: &JsonFormat,
+    files: &[SourceFile],
+    read: &(dyn Fn(&SourceFile) -> Result<Vec<u8>> + Sync),
+    options: &LoadOptions,
+    sink: &mut dyn RowSink,
+    on_file: &mut dyn FnMut(&FileReport),
+) -> Result<LoadReport> {
+    let converter = Converter::new(table, format, options.repair_mojibake).map_err(|message| {
+        Error::JsonPaths {
+            path: format!("for {}", table.name),
+            message,
+        }
+    })?;
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    }
+    .min(files.len().max(1));
+    let batch_rows = options.batch_rows.max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::sync_channel::<Msg>(threads * 2);
+
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, stop, converter) = (&next, &stop, &converter);
+            scope.spawn(move || worker(table, files, read, converter, batch_rows, next, stop, &tx));
+        }
+        drop(tx);
+
+        let mut report = LoadReport::default();
+        let mut failure: Option<Error> = None;
+        // Keep receiving until every worker has hung up, even after a failure, so no worker
+        // stays blocked on a full channel.
+        for msg in rx {
+            if failure.is_some() {
+                continue;
+            }
+            if report.exceeded_max_errors {
+                // Keep the rejected rows that were already found; discard everything else.
+                if let Msg::Batch(_, errors) = msg {
+                    report.errors.extend(errors);
+                }
+                continue;
+            }
+            if crate::interrupt::requested() {
+                failure = Some(Error::Interrupted);
+                stop.store(true, Ordering::Relaxed);
+                continue;
+            }
+            match msg {
+                Msg::Batch(rows, errors) => {
+                    report.errors.extend(errors);
+                    if report.errors.len() as u64 > options.max_errors {
+                        report.exceeded_max_errors = true;
+                        stop.store(true, Ordering::Relaxed);
+                    } else if !rows.is_empty()
+                        && let Err(e) = sink.append(rows)
+                    {
+                        failure = Some(e);
+                    }
+                }
+                Msg::Done(file) => {
+                    on_file(&file);
+                    report.files.push(file);
+                }
+                Msg::Failed(e) => failure = Some(e),
+            }
+            if failure.is_some() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => {
+                // Files finish in any order; report them in listing order.
+                report.files.sort_by(|a, b| a.file.cmp(&b.file));
+                Ok(report)
+            }
+        }
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn worker(
+    table: &TableSpec,
+    files: &[SourceFile],
+    read: &(dyn Fn(&SourceFile) -> Result<Vec<u8>> + Sync),
+    converter: &Converter<'_>,
+    batch_rows: usize,
+    next: &AtomicUsize,
+    stop: &AtomicBool,
+    tx: &mpsc::SyncSender<Msg>,
+) {
+    loop {
+        if stop.load(Ordering::Relaxed) || crate::interrupt::requested() {
+            return;
+        }
+        let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            return;
+        };
+        let bytes = match read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = tx.send(Msg::Failed(e));
+                return;
+            }
+        };
+        let mut rows = Vec::with_capacity(batch_rows);
+        let mut errors = Vec::new();
+        let mut send_failed = false;
+        let report = parse_file(&bytes, file, table, converter, |item| {
+            match item {
+                Ok(row) => rows.push(row),
+                Err(e) => errors.push(e),
+            }
+            if rows.len() + errors.len() >= batch_rows && !send_failed {
+                let batch = std::mem::replace(&mut rows, Vec::with_capacity(batch_rows));
+                send_failed = tx
+                    .send(Msg::Batch(batch, std::mem::take(&mut errors)))
+                    .is_err();
+            }
+        });
+        if send_failed
+            || tx.send(Msg::Batch(rows, errors)).is_err()
+            || tx.send(Msg::Done(report)).is_err()
+        {
+            return;
+        }
+    }
+}

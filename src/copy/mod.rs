@@ -1,0 +1,533 @@
+//! Redshift-`COPY`-compatible JSON loading: JSON text in, typed rows and load errors out.
+//!
+//! The rules follow `COPY ... FORMAT AS JSON` (see `../shared/docs/redshift-copy-json.md` and
+//! the README): `'auto'` matches first-level keys to column names exactly, `'auto ignorecase'`
+//! ignores case, a JSONPaths file maps values to columns by position. Missing keys load NULL,
+//! extra keys are ignored, an empty string loads NULL into a non-text column, numbers load into
+//! text columns as their JSON text, and anything that cannot be converted rejects the row with a
+//! reason, as STL_LOAD_ERRORS would show it.
+
+pub mod jsonpaths;
+pub mod load;
+pub mod mojibake;
+pub mod reader;
+
+use serde_json::{Map, Value};
+
+pub use jsonpaths::JsonPath;
+
+/// Column types the loader can convert into. Staging tables use only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// `VARCHAR(n)`: at most `n` bytes, as in Redshift.
+    Varchar(u32),
+    SmallInt,
+    Integer,
+    BigInt,
+    Double,
+    Boolean,
+}
+
+impl ColumnType {
+    /// Parses the type part of a column definition, e.g. `VARCHAR(256)` or `DOUBLE PRECISION`.
+    pub fn parse(sql: &str) -> Option<Self> {
+        let upper = sql.trim().to_ascii_uppercase();
+        let (base, arg) = match upper.split_once('(') {
+            Some((b, rest)) => (
+                b.trim().to_string(),
+                rest.trim_end_matches(')').trim().parse().ok(),
+            ),
+            None => (upper.clone(), None),
+        };
+        Some(match base.as_str() {
+            // Redshift's VARCHAR without a length is VARCHAR(256), and so is TEXT.
+            "VARCHAR" | "CHARACTER VARYING" | "TEXT" => ColumnType::Varchar(arg.unwrap_or(256)),
+            "SMALLINT" | "INT2" => ColumnType::SmallInt,
+            "INTEGER" | "INT" | "INT4" => ColumnType::Integer,
+            "BIGINT" | "INT8" => ColumnType::BigInt,
+            "DOUBLE PRECISION" | "FLOAT8" | "FLOAT" | "DOUBLE" => ColumnType::Double,
+            "BOOLEAN" | "BOOL" => ColumnType::Boolean,
+            _ => return None,
+        })
+    }
+
+    /// The SQL name used in error reasons and `load_errors.column_type`.
+    pub fn sql_name(self) -> String {
+        match self {
+            ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+            ColumnType::SmallInt => "SMALLINT".into(),
+            ColumnType::Integer => "INTEGER".into(),
+            ColumnType::BigInt => "BIGINT".into(),
+            ColumnType::Double => "DOUBLE PRECISION".into(),
+            ColumnType::Boolean => "BOOLEAN".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+/// The shape of a table the loader fills: its name and columns in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    pub name: String,
+    pub columns: Vec<Column>,
+}
+
+/// How JSON keys are matched to columns, as in `FORMAT AS JSON '...'`.
+#[derive(Debug, Clone)]
+pub enum JsonFormat {
+    /// `'auto'`: first-level keys equal to column names, case-sensitive.
+    Auto,
+    /// `'auto ignorecase'`.
+    AutoIgnoreCase,
+    /// A JSONPaths file: the n-th path feeds the n-th column.
+    Paths(Vec<JsonPath>),
+}
+
+impl JsonFormat {
+    /// The text a Redshift `COPY` would carry after `FORMAT AS JSON`.
+    pub fn describe(&self) -> String {
+        match self {
+            JsonFormat::Auto => "'auto'".into(),
+            JsonFormat::AutoIgnoreCase => "'auto ignorecase'".into(),
+            JsonFormat::Paths(p) => format!("JSONPaths ({} paths)", p.len()),
+        }
+    }
+}
+
+/// One typed value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+}
+
+pub type Row = Vec<Cell>;
+
+/// Why one field rejected its row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub column: usize,
+    pub raw_value: String,
+    pub reason: String,
+}
+
+/// Turns parsed JSON records into rows of one table.
+pub struct Converter<'a> {
+    table: &'a TableSpec,
+    format: &'a JsonFormat,
+    repair_mojibake: bool,
+    /// Lower-cased column names, for `'auto ignorecase'`.
+    lower_names: Vec<String>,
+}
+
+impl<'a> Converter<'a> {
+    /// Fails, as Redshift's COPY does before reading any data, when a JSONPaths file does not
+    /// have exactly one path per column.
+    pub fn new(
+        table: &'a TableSpec,
+        format: &'a JsonFormat,
+        repair_mojibake: bool,
+    ) -> Result<Self, String> {
+        if let JsonFormat::Paths(paths) = format
+            && paths.len() != table.columns.len()
+        {
+            return Err(format!(
+                "has {} paths but table {} has {} columns; Redshift requires one path per column",
+                paths.len(),
+                table.name,
+                table.columns.len()
+            ));
+        }
+        Ok(Converter {
+            table,
+            format,
+            repair_mojibake,
+            lower_names: table
+                .columns
+                .iter()
+                .map(|c| c.name.to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
+    /// Converts one root-level JSON value into a row, or says which field rejects it.
+    pub fn row(&self, record: &Value) -> Result<Row, FieldError> {
+        let n = self.table.columns.len();
+        let mut row = Vec::with_capacity(n);
+        match self.format {
+            JsonFormat::Paths(paths) => {
+                for (i, path) in paths.iter().enumerate() {
+                    row.push(self.cell(i, path.find(record))?);
+                }
+            }
+            JsonFormat::Auto | JsonFormat::AutoIgnoreCase => {
+                let Value::Object(map) = record else {
+                    return Err(FieldError {
+                        column: usize::MAX,
+                        raw_value: reader::clip(record.to_string().as_bytes()),
+                        reason: format!(
+                            "a JSON {} cannot be loaded with {}: each record must be an object",
+                            kind(record),
+                            self.format.describe()
+                        ),
+                    });
+                };
+                if matches!(self.format, JsonFormat::Auto) {
+                    for (i, col) in self.table.columns.iter().enumerate() {
+                        row.push(self.cell(i, map.get(&col.name))?);
+                    }
+                } else {
+                    let slots = self.match_ignoring_case(map);
+                    for (i, slot) in slots.into_iter().enumerate() {
+                        row.push(self.cell(i, slot)?);
+                    }
+                }
+            }
+        }
+        Ok(row)
+    }
+
+    /// For each column, the first key (in document order) equal to its name ignoring case.
+    fn match_ignoring_case<'v>(&self, map: &'v Map<String, Value>) -> Vec<Option<&'v Value>> {
+        let mut slots = vec![None; self.lower_names.len()];
+        for (key, value) in map {
+            if let Some(i) = self
+                .lower_names
+                .iter()
+                .position(|name| name.eq_ignore_ascii_case(key))
+                && slots[i].is_none()
+            {
+                slots[i] = Some(value);
+            }
+        }
+        slots
+    }
+
+    fn cell(&self, column: usize, value: Option<&Value>) -> Result<Cell, FieldError> {
+        let ty = self.table.columns[column].ty;
+        let Some(value) = value else {
+            return Ok(Cell::Null);
+        };
+        convert(value, ty, self.repair_mojibake).map_err(|reason| FieldError {
+            column,
+            raw_value: match value {
+                Value::String(s) => reader::clip(s.as_bytes()),
+                other => reader::clip(other.to_string().as_bytes()),
+            },
+            reason,
+        })
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Converts one JSON value to a column type under COPY's rules.
+pub fn convert(value: &Value, ty: ColumnType, repair_mojibake: bool) -> Result<Cell, String> {
+    match value {
+        Value::Null => Ok(Cell::Null),
+        Value::String(s) => match ty {
+            ColumnType::Varchar(max) => {
+                let text = if repair_mojibake {
+                    mojibake::repair(s).unwrap_or_else(|| s.clone())
+                } else {
+                    s.clone()
+                };
+                text_cell(text, max)
+            }
+            // COPY loads an empty string as NULL into any non-character column.
+            _ if s.is_empty() => Ok(Cell::Null),
+            ColumnType::Boolean => parse_bool(s.trim()),
+            ColumnType::Double => parse_double(s.trim()),
+            _ => parse_int(s.trim(), ty),
+        },
+        Value::Number(n) => {
+            // With serde_json's `arbitrary_precision`, this is the number exactly as written.
+            let text = n.to_string();
+            match ty {
+                ColumnType::Varchar(max) => text_cell(text, max),
+                ColumnType::Double => parse_double(&text),
+                ColumnType::Boolean => match text.as_str() {
+                    "0" => Ok(Cell::Bool(false)),
+                    "1" => Ok(Cell::Bool(true)),
+                    _ => Err(format!("invalid boolean {text}")),
+                },
+                _ => parse_int(&text, ty),
+            }
+        }
+        Value::Bool(b) => match ty {
+            ColumnType::Boolean => Ok(Cell::Bool(*b)),
+            ColumnType::Varchar(max) => text_cell(b.to_string(), max),
+            _ => Err(format!(
+                "a boolean cannot load into a {} column",
+                ty.sql_name()
+            )),
+        },
+        Value::Array(_) | Value::Object(_) => match ty {
+            // Redshift loads a nested object or array into a text column as its JSON text.
+            ColumnType::Varchar(max) => text_cell(value.to_string(), max),
+            _ => Err(format!(
+                "a JSON {} cannot load into a {} column",
+                kind(value),
+                ty.sql_name()
+            )),
+        },
+    }
+}
+
+fn text_cell(text: String, max: u32) -> Result<Cell, String> {
+    if text.len() > max as usize {
+        return Err(format!(
+            "value of {} bytes is longer than VARCHAR({max})",
+            text.len()
+        ));
+    }
+    Ok(Cell::Text(text))
+}
+
+fn parse_int(text: &str, ty: ColumnType) -> Result<Cell, String> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("invalid digit in {text:?} for {}", ty.sql_name()));
+    }
+    let (min, max) = match ty {
+        ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    match text.parse::<i64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(Cell::Int(v)),
+        _ => Err(format!(
+            "value {text} is out of range for {}",
+            ty.sql_name()
+        )),
+    }
+}
+
+fn parse_double(text: &str) -> Result<Cell, String> {
+    // Rust also parses "inf" and "NaN"; a warehouse column should not receive them from text.
+    let looks_numeric = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    match text.parse::<f64>() {
+        Ok(v) if looks_numeric && v.is_finite() => Ok(Cell::Double(v)),
+        Ok(_) if looks_numeric => Err(format!("value {text} is out of range for DOUBLE PRECISION")),
+        _ => Err(format!("invalid number {text:?} for DOUBLE PRECISION")),
+    }
+}
+
+fn parse_bool(text: &str) -> Result<Cell, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" => Ok(Cell::Bool(true)),
+        "false" | "f" | "0" | "no" | "n" => Ok(Cell::Bool(false)),
+        _ => Err(format!("invalid boolean {text:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(cols: &[(&str, ColumnType)]) -> TableSpec {
+        TableSpec {
+            name: "t".into(),
+            columns: cols
+                .iter()
+                .map(|(n, ty)| Column {
+                    name: n.to_string(),
+                    ty: *ty,
+                })
+                .collect(),
+        }
+    }
+
+    const V: ColumnType = ColumnType::Varchar(256);
+
+    #[test]
+    fn auto_matches_keys_case_sensitively() {
+        let t = spec(&[("userid", ColumnType::Integer), ("page", V)]);
+        let c = Converter::new(&t, &JsonFormat::Auto, false).unwrap();
+        // `userId` is not `userid`: Redshift loads NULL silently, and so do we.
+        let row = c.row(&json!({"userId": "39", "page": "Home"})).unwrap();
+        assert_eq!(row, vec![Cell::Null, Cell::Text("Home".into())]);
+    }
+
+    #[test]
+    fn auto_ignorecase_matches_any_case() {
+        let t = spec(&[("userid", ColumnType::Integer), ("page", V)]);
+        let c = Converter::new(&t, &JsonFormat::AutoIgnoreCase, false).unwrap();
+        let row = c.row(&json!({"userId": "39", "PAGE": "Home"})).unwrap();
+        assert_eq!(row, vec![Cell::Int(39), Cell::Text("Home".into())]);
+    }
+
+    #[test]
+    fn jsonpaths_map_by_position_not_by_name() {
+        let t = spec(&[("first_col", V), ("second_col", ColumnType::BigInt)]);
+        let f = JsonFormat::Paths(vec![
+            JsonPath::parse("$['name']").unwrap(),
+            JsonPath::parse("$.ts").unwrap(),
+        ]);
+        let c = Converter::new(&t, &f, false).unwrap();
+        let row = c
+            .row(&json!({"ts": 1541105830796_i64, "name": "x"}))
+            .unwrap();
+        assert_eq!(row, vec![Cell::Text("x".into()), Cell::Int(1541105830796)]);
+        // A path that finds nothing loads NULL.
+        let row = c.row(&json!({"other": 1})).unwrap();
+        assert_eq!(row, vec![Cell::Null, Cell::Null]);
+    }
+
+    #[test]
+    fn jsonpaths_count_must_equal_column_count() {
+        let t = spec(&[("a", V), ("b", V)]);
+        let f = JsonFormat::Paths(vec![JsonPath::parse("$.a").unwrap()]);
+        let err = Converter::new(&t, &f, false).err().unwrap();
+        assert!(err.contains("1 paths but table t has 2 columns"), "{err}");
+    }
+
+    #[test]
+    fn missing_keys_load_null_and_extra_keys_are_ignored() {
+        let t = spec(&[("a", V), ("b", ColumnType::Integer)]);
+        let c = Converter::new(&t, &JsonFormat::Auto, false).unwrap();
+        let row = c.row(&json!({"a": "x", "zzz": [1, 2]})).unwrap();
+        assert_eq!(row, vec![Cell::Text("x".into()), Cell::Null]);
+    }
+
+    #[test]
+    fn empty_string_is_null_only_for_non_text_columns() {
+        assert_eq!(
+            convert(&json!(""), ColumnType::Integer, false),
+            Ok(Cell::Null)
+        );
+        assert_eq!(
+            convert(&json!(""), ColumnType::Double, false),
+            Ok(Cell::Null)
+        );
+        assert_eq!(convert(&json!(""), V, false), Ok(Cell::Text(String::new())));
+    }
+
+    #[test]
+    fn numbers_and_numeric_strings_cross_over() {
+        // The real song data has artist names that are JSON numbers.
+        let n: Value = serde_json::from_str("311").unwrap();
+        assert_eq!(convert(&n, V, false), Ok(Cell::Text("311".into())));
+        // Digits in a string load into a numeric column (`userId` is a string in the logs).
+        assert_eq!(
+            convert(&json!("39"), ColumnType::Integer, false),
+            Ok(Cell::Int(39))
+        );
+        assert_eq!(
+            convert(&json!("269.58322"), ColumnType::Double, false),
+            Ok(Cell::Double(269.58322))
+        );
+        // A float number keeps its text exactly as written.
+        let f: Value = serde_json::from_str("1540919166796.0").unwrap();
+        assert_eq!(
+            convert(&f, V, false),
+            Ok(Cell::Text("1540919166796.0".into()))
+        );
+        assert_eq!(
+            convert(&f, ColumnType::Double, false),
+            Ok(Cell::Double(1540919166796.0))
+        );
+    }
+
+    #[test]
+    fn conversion_errors_are_reasons() {
+        let cases = [
+            (json!("abc"), ColumnType::Integer, "invalid digit"),
+            (json!("1.5"), ColumnType::Integer, "invalid digit"),
+            (
+                serde_json::from_str::<Value>("1.5").unwrap(),
+                ColumnType::BigInt,
+                "invalid digit",
+            ),
+            (
+                json!(3_000_000_000_i64),
+                ColumnType::Integer,
+                "out of range",
+            ),
+            (json!(40000), ColumnType::SmallInt, "out of range"),
+            (
+                serde_json::from_str::<Value>("99999999999999999999").unwrap(),
+                ColumnType::BigInt,
+                "out of range",
+            ),
+            (
+                serde_json::from_str::<Value>("1e400").unwrap(),
+                ColumnType::Double,
+                "out of range",
+            ),
+            (json!("NaN"), ColumnType::Double, "invalid number"),
+            (json!("twelve"), ColumnType::Double, "invalid number"),
+            (json!({"a": 1}), ColumnType::Integer, "object cannot load"),
+            (json!([1]), ColumnType::Double, "array cannot load"),
+            (json!(true), ColumnType::Integer, "boolean cannot load"),
+            (json!("x".repeat(300)), V, "longer than VARCHAR(256)"),
+        ];
+        for (value, ty, needle) in cases {
+            let err = convert(&value, ty, false).unwrap_err();
+            assert!(err.contains(needle), "{value} as {ty:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn nested_values_load_into_text_as_json() {
+        assert_eq!(
+            convert(&json!({"a": [1, 2]}), V, false),
+            Ok(Cell::Text(r#"{"a":[1,2]}"#.into()))
+        );
+    }
+
+    #[test]
+    fn a_bad_field_names_its_column() {
+        let t = spec(&[("a", V), ("b", ColumnType::Integer)]);
+        let c = Converter::new(&t, &JsonFormat::Auto, false).unwrap();
+        let err = c.row(&json!({"a": "ok", "b": "x1"})).unwrap_err();
+        assert_eq!(err.column, 1);
+        assert_eq!(err.raw_value, "x1");
+    }
+
+    #[test]
+    fn mojibake_is_repaired_only_when_asked() {
+        let raw = json!("Bj\u{c3}\u{83}\u{c2}\u{b6}rk");
+        assert_eq!(convert(&raw, V, true), Ok(Cell::Text("Björk".into())));
+        assert_eq!(
+            convert(&raw, V, false),
+            Ok(Cell::Text("Bj\u{c3}\u{83}\u{c2}\u{b6}rk".into()))
+        );
+    }
+
+    #[test]
+    fn column_types_parse_from_ddl() {
+        assert_eq!(
+            ColumnType::parse("VARCHAR(18)"),
+            Some(ColumnType::Varchar(18))
+        );
+        assert_eq!(ColumnType::parse("varchar"), Some(ColumnType::Varchar(256)));
+        assert_eq!(
+            ColumnType::parse("double precision"),
+            Some(ColumnType::Double)
+        );
+        assert_eq!(ColumnType::parse("INTEGER"), Some(ColumnType::Integer));
+        assert_eq!(ColumnType::parse("TIMESTAMP"), None);
+    }
+}

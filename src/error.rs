@@ -1,0 +1,77 @@
+//! The library's error type. Every failure a user can cause or meet maps to one variant, so the
+//! binary can choose an exit code by kind instead of by parsing messages.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line or configuration asks for something that cannot work.
+    #[error("{0}")]
+    Usage(String),
+
+    /// `dwh.cfg` (or another INI file) is not valid.
+    #[error("{path}:{line}: {message}")]
+    Config {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
+    /// A source folder, file or prefix that does not exist or cannot be read.
+    #[error("{path}: {message}")]
+    Source { path: String, message: String },
+
+    /// A JSONPaths file that Redshift would refuse; never counted against MAXERROR.
+    #[error("JSONPaths file {path}: {message}")]
+    JsonPaths { path: String, message: String },
+
+    /// More rows were rejected than `--max-errors` allows; nothing of the load was kept.
+    #[error(
+        "load of {table} rejected: {rejected} bad row(s), more than --max-errors {max_errors}; nothing was loaded. First error: {first}"
+    )]
+    TooManyLoadErrors {
+        table: String,
+        rejected: u64,
+        max_errors: u64,
+        first: String,
+    },
+
+    /// The warehouse refused a statement or could not be reached.
+    #[error("{0}")]
+    Warehouse(String),
+
+    /// Data-quality checks ran and some failed.
+    #[error("{failed} data-quality check(s) failed")]
+    ChecksFailed { failed: usize },
+
+    /// The user interrupted the run (Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage(message.into())
+    }
+
+    pub fn warehouse(message: impl Into<String>) -> Self {
+        Error::Warehouse(message.into())
+    }
+}

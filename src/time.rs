@@ -1,0 +1,70 @@
+//! Calendar arithmetic for printing timestamps in UTC, without pulling in a date crate for the
+//! three conversions `sparkify` needs.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's `civil_from_days`.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+pub fn format_date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Microseconds since midnight → `HH:MM:SS[.fff]`, trailing zeros of the fraction dropped as
+/// DuckDB and PostgreSQL print it, so results compare equal across engines.
+pub fn format_time_of_day(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    if frac == 0 {
+        format!("{h:02}:{m:02}:{s:02}")
+    } else {
+        let digits = format!("{frac:06}");
+        format!("{h:02}:{m:02}:{s:02}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+/// Microseconds since the epoch → `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC).
+pub fn format_timestamp_micros(micros: i64) -> String {
+    let day_micros = 86_400_000_000_i64;
+    let days = micros.div_euclid(day_micros);
+    let rest = micros.rem_euclid(day_micros);
+    format!("{} {}", format_date(days), format_time_of_day(rest))
+}
+
+/// The current time as `YYYY-MM-DD HH:MM:SS` (UTC).
+pub fn now_utc() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    format_timestamp_micros(secs * 1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        // The first event of the sample: 1541105830796 ms.
+        assert_eq!(
+            format_timestamp_micros(1_541_105_830_796_000),
+            "2018-11-01 20:57:10.796"
+        );
+        assert_eq!(format_timestamp_micros(0), "1970-01-01 00:00:00");
+        assert_eq!(format_date(-1), "1969-12-31");
+        assert_eq!(format_date(11_016), "2000-02-29");
+    }
+}
