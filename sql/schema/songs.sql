@@ -1,0 +1,11 @@
+-- songs (dimension): one row per song_id in the catalogue.
+-- check: unique song_id
+-- check: not_null song_id, title
+CREATE TABLE IF NOT EXISTS songs (
+    song_id    VARCHAR(32) NOT NULL,
+    title      VARCHAR(512),
+    artist_id  VARCHAR(32),
+    year       INTEGER,           -- NULL where the catalogue says 0 (unknown)
+    duration   DOUBLE PRECISION,
+    PRIMARY KEY (song_id)
+);

@@ -1,0 +1,357 @@
+//! create → stage → transform → check. Each step is one warehouse transaction, so an
+//! interrupted step leaves the warehouse as it was before that step.
+
+use std::time::{Duration, Instant};
+
+use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
+use crate::copy::{JsonFormat, jsonpaths};
+use crate::error::{Error, Result};
+use crate::source::Source;
+use crate::sql::{self, MODELS};
+use crate::warehouse::{Literal, Warehouse};
+
+/// Receives progress of long steps; the command line draws bars, tests ignore it.
+pub trait Progress {
+    /// A load of `files` files totalling `bytes` bytes starts.
+    fn load_started(&self, _table: &str, _files: u64, _bytes: u64) {}
+    /// One file finished.
+    fn file_loaded(&self, _file: &FileReport) {}
+    /// The load ended (successfully or not).
+    fn load_finished(&self) {}
+    /// A message worth showing now (warnings, notes).
+    fn note(&self, _message: &str) {}
+}
+
+/// Progress that shows nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// How a staging table is fed.
+#[derive(Debug, Clone)]
+pub struct StageRequest {
+    pub table: String,
+    pub source: Source,
+    /// `'auto'`, `'auto ignorecase'` or a JSONPaths file.
+    pub format: FormatSpec,
+    pub repair_mojibake: bool,
+}
+
+/// The `FORMAT AS JSON` argument as the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatSpec {
+    Auto,
+    AutoIgnoreCase,
+    JsonPaths(Source),
+}
+
+impl FormatSpec {
+    /// Parses `auto`, `auto ignorecase` (or `auto-ignorecase`), or a JSONPaths file path.
+    pub fn parse(text: &str) -> Result<FormatSpec> {
+        let t = text.trim().trim_matches('\'');
+        Ok(match t.to_ascii_lowercase().as_str() {
+            "auto" => FormatSpec::Auto,
+            "auto ignorecase" | "auto-ignorecase" | "ignorecase" => FormatSpec::AutoIgnoreCase,
+            _ => FormatSpec::JsonPaths(Source::parse(t)?),
+        })
+    }
+
+    fn resolve(&self) -> Result<JsonFormat> {
+        Ok(match self {
+            FormatSpec::Auto => JsonFormat::Auto,
+            FormatSpec::AutoIgnoreCase => JsonFormat::AutoIgnoreCase,
+            FormatSpec::JsonPaths(source) => {
+                let listing = source.list().map_err(|e| Error::JsonPaths {
+                    path: source.to_string(),
+                    message: e.to_string(),
+                })?;
+                let [file] = listing.files.as_slice() else {
+                    return Err(Error::JsonPaths {
+                        path: source.to_string(),
+                        message: format!(
+                            "must name exactly one file, but {} match",
+                            listing.files.len()
+                        ),
+                    });
+                };
+                let bytes = source.read(file)?;
+                JsonFormat::Paths(jsonpaths::parse_file(&bytes).map_err(|message| {
+                    Error::JsonPaths {
+                        path: file.location.clone(),
+                        message,
+                    }
+                })?)
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for FormatSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FormatSpec::Auto => write!(f, "'auto'"),
+            FormatSpec::AutoIgnoreCase => write!(f, "'auto ignorecase'"),
+            FormatSpec::JsonPaths(s) => write!(f, "JSONPaths {s}"),
+        }
+    }
+}
+
+/// What staging one table did.
+#[derive(Debug, Clone)]
+pub struct StageReport {
+    pub table: String,
+    pub source: String,
+    pub format: String,
+    pub files: usize,
+    pub skipped: Vec<String>,
+    pub bytes: u64,
+    pub rows_read: u64,
+    pub rows_loaded: u64,
+    pub rows_rejected: u64,
+    pub elapsed: Duration,
+}
+
+/// Rows in each model after a transform.
+#[derive(Debug, Clone)]
+pub struct TransformReport {
+    pub models: Vec<(String, i64)>,
+    pub elapsed: Duration,
+}
+
+/// Creates every table that does not exist; with `drop`, drops `sparkify`'s tables first.
+pub fn create_tables(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
+    let start = Instant::now();
+    let dialect = wh.dialect();
+    let mut script = String::new();
+    if drop {
+        let tables: Vec<&str> = sql::all_tables().collect();
+        for t in tables.iter().rev() {
+            script.push_str(&format!("DROP TABLE IF EXISTS {t};\n"));
+        }
+    }
+    script.push_str(sql::functions(dialect)?);
+    script.push('\n');
+    for t in sql::all_tables() {
+        script.push_str(sql::schema(t, dialect)?);
+        script.push('\n');
+    }
+    in_transaction(wh, |wh| wh.execute(&script))?;
+    Ok(start.elapsed())
+}
+
+/// Runs `f` in a transaction, rolling back when it fails.
+pub fn in_transaction<T>(
+    wh: &mut dyn Warehouse,
+    f: impl FnOnce(&mut dyn Warehouse) -> Result<T>,
+) -> Result<T> {
+    wh.begin()?;
+    match f(wh) {
+        Ok(v) => {
+            wh.commit()?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The original error matters; a failed rollback (e.g. a dropped connection) is
+            // implied by it.
+            let _ = wh.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// Replaces the contents of one staging table with what its source holds, with COPY
+/// semantics. The rows, their ledger entries and their load errors commit together.
+pub fn stage(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<StageReport> {
+    let start = Instant::now();
+    let spec = sql::table_spec(&request.table)?;
+    let format = request.format.resolve()?;
+    let listing = request.source.list()?;
+    if listing.files.is_empty() {
+        return Err(Error::Source {
+            path: request.source.to_string(),
+            message: "no files to load (COPY fails when nothing matches)".into(),
+        });
+    }
+    for skipped in listing.skipped.iter().take(5) {
+        progress.note(&format!("skipping hidden file {skipped}"));
+    }
+    let options = LoadOptions {
+        repair_mojibake: request.repair_mojibake,
+        ..options.clone()
+    };
+    let total_bytes = listing.files.iter().map(|f| f.size).sum();
+    progress.load_started(&request.table, listing.files.len() as u64, total_bytes);
+    let source = &request.source;
+    let read = |f: &crate::source::SourceFile| source.read(f);
+    let table = spec.name.clone();
+    // Rejected rows of a load that fails on --max-errors, kept past the rollback.
+    let mut rejected = Vec::new();
+
+    let outcome = in_transaction(wh, |wh| {
+        wh.execute(&format!(
+            "DELETE FROM {table};
+             DELETE FROM load_ledger WHERE table_name = {q};
+             DELETE FROM load_errors WHERE table_name = {q};",
+            q = sql::quote_literal(&table)
+        ))?;
+        let report = {
+            let mut sink = wh.bulk_sink(&spec)?;
+            let mut on_file = |f: &FileReport| progress.file_loaded(f);
+            let report = load::load(
+                &spec,
+                &format,
+                &listing.files,
+                &read,
+                &options,
+                sink.as_mut(),
+                &mut on_file,
+            )?;
+            if report.exceeded_max_errors {
+                // Leave the transaction through the error path: nothing of this load stays.
+                let first = report
+                    .errors
+                    .first()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                rejected = report.errors;
+                return Err(Error::TooManyLoadErrors {
+                    table: table.clone(),
+                    rejected: rejected.len() as u64,
+                    max_errors: options.max_errors,
+                    first,
+                });
+            }
+            sink.finish()?;
+            report
+        };
+        record_load(wh, &table, &report)?;
+        Ok(report)
+    });
+    progress.load_finished();
+
+    let report = match outcome {
+        Ok(r) => r,
+        Err(e @ Error::TooManyLoadErrors { .. }) => {
+            // Like STL_LOAD_ERRORS, the rejected rows stay visible after a failed load.
+            in_transaction(wh, |wh| {
+                wh.execute(&format!(
+                    "DELETE FROM load_errors WHERE table_name = {}",
+                    sql::quote_literal(&table)
+                ))?;
+                insert_errors(wh, &table, &rejected)
+            })?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(StageReport {
+        table,
+        source: request.source.to_string(),
+        format: request.format.to_string(),
+        files: report.files.len(),
+        skipped: listing.skipped,
+        bytes: report.bytes(),
+        rows_read: report.rows_read(),
+        rows_loaded: report.rows_loaded(),
+        rows_rejected: report.rows_rejected(),
+        elapsed: start.elapsed(),
+    })
+}
+
+fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadReport) -> Result<()> {
+    insert_errors(wh, table, &report.errors)?;
+    let now = crate::time::now_utc();
+    let rows: Vec<Vec<Literal>> = report
+        .files
+        .iter()
+        .map(|f| {
+            vec![
+                Literal::Text(table.to_string()),
+                Literal::Text(f.file.clone()),
+                Literal::Int(f.size as i64),
+                Literal::opt_text(f.version.as_deref()),
+                Literal::Int(f.rows_read as i64),
+                Literal::Int(f.rows_loaded as i64),
+                Literal::Int(f.rows_rejected as i64),
+                Literal::Timestamp(now.clone()),
+            ]
+        })
+        .collect();
+    wh.insert_rows(
+        "load_ledger",
+        &[
+            "table_name",
+            "file",
+            "size_bytes",
+            "version",
+            "rows_read",
+            "rows_loaded",
+            "rows_rejected",
+            "loaded_at",
+        ],
+        &rows,
+    )
+}
+
+fn insert_errors(wh: &mut dyn Warehouse, table: &str, errors: &[load::LoadError]) -> Result<()> {
+    let now = crate::time::now_utc();
+    let rows: Vec<Vec<Literal>> = errors
+        .iter()
+        .map(|e| {
+            vec![
+                Literal::Text(table.to_string()),
+                Literal::Text(e.file.clone()),
+                Literal::Int(e.line as i64),
+                Literal::opt_text(e.column_name.as_deref()),
+                Literal::opt_text(e.column_type.as_deref()),
+                Literal::opt_text(e.raw_value.as_deref()),
+                Literal::Text(e.raw_line.clone()),
+                Literal::Text(e.reason.clone()),
+                Literal::Timestamp(now.clone()),
+            ]
+        })
+        .collect();
+    wh.insert_rows(
+        "load_errors",
+        &[
+            "table_name",
+            "file",
+            "line",
+            "column_name",
+            "column_type",
+            "raw_value",
+            "raw_line",
+            "reason",
+            "logged_at",
+        ],
+        &rows,
+    )
+}
+
+/// Rebuilds the star schema from staging in one transaction, and counts each model.
+pub fn transform(wh: &mut dyn Warehouse) -> Result<TransformReport> {
+    let start = Instant::now();
+    let dialect = wh.dialect();
+    let models = in_transaction(wh, |wh| {
+        let mut counts = Vec::new();
+        for model in MODELS {
+            if crate::interrupt::requested() {
+                return Err(Error::Interrupted);
+            }
+            wh.execute(sql::transform(model, dialect)?)?;
+            counts.push((
+                model.to_string(),
+                wh.count(&format!("SELECT COUNT(*) FROM {model}"))?,
+            ));
+        }
+        Ok(counts)
+    })?;
+    Ok(TransformReport {
+        models,
+        elapsed: start.elapsed(),
+    })
+}
