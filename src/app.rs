@@ -1,0 +1,451 @@
+//! One function per command. Each resolves its settings, calls the library, and prints for
+//! people: progress and notes on stderr, results on stdout.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::checks::{self, CheckReport};
+use crate::cli::{Cli, Command, Format, GenerateArgs, LoadArgs};
+use crate::config::{self, Ini};
+use crate::copy::load::{FileReport, LoadOptions};
+use crate::error::{Error, Result};
+use crate::generate::{self, GenerateOptions};
+use crate::output::{self, thousands};
+use crate::pipeline::{self, FormatSpec, Progress, StageReport, StageRequest, TransformReport};
+use crate::source::Source;
+use crate::warehouse::{self, DEFAULT_WAREHOUSE, Warehouse};
+
+/// Where `run` writes a sample dataset when given no sources.
+pub const SAMPLE_DIR: &str = "sparkify-data";
+const SAMPLE_MARKER: &str = ".generated-by-sparkify";
+
+/// Settings shared by every command.
+struct Context {
+    ini: Ini,
+    warehouse: String,
+    quiet: bool,
+}
+
+impl Context {
+    fn new(cli: &Cli) -> Result<Context> {
+        let ini = config::load_config(cli.config.as_deref())?;
+        let warehouse = cli
+            .warehouse
+            .clone()
+            .or_else(|| ini.get("DWH", "WAREHOUSE").map(str::to_string))
+            .unwrap_or_else(|| DEFAULT_WAREHOUSE.to_string());
+        Ok(Context {
+            ini,
+            warehouse,
+            quiet: cli.quiet,
+        })
+    }
+
+    fn open(&self) -> Result<Box<dyn Warehouse>> {
+        warehouse::open(&self.warehouse)
+    }
+
+    fn note(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+}
+
+/// Runs the command the user asked for.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    let ctx = Context::new(&cli)?;
+    match cli.command {
+        Command::Run(args) => cmd_run(&ctx, &args),
+        Command::CreateTables { drop } => cmd_create_tables(&ctx, drop),
+        Command::Etl(args) => cmd_etl(&ctx, &args),
+        Command::Check => cmd_check(&ctx),
+        Command::Query { sql, format } => cmd_query(&ctx, &sql, format),
+        Command::Generate(args) => cmd_generate(&ctx, &args),
+    }
+}
+
+/// The two staging requests, from flags, environment and dwh.cfg, or a generated sample.
+fn stage_requests(ctx: &Context, args: &LoadArgs) -> Result<Vec<StageRequest>> {
+    let pick = |flag: &Option<String>, env: &str, key: &str| {
+        config::resolve(flag.as_deref(), env, &ctx.ini, "S3", key)
+    };
+    let mut songs = pick(&args.songs, "SPARKIFY_SONGS", "SONG_DATA");
+    let mut events = pick(&args.events, "SPARKIFY_EVENTS", "LOG_DATA");
+    let mut jsonpaths = pick(&args.jsonpaths, "SPARKIFY_JSONPATHS", "LOG_JSONPATH");
+    match (&songs, &events) {
+        (None, None) => {
+            let dir = ensure_sample(ctx, Path::new(SAMPLE_DIR))?;
+            songs = Some(dir.join("song_data").display().to_string());
+            events = Some(dir.join("log_data").display().to_string());
+            jsonpaths = Some(dir.join("log_json_path.json").display().to_string());
+        }
+        (None, Some(_)) => {
+            return Err(Error::usage(
+                "--events was given without --songs; give both (or set S3.SONG_DATA in dwh.cfg)",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(Error::usage(
+                "--songs was given without --events; give both (or set S3.LOG_DATA in dwh.cfg)",
+            ));
+        }
+        _ => {}
+    }
+    let events_format = match (&args.events_format, &jsonpaths) {
+        (Some(f), _) => FormatSpec::parse(f)?,
+        (None, Some(p)) => FormatSpec::JsonPaths(Source::parse(p)?),
+        // The log keys are camelCase and the columns their lower-case forms: only
+        // case-insensitive matching fills them without a JSONPaths file.
+        (None, None) => FormatSpec::AutoIgnoreCase,
+    };
+    Ok(vec![
+        StageRequest {
+            table: "staging_events".into(),
+            source: Source::parse(events.as_deref().unwrap_or_default())?,
+            format: events_format,
+            repair_mojibake: !args.keep_mojibake,
+        },
+        StageRequest {
+            table: "staging_songs".into(),
+            source: Source::parse(songs.as_deref().unwrap_or_default())?,
+            format: FormatSpec::parse(&args.songs_format)?,
+            repair_mojibake: false,
+        },
+    ])
+}
+
+/// Generates the sample dataset into `dir` unless an earlier run did.
+fn ensure_sample(ctx: &Context, dir: &Path) -> Result<PathBuf> {
+    if dir.join(SAMPLE_MARKER).is_file() {
+        ctx.note(&format!(
+            "No sources given: using the sample dataset in {}/ (pass --songs and --events to load your own).",
+            dir.display()
+        ));
+        return Ok(dir.to_path_buf());
+    }
+    if dir.exists() {
+        return Err(Error::usage(format!(
+            "no sources given, and {}/ exists but was not written by sparkify; pass --songs and --events",
+            dir.display()
+        )));
+    }
+    let opts = GenerateOptions::default();
+    let report = generate::generate(dir, &opts, |_| {})?;
+    std::fs::write(
+        dir.join(SAMPLE_MARKER),
+        b"written by `sparkify run`; safe to delete\n",
+    )
+    .map_err(|e| Error::io(format!("writing {}", dir.display()), e))?;
+    ctx.note(&format!(
+        "No sources given: generated a sample dataset in {}/ ({} song files, {} events over {} days, seed {}).\n\
+         Pass --songs and --events (or a dwh.cfg) to load your own data.",
+        dir.display(),
+        thousands(report.song_files as i64),
+        thousands(report.events as i64),
+        opts.days,
+        opts.seed
+    ));
+    Ok(dir.to_path_buf())
+}
+
+fn load_options(args: &LoadArgs) -> LoadOptions {
+    LoadOptions {
+        max_errors: args.max_errors,
+        threads: args.threads,
+        ..LoadOptions::default()
+    }
+}
+
+/// A progress bar by files, drawn only on a terminal.
+struct Bar {
+    bar: ProgressBar,
+    quiet: bool,
+}
+
+impl Bar {
+    fn new(quiet: bool) -> Bar {
+        let target = if quiet || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        Bar {
+            bar: ProgressBar::with_draw_target(None, target),
+            quiet,
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn load_started(&self, table: &str, files: u64, bytes: u64) {
+        self.bar.reset();
+        self.bar.set_length(files);
+        self.bar.set_position(0);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix:>16} [{bar:30}] {pos}/{len} files {msg} {elapsed}",
+        ) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar.set_prefix(table.to_string());
+        self.bar.set_message(format!("of {}", output::bytes(bytes)));
+    }
+    fn file_loaded(&self, _file: &FileReport) {
+        self.bar.inc(1);
+    }
+    fn load_finished(&self) {
+        self.bar.finish_and_clear();
+    }
+    fn note(&self, message: &str) {
+        if !self.quiet {
+            self.bar.suspend(|| eprintln!("note: {message}"));
+        }
+    }
+}
+
+fn stage_all(ctx: &Context, wh: &mut dyn Warehouse, args: &LoadArgs) -> Result<Vec<StageReport>> {
+    let requests = stage_requests(ctx, args)?;
+    let bar = Bar::new(ctx.quiet);
+    let options = load_options(args);
+    requests
+        .iter()
+        .map(|r| pipeline::stage(wh, r, &options, &bar))
+        .collect()
+}
+
+fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
+    let start = Instant::now();
+    let mut wh = ctx.open()?;
+    ctx.note(&format!(
+        "Building the Sparkify warehouse in {}",
+        wh.describe()
+    ));
+    let created = pipeline::create_tables(wh.as_mut(), false)?;
+    let staged = stage_all(ctx, wh.as_mut(), args)?;
+    let transformed = pipeline::transform(wh.as_mut())?;
+    let checked = checks::run(wh.as_mut())?;
+    print_summary(
+        &wh.describe(),
+        Some(created),
+        &staged,
+        Some(&transformed),
+        &checked,
+        start.elapsed(),
+    );
+    checks_outcome(&checked)
+}
+
+fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
+    let start = Instant::now();
+    let mut wh = ctx.open()?;
+    pipeline::create_tables(wh.as_mut(), false)?;
+    let staged = stage_all(ctx, wh.as_mut(), args)?;
+    let transformed = pipeline::transform(wh.as_mut())?;
+    let mut out = std::io::stdout().lock();
+    for s in &staged {
+        let _ = writeln!(out, "{}", stage_line(s));
+    }
+    for (model, rows) in &transformed.models {
+        let _ = writeln!(
+            out,
+            "{:<24}{:>12}",
+            format!("transform {model}"),
+            thousands(*rows)
+        );
+    }
+    let _ = writeln!(out, "done in {}", output::duration(start.elapsed()));
+    Ok(())
+}
+
+fn cmd_create_tables(ctx: &Context, drop: bool) -> Result<()> {
+    let mut wh = ctx.open()?;
+    let took = pipeline::create_tables(wh.as_mut(), drop)?;
+    println!(
+        "{} tables ready in {} ({})",
+        crate::sql::all_tables().count(),
+        wh.describe(),
+        output::duration(took)
+    );
+    Ok(())
+}
+
+fn cmd_check(ctx: &Context) -> Result<()> {
+    let mut wh = ctx.open()?;
+    let report = checks::run(wh.as_mut())?;
+    let mut out = std::io::stdout().lock();
+    for r in &report.results {
+        let status = if r.passed() { "ok  " } else { "FAIL" };
+        let detail = if r.passed() {
+            String::new()
+        } else {
+            format!("  ({} violating rows)", thousands(r.violations))
+        };
+        let _ = writeln!(out, "{status} {:<12} {}{detail}", r.table, r.name);
+    }
+    let _ = writeln!(out, "{}", match_line(&report));
+    checks_outcome(&report)
+}
+
+fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>) -> Result<()> {
+    let mut wh = ctx.open()?;
+    let result = wh.query(sql)?;
+    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Csv
+    });
+    let stdout = std::io::stdout().lock();
+    match format {
+        Format::Table => {
+            let mut out = stdout;
+            writeln!(out, "{}", output::table(&result)).map_err(|e| Error::io("stdout", e))
+        }
+        Format::Csv => output::write_csv(&result, stdout),
+        Format::Json => output::write_json(&result, stdout),
+    }
+}
+
+fn cmd_generate(ctx: &Context, args: &GenerateArgs) -> Result<()> {
+    if !(0.0..=1.0).contains(&args.match_rate) {
+        return Err(Error::usage("--match-rate must be between 0 and 1"));
+    }
+    let opts = GenerateOptions {
+        songs: args.songs,
+        users: args.users,
+        days: args.days,
+        events_per_day: args.events_per_day,
+        seed: args.seed,
+        match_rate: args.match_rate,
+    };
+    let start = Instant::now();
+    let total = args.days * args.events_per_day;
+    let bar = Bar::new(ctx.quiet);
+    bar.bar.set_length(total);
+    if let Ok(style) =
+        ProgressStyle::with_template("generating [{bar:30}] {pos}/{len} events {elapsed}")
+    {
+        bar.bar.set_style(style.progress_chars("=> "));
+    }
+    let report = generate::generate(&args.out, &opts, |events| bar.bar.set_position(events))?;
+    bar.bar.finish_and_clear();
+    println!(
+        "wrote {} song files and {} log files ({} events, {} NextSong, {}) to {} in {}",
+        thousands(report.song_files as i64),
+        thousands(report.log_files as i64),
+        thousands(report.events as i64),
+        thousands(report.next_song_events as i64),
+        output::bytes(report.bytes),
+        args.out.display(),
+        output::duration(start.elapsed())
+    );
+    Ok(())
+}
+
+fn checks_outcome(report: &CheckReport) -> Result<()> {
+    let failed = report.failed().len();
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(Error::ChecksFailed { failed })
+    }
+}
+
+fn stage_line(s: &StageReport) -> String {
+    format!(
+        "{:<24}{:>12}  {:>9}   {} read, {} rejected, {} files, {}",
+        format!("stage {}", s.table),
+        thousands(s.rows_loaded as i64),
+        output::duration(s.elapsed),
+        thousands(s.rows_read as i64),
+        thousands(s.rows_rejected as i64),
+        thousands(s.files as i64),
+        output::bytes(s.bytes),
+    )
+}
+
+fn match_line(report: &CheckReport) -> String {
+    format!(
+        "Song plays matched to a catalogue song: {} of {} ({:.2} %)",
+        thousands(report.matched_songplays),
+        thousands(report.songplays),
+        report.match_rate() * 100.0
+    )
+}
+
+fn print_summary(
+    warehouse: &str,
+    created: Option<std::time::Duration>,
+    staged: &[StageReport],
+    transformed: Option<&TransformReport>,
+    checked: &CheckReport,
+    total: std::time::Duration,
+) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Warehouse: {warehouse}");
+    for s in staged {
+        let _ = writeln!(out, "  {:<15} {} ({})", s.table, s.source, s.format);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:<24}{:>12}  {:>9}", "step", "rows", "time");
+    if let Some(c) = created {
+        let _ = writeln!(
+            out,
+            "{:<24}{:>12}  {:>9}",
+            "create tables",
+            "",
+            output::duration(c)
+        );
+    }
+    for s in staged {
+        let _ = writeln!(out, "{}", stage_line(s));
+    }
+    if let Some(t) = transformed {
+        let n = t.models.len();
+        for (i, (model, rows)) in t.models.iter().enumerate() {
+            let time = if i + 1 == n {
+                output::duration(t.elapsed)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "{:<24}{:>12}  {:>9}",
+                format!("transform {model}"),
+                thousands(*rows),
+                time
+            );
+        }
+    }
+    let passed = checked.results.len() - checked.failed().len();
+    let _ = writeln!(
+        out,
+        "{:<24}{:>12}  {:>9}",
+        "checks",
+        format!("{passed}/{}", checked.results.len()),
+        output::duration(checked.elapsed)
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", match_line(checked));
+    for f in checked.failed() {
+        let _ = writeln!(
+            out,
+            "FAILED check {}: {} ({} violating rows)",
+            f.table,
+            f.name,
+            thousands(f.violations)
+        );
+    }
+    let verdict = if checked.failed().is_empty() {
+        format!("All {} checks passed", checked.results.len())
+    } else {
+        format!(
+            "{} of {} checks FAILED",
+            checked.failed().len(),
+            checked.results.len()
+        )
+    };
+    let _ = writeln!(out, "{verdict}. Total time {}.", output::duration(total));
+}

@@ -1,0 +1,249 @@
+//! Settings from `dwh.cfg`, the environment and flags, in that order of precedence (flags win).
+//!
+//! `dwh.cfg` is the seed project's INI file, read the way Python's `configparser` reads it:
+//! `[SECTION]` headers, `KEY = VALUE` or `KEY: VALUE`, `#` and `;` comment lines, keys
+//! case-insensitive, and `[DEFAULT]` values visible from every section. Values may be quoted
+//! (`LOG_DATA='s3://udacity-dend/log_data'`, as in the seed); the quotes are not part of the
+//! value. The parsed file keeps every line, so a later write-back can preserve comments.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The file read when `--config` is not given and it exists in the working directory.
+pub const DEFAULT_CONFIG: &str = "dwh.cfg";
+
+/// A parsed INI file.
+#[derive(Debug, Clone, Default)]
+pub struct Ini {
+    pub path: Option<PathBuf>,
+    sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone)]
+struct Section {
+    name: String,
+    entries: Vec<(String, String)>,
+}
+
+impl Ini {
+    /// Reads and parses a file, with errors that name the file and line.
+    pub fn load(path: &Path) -> Result<Ini> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            line: 0,
+            message: format!("cannot read configuration: {e}"),
+        })?;
+        let mut ini = Ini::parse(&text).map_err(|(line, message)| Error::Config {
+            path: path.to_path_buf(),
+            line,
+            message,
+        })?;
+        ini.path = Some(path.to_path_buf());
+        Ok(ini)
+    }
+
+    /// Parses INI text; an error is `(line, message)`.
+    pub fn parse(text: &str) -> std::result::Result<Ini, (usize, String)> {
+        let mut ini = Ini::default();
+        let mut last_key: Option<(usize, usize)> = None;
+        for (n, raw) in text.lines().enumerate() {
+            let line_no = n + 1;
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+                continue;
+            }
+            // An indented line continues the previous value, as in configparser.
+            if raw.starts_with([' ', '\t'])
+                && let Some((s, e)) = last_key
+            {
+                let value = &mut ini.sections[s].entries[e].1;
+                value.push('\n');
+                value.push_str(trimmed);
+                continue;
+            }
+            if let Some(rest) = trimmed.strip_prefix('[') {
+                let name = rest
+                    .strip_suffix(']')
+                    .ok_or_else(|| {
+                        (
+                            line_no,
+                            format!("section header {trimmed:?} has no closing ']'"),
+                        )
+                    })?
+                    .trim();
+                if name.is_empty() {
+                    return Err((line_no, "empty section name '[]'".into()));
+                }
+                if ini.find_section(name).is_some() {
+                    return Err((line_no, format!("section [{name}] appears twice")));
+                }
+                ini.sections.push(Section {
+                    name: name.to_string(),
+                    entries: Vec::new(),
+                });
+                last_key = None;
+                continue;
+            }
+            let split = trimmed
+                .find(['=', ':'])
+                .ok_or_else(|| (line_no, format!("expected KEY = VALUE, found {trimmed:?}")))?;
+            let key = trimmed[..split].trim().to_ascii_lowercase();
+            if key.is_empty() {
+                return Err((line_no, format!("missing key before '=' in {trimmed:?}")));
+            }
+            let value = unquote(trimmed[split + 1..].trim()).to_string();
+            let s = ini.sections.len().checked_sub(1).ok_or_else(|| {
+                (
+                    line_no,
+                    format!("{key:?} appears before any [SECTION] header"),
+                )
+            })?;
+            let entries = &mut ini.sections[s].entries;
+            match entries.iter().position(|(k, _)| *k == key) {
+                Some(e) => {
+                    entries[e].1 = value;
+                    last_key = Some((s, e));
+                }
+                None => {
+                    entries.push((key, value));
+                    last_key = Some((s, entries.len() - 1));
+                }
+            }
+        }
+        Ok(ini)
+    }
+
+    fn find_section(&self, name: &str) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+
+    /// A value, looked up in `section` and then in `[DEFAULT]`; empty values count as unset.
+    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+        let key = key.to_ascii_lowercase();
+        [section, "DEFAULT"]
+            .iter()
+            .filter_map(|s| self.find_section(s))
+            .find_map(|s| s.entries.iter().find(|(k, _)| *k == key))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn unquote(value: &str) -> &str {
+    for q in ['\'', '"'] {
+        if value.len() >= 2 && value.starts_with(q) && value.ends_with(q) {
+            return &value[1..value.len() - 1];
+        }
+    }
+    value
+}
+
+/// Loads the configuration the user asked for: `--config FILE` (which must exist), else
+/// `dwh.cfg` in the working directory when present, else nothing.
+pub fn load_config(explicit: Option<&Path>) -> Result<Ini> {
+    match explicit {
+        Some(path) => {
+            if !path.exists() {
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    message: "configuration file not found".into(),
+                });
+            }
+            Ini::load(path)
+        }
+        None => {
+            let default = Path::new(DEFAULT_CONFIG);
+            if default.is_file() {
+                Ini::load(default)
+            } else {
+                Ok(Ini::default())
+            }
+        }
+    }
+}
+
+/// Resolves one setting: the flag if given, else the environment variable, else `dwh.cfg`.
+pub fn resolve(
+    flag: Option<&str>,
+    env_var: &str,
+    ini: &Ini,
+    section: &str,
+    key: &str,
+) -> Option<String> {
+    flag.map(str::to_string)
+        .or_else(|| std::env::var(env_var).ok().filter(|v| !v.is_empty()))
+        .or_else(|| ini.get(section, key).map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "\
+[CLUSTER]
+HOST=''
+DB_NAME=''
+DB_PORT='5439'
+
+[IAM_ROLE]
+ARN=
+
+[S3]
+LOG_DATA='s3://udacity-dend/log_data'
+LOG_JSONPATH='s3://udacity-dend/log_json_path.json'
+SONG_DATA='s3://udacity-dend/song_data'
+";
+
+    #[test]
+    fn reads_the_seed_file_with_quoted_values() {
+        let ini = Ini::parse(SEED).unwrap();
+        assert_eq!(
+            ini.get("S3", "LOG_DATA"),
+            Some("s3://udacity-dend/log_data")
+        );
+        assert_eq!(
+            ini.get("s3", "song_data"),
+            Some("s3://udacity-dend/song_data")
+        );
+        assert_eq!(ini.get("CLUSTER", "DB_PORT"), Some("5439"));
+        // `''` and an empty value both mean "not set".
+        assert_eq!(ini.get("CLUSTER", "HOST"), None);
+        assert_eq!(ini.get("IAM_ROLE", "ARN"), None);
+    }
+
+    #[test]
+    fn default_section_comments_colons_and_continuations() {
+        let ini = Ini::parse(
+            "# comment\n[DEFAULT]\nREGION = us-west-2\n; another\n[DWH]\nDWH_DB: dwh\nNOTE = one\n  two\n",
+        )
+        .unwrap();
+        assert_eq!(ini.get("DWH", "REGION"), Some("us-west-2"));
+        assert_eq!(ini.get("DWH", "dwh_db"), Some("dwh"));
+        assert_eq!(ini.get("DWH", "NOTE"), Some("one\ntwo"));
+    }
+
+    #[test]
+    fn malformed_files_name_the_line() {
+        for (text, line, needle) in [
+            ("[S3\nA=1\n", 1, "closing ']'"),
+            ("A=1\n", 1, "before any [SECTION]"),
+            ("[S3]\njust words\n", 2, "expected KEY = VALUE"),
+            ("[S3]\n=1\n", 2, "missing key"),
+            ("[S3]\n[S3]\n", 2, "appears twice"),
+        ] {
+            let (l, msg) = Ini::parse(text).unwrap_err();
+            assert_eq!(l, line, "{text}");
+            assert!(msg.contains(needle), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn a_missing_explicit_config_is_an_error() {
+        let err = load_config(Some(Path::new("/nonexistent/dwh.cfg"))).unwrap_err();
+        assert!(err.to_string().contains("not found"), "{err}");
+    }
+}

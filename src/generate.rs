@@ -1,0 +1,510 @@
+//! A generator of Sparkify-shaped data: song files like the Million Song Dataset subset and
+//! daily NDJSON event logs like eventsim's, with the quirks of the real sample (string
+//! `userId`, `""` and nulls for logged-out users, float `registration`, double-encoded UTF-8).
+//!
+//! Output is a pure function of the options: every song, user and day is derived from the seed
+//! and its own index, so the same seed gives byte-identical files, and memory does not grow with
+//! the number of events (only per-user state is kept).
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::error::{Error, Result};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub songs: u64,
+    pub users: u64,
+    pub days: u64,
+    pub events_per_day: u64,
+    pub seed: u64,
+    /// Share of song plays that name a song of the catalogue (the rest are songs outside it).
+    pub match_rate: f64,
+}
+
+impl Default for GenerateOptions {
+    /// A small dataset: a few seconds to load, big enough to exercise every rule.
+    fn default() -> Self {
+        GenerateOptions {
+            songs: 400,
+            users: 120,
+            days: 30,
+            events_per_day: 300,
+            seed: 42,
+            match_rate: 0.6,
+        }
+    }
+}
+
+/// What was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenerateReport {
+    pub song_files: u64,
+    pub log_files: u64,
+    pub events: u64,
+    pub next_song_events: u64,
+    pub bytes: u64,
+}
+
+/// The 2018-11-01T00:00:00Z the real sample starts on, in milliseconds.
+const START_MS: i64 = 1_541_030_400_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// The JSONPaths file Sparkify's Redshift COPY uses (same paths, same order as the original).
+pub const JSONPATHS: &str = r#"{
+    "jsonpaths": [
+        "$['artist']",
+        "$['auth']",
+        "$['firstName']",
+        "$['gender']",
+        "$['itemInSession']",
+        "$['lastName']",
+        "$['length']",
+        "$['level']",
+        "$['location']",
+        "$['method']",
+        "$['page']",
+        "$['registration']",
+        "$['sessionId']",
+        "$['song']",
+        "$['status']",
+        "$['ts']",
+        "$['userAgent']",
+        "$['userId']"
+    ]
+}
+"#;
+
+/// SplitMix64: tiny, fast, and fixed forever, so outputs never change with a crate upgrade.
+#[derive(Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64, stream: u64, index: u64) -> Rng {
+        let mut r = Rng(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index.rotate_left(17));
+        r.next();
+        r
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ra", "ne", "to", "su", "vi", "da", "re", "po", "li", "ma", "sen", "tor",
+    "bel", "dor", "fin", "gal", "har", "jon", "kel", "mar", "nor", "pal", "quin", "ros", "sal",
+];
+/// Syllables with non-ASCII letters: the logs carry these double-encoded.
+const ACCENTED: &[&str] = &["bjö", "é", "ñá", "çã", "ü", "ø", "rê", "ý"];
+const WORDS: &[&str] = &[
+    "Love", "Night", "Fire", "Heart", "Dream", "Rain", "Blue", "Gold", "Road", "Song", "River",
+    "Light", "Shadow", "Summer", "Ocean", "Star", "City", "Dance", "Home", "Wild", "Echo",
+    "Silver", "Storm", "Garden", "Falling", "Running", "Tonight", "Forever", "Midnight", "Stone",
+];
+const FIRST: &[&str] = &[
+    "Walter", "Kaylee", "Jacob", "Lily", "Tegan", "Chloe", "Aleena", "Kate", "Jayden", "Matthew",
+    "Ryan", "Layla", "Mohammad", "Cecilia", "Jordan", "Avery", "Sara", "Elijah", "Anabelle",
+];
+const LAST: &[&str] = &[
+    "Frye",
+    "Summers",
+    "Klein",
+    "Koch",
+    "Levine",
+    "Cuevas",
+    "Kirby",
+    "Harrell",
+    "Graves",
+    "Jones",
+    "Smith",
+    "Garrison",
+    "Rodriguez",
+    "Owens",
+    "Hogan",
+    "Perez",
+    "Williams",
+    "Ayala",
+    "Long",
+];
+const PLACES: &[&str] = &[
+    "San Francisco-Oakland-Hayward, CA",
+    "Phoenix-Mesa-Scottsdale, AZ",
+    "Lansing-East Lansing, MI",
+    "Waterloo-Cedar Falls, IA",
+    "Chicago-Naperville-Elgin, IL-IN-WI",
+    "Atlanta-Sandy Springs-Roswell, GA",
+    "New York-Newark-Jersey City, NY-NJ-PA",
+    "Portland-South Portland, ME",
+    "Tampa-St. Petersburg-Clearwater, FL",
+];
+const AGENTS: &[&str] = &[
+    "\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 Safari/537.36\"",
+    "\"Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 Safari/537.36\"",
+    "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:31.0) Gecko/20100101 Firefox/31.0",
+    "\"Mozilla/5.0 (iPhone; CPU iPhone OS 7_1_2 like Mac OS X) AppleWebKit/537.51.2 (KHTML, like Gecko) Version/7.0 Mobile/11D257 Safari/9537.53\"",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:31.0) Gecko/20100101 Firefox/31.0",
+];
+/// (page, method, status, weight per mille) for logged-in users, after eventsim's mix.
+const PAGES: &[(&str, &str, u16, u64)] = &[
+    ("NextSong", "PUT", 200, 850),
+    ("Home", "GET", 200, 45),
+    ("Thumbs Up", "PUT", 307, 25),
+    ("Add to Playlist", "PUT", 200, 12),
+    ("Logout", "PUT", 307, 11),
+    ("Add Friend", "PUT", 307, 8),
+    ("Thumbs Down", "PUT", 307, 8),
+    ("Settings", "GET", 200, 7),
+    ("Downgrade", "GET", 200, 7),
+    ("Help", "GET", 200, 6),
+    ("About", "GET", 200, 4),
+    ("Upgrade", "GET", 200, 3),
+    ("Save Settings", "PUT", 307, 1),
+    ("Submit Upgrade", "PUT", 307, 1),
+    ("Submit Downgrade", "PUT", 307, 1),
+    ("Error", "GET", 404, 1),
+];
+
+fn name(rng: &mut Rng, syllables: u64, accent: bool) -> String {
+    let mut s = String::new();
+    for i in 0..syllables {
+        let syl = if accent && i == 1 {
+            rng.pick(ACCENTED)
+        } else {
+            rng.pick(SYLLABLES)
+        };
+        s.push_str(syl);
+    }
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// Song `i` of the catalogue: the same for a given seed, however many songs exist.
+struct Song {
+    song_id: String,
+    title: String,
+    artist_id: String,
+    artist_name: String,
+    duration: f64,
+}
+
+fn id(prefix: &str, rng: &mut Rng) -> String {
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut s = String::from(prefix);
+    for _ in 0..16 {
+        s.push(ALPHA[rng.below(ALPHA.len() as u64) as usize] as char);
+    }
+    s
+}
+
+fn artist_count(opts: &GenerateOptions) -> u64 {
+    (opts.songs * 9 / 10).max(1)
+}
+
+fn song(opts: &GenerateOptions, i: u64) -> Song {
+    let mut rng = Rng::new(opts.seed, 1, i);
+    // Most artists have one song, some have several, as in the sample (71 songs, 69 artists).
+    let artist = if i % 10 == 9 {
+        rng.below(artist_count(opts))
+    } else {
+        i * 9 / 10
+    };
+    let mut arng = Rng::new(opts.seed, 2, artist);
+    let accent = arng.below(8) == 0;
+    let artist_name = format!(
+        "{} {}",
+        name(&mut arng, 2, accent),
+        name(&mut arng, 2, false)
+    );
+    let artist_id = format!("AR{}", &id("", &mut arng)[..16]);
+    let words = 1 + rng.below(3);
+    let title = (0..words)
+        .map(|_| rng.pick(WORDS))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let accent = rng.below(10) == 0;
+    let title = format!("{title} {}", name(&mut rng, 2, accent));
+    Song {
+        song_id: format!("SO{}", &id("", &mut rng)[..16]),
+        title,
+        artist_id,
+        artist_name,
+        // Five decimals, like the catalogue; exact in JSON and equal on both sides of the join.
+        duration: (6_000_000 + rng.below(30_000_000)) as f64 / 100_000.0,
+    }
+}
+
+fn song_json(opts: &GenerateOptions, i: u64, s: &Song) -> String {
+    let mut rng = Rng::new(opts.seed, 3, i);
+    let located = rng.below(10) < 4;
+    let mut arng = Rng::new(opts.seed, 4, i);
+    let value = json!({
+        "num_songs": 1,
+        "artist_id": s.artist_id,
+        "artist_latitude": if located { json!(round5(arng.unit() * 100.0 - 20.0)) } else { json!(null) },
+        "artist_longitude": if located { json!(round5(arng.unit() * 200.0 - 120.0)) } else { json!(null) },
+        "artist_location": if rng.below(10) < 4 { String::new() } else { rng.pick(PLACES).to_string() },
+        "artist_name": s.artist_name,
+        "song_id": s.song_id,
+        "title": s.title,
+        "duration": s.duration,
+        "year": if rng.below(10) < 6 { 0 } else { 1960 + rng.below(60) },
+    });
+    // The catalogue's layout: one line, a space after ':' and ',', no trailing newline, and
+    // non-ASCII letters as \u escapes. Generated names and titles hold no ',' or ':'.
+    escape_non_ascii(
+        &value
+            .to_string()
+            .replace("\",\"", "\", \"")
+            .replace("\":", "\": ")
+            .replace(",\"", ", \""),
+    )
+}
+
+/// Writes every non-ASCII character as a JSON `\uXXXX` escape, as both sources do.
+fn escape_non_ascii(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+fn round5(x: f64) -> f64 {
+    (x * 100_000.0).round() / 100_000.0
+}
+
+/// Writes UTF-8 text the way eventsim wrote it: read back as Latin-1 and encoded again, twice.
+fn double_encode(text: &str) -> String {
+    let once: String = text.bytes().map(char::from).collect();
+    once.bytes().map(char::from).collect()
+}
+
+struct User {
+    first: &'static str,
+    last: &'static str,
+    gender: &'static str,
+    location: &'static str,
+    agent: &'static str,
+    registration: i64,
+    paid: bool,
+}
+
+fn user(opts: &GenerateOptions, u: u64) -> User {
+    let mut rng = Rng::new(opts.seed, 5, u);
+    User {
+        first: rng.pick(FIRST),
+        last: rng.pick(LAST),
+        gender: if rng.below(2) == 0 { "F" } else { "M" },
+        location: rng.pick(PLACES),
+        agent: rng.pick(AGENTS),
+        registration: START_MS - 30 * DAY_MS + rng.below(30 * DAY_MS as u64) as i64,
+        paid: rng.below(4) == 0,
+    }
+}
+
+/// Writes the dataset below `out`: `song_data/`, `log_data/` and `log_json_path.json`.
+pub fn generate(
+    out: &Path,
+    opts: &GenerateOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<GenerateReport> {
+    let mut report = GenerateReport::default();
+    let io = |what: &Path| {
+        let what = what.to_path_buf();
+        move |e| Error::io(format!("writing {}", what.display()), e)
+    };
+    fs::create_dir_all(out).map_err(io(out))?;
+    for i in 0..opts.songs {
+        let s = song(opts, i);
+        let id = format!("TR{}", &s.song_id[2..]);
+        let b = id.as_bytes();
+        let dir: PathBuf = out
+            .join("song_data")
+            .join((b[2] as char).to_string())
+            .join((b[3] as char).to_string())
+            .join((b[4] as char).to_string());
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let path = dir.join(format!("{id}.json"));
+        let text = song_json(opts, i, &s);
+        fs::write(&path, &text).map_err(io(&path))?;
+        report.song_files += 1;
+        report.bytes += text.len() as u64;
+    }
+    let jp = out.join("log_json_path.json");
+    fs::write(&jp, JSONPATHS).map_err(io(&jp))?;
+
+    let mut users: Vec<User> = (0..opts.users.max(1)).map(|u| user(opts, u)).collect();
+    let mut session_id: u64 = 1;
+    for day in 0..opts.days {
+        let day_start = START_MS + day as i64 * DAY_MS;
+        let (y, m, d) = ymd(day_start);
+        let dir = out
+            .join("log_data")
+            .join(format!("{y:04}"))
+            .join(format!("{m:02}"));
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let path = dir.join(format!("{y:04}-{m:02}-{d:02}-events.json"));
+        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
+        let mut rng = Rng::new(opts.seed, 6, day);
+        let mut written = 0;
+        let mut first_line = true;
+        while written < opts.events_per_day {
+            let len = (1 + rng.below(40)).min(opts.events_per_day - written);
+            let guest = rng.below(30) == 0;
+            let u = rng.below(users.len() as u64) as usize;
+            // Sessions start anywhere in the day and events follow a few minutes apart.
+            let mut ts = day_start + rng.below(DAY_MS as u64 - 3 * 3_600_000) as i64;
+            for item in 0..len {
+                let line = if guest {
+                    guest_event(&mut rng, session_id, item, ts)
+                } else {
+                    let (line, next_song) = user_event(
+                        opts,
+                        &mut rng,
+                        &mut users[u],
+                        u as u64,
+                        session_id,
+                        item,
+                        ts,
+                    );
+                    report.next_song_events += u64::from(next_song);
+                    line
+                };
+                if !first_line {
+                    w.write_all(b"\n").map_err(io(&path))?;
+                }
+                first_line = false;
+                w.write_all(line.as_bytes()).map_err(io(&path))?;
+                report.bytes += line.len() as u64 + 1;
+                ts += 1_000 * (20 + rng.below(280) as i64);
+                written += 1;
+            }
+            session_id += 1;
+        }
+        w.flush().map_err(io(&path))?;
+        report.events += written;
+        report.log_files += 1;
+        progress(report.events);
+    }
+    Ok(report)
+}
+
+fn guest_event(rng: &mut Rng, session: u64, item: u64, ts: i64) -> String {
+    let (page, method, status) = rng.pick(&[
+        ("Home", "GET", 200u16),
+        ("Login", "PUT", 307),
+        ("About", "GET", 200),
+        ("Help", "GET", 200),
+    ]);
+    event_line(&json!({
+        "artist": null, "auth": "Logged Out", "firstName": null, "gender": null,
+        "itemInSession": item, "lastName": null, "length": null,
+        "level": if rng.below(3) == 0 { "free" } else { "paid" },
+        "location": null, "method": method, "page": page, "registration": null,
+        "sessionId": session, "song": null, "status": status, "ts": ts,
+        "userAgent": null, "userId": "",
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn user_event(
+    opts: &GenerateOptions,
+    rng: &mut Rng,
+    user: &mut User,
+    u: u64,
+    session: u64,
+    item: u64,
+    ts: i64,
+) -> (String, bool) {
+    let roll = rng.below(1000);
+    let mut acc = 0;
+    let &(page, method, status, _) = PAGES
+        .iter()
+        .find(|p| {
+            acc += p.3;
+            roll < acc
+        })
+        .unwrap_or(&PAGES[0]);
+    // Subscriptions change over the month, so `users.level` must follow the latest event.
+    match page {
+        "Submit Upgrade" => user.paid = true,
+        "Submit Downgrade" => user.paid = false,
+        _ => {}
+    }
+    let level = if user.paid { "paid" } else { "free" };
+    let (artist, song, length) = if page == "NextSong" {
+        if rng.unit() < opts.match_rate {
+            let s = song(opts, rng.below(opts.songs.max(1)));
+            (
+                json!(double_encode(&s.artist_name)),
+                json!(double_encode(&s.title)),
+                json!(s.duration),
+            )
+        } else {
+            let mut r = Rng::new(opts.seed, 7, rng.next());
+            let artist = format!("{} {}", name(&mut r, 2, false), name(&mut r, 3, false));
+            let title = format!("{} {}", r.pick(WORDS), r.pick(WORDS));
+            (
+                json!(artist),
+                json!(title),
+                json!(round5(120.0 + r.unit() * 240.0)),
+            )
+        }
+    } else {
+        (json!(null), json!(null), json!(null))
+    };
+    let line = event_line(&json!({
+        "artist": artist, "auth": "Logged In", "firstName": user.first, "gender": user.gender,
+        "itemInSession": item, "lastName": user.last, "length": length, "level": level,
+        "location": user.location, "method": method, "page": page,
+        "registration": user.registration as f64,
+        "sessionId": session, "song": song, "status": status, "ts": ts,
+        "userAgent": user.agent, "userId": (u + 1).to_string(),
+    }));
+    (line, page == "NextSong")
+}
+
+/// eventsim's layout: compact, keys in this order, `/` escaped, floats with a `.0`.
+fn event_line(v: &serde_json::Value) -> String {
+    let mut s = escape_non_ascii(&v.to_string().replace('/', "\\/"));
+    // Registration is a float in the real logs (1540919166796.0).
+    if let Some(pos) = s.find("\"registration\":")
+        && let Some(end) = s[pos + 15..].find(',')
+    {
+        let num = &s[pos + 15..pos + 15 + end];
+        if num != "null" && !num.contains('.') {
+            s.insert_str(pos + 15 + end, ".0");
+        }
+    }
+    s
+}
+
+fn ymd(ms: i64) -> (i64, u32, u32) {
+    crate::time::civil_from_days(ms.div_euclid(DAY_MS))
+}

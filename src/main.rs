@@ -1,0 +1,35 @@
+//! The `sparkify` binary: parse the command line, run the command, map the outcome to an exit
+//! code a script can act on (see `sparkify --help`).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sparkify::{Error, app, cli::Cli, interrupt};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The first Ctrl-C asks the running step to roll back and stop; a second one exits now.
+    let _ = ctrlc::set_handler(|| {
+        if interrupt::requested() {
+            std::process::exit(130);
+        }
+        interrupt::request();
+    });
+    match app::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sparkify: {e}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Usage(_) | Error::Config { .. } | Error::JsonPaths { .. } => 2,
+        Error::ChecksFailed { .. } => 3,
+        Error::TooManyLoadErrors { .. } => 4,
+        Error::Interrupted => 130,
+        Error::Source { .. } | Error::Warehouse(_) | Error::Io { .. } => 1,
+    }
+}

@@ -1,0 +1,143 @@
+//! Printing query results and figures for people: aligned tables, CSV, JSON, and numbers with
+//! thousands separators.
+
+use std::io::Write;
+
+use crate::copy::Cell;
+use crate::error::{Error, Result};
+use crate::warehouse::QueryResult;
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Bytes for people: `3.6 MB`.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    match n {
+        _ if n >= 1e9 => format!("{:.1} GB", n / 1e9),
+        _ if n >= 1e6 => format!("{:.1} MB", n / 1e6),
+        _ if n >= 1e3 => format!("{:.1} kB", n / 1e3),
+        _ => format!("{n} B"),
+    }
+}
+
+/// Seconds for people: `0.31 s`, `2 min 5 s`.
+pub fn duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{} min {} s", (s / 60.0) as u64, (s % 60.0) as u64)
+    }
+}
+
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Null => String::new(),
+        Cell::Text(s) => s.clone(),
+        Cell::Int(v) => v.to_string(),
+        Cell::Double(v) => v.to_string(),
+        Cell::Bool(b) => b.to_string(),
+    }
+}
+
+fn cell_json(cell: &Cell) -> serde_json::Value {
+    match cell {
+        Cell::Null => serde_json::Value::Null,
+        Cell::Text(s) => serde_json::Value::String(s.clone()),
+        Cell::Int(v) => serde_json::Value::from(*v),
+        Cell::Double(v) => serde_json::Number::from_f64(*v)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Cell::Bool(b) => serde_json::Value::Bool(*b),
+    }
+}
+
+/// A terminal table; NULL shows as `NULL`, numbers right-aligned.
+pub fn table(result: &QueryResult) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(result.columns.clone());
+    for row in &result.rows {
+        t.add_row(row.iter().map(|c| {
+            let cell = comfy_table::Cell::new(match c {
+                Cell::Null => "NULL".to_string(),
+                other => cell_text(other),
+            });
+            if matches!(c, Cell::Int(_) | Cell::Double(_)) {
+                cell.set_alignment(comfy_table::CellAlignment::Right)
+            } else {
+                cell
+            }
+        }));
+    }
+    format!(
+        "{t}\n({} row{})",
+        thousands(result.rows.len() as i64),
+        if result.rows.len() == 1 { "" } else { "s" }
+    )
+}
+
+/// RFC 4180 CSV with a header row; NULL is an empty field.
+pub fn write_csv(result: &QueryResult, out: impl Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let err = |e: csv::Error| Error::io("writing CSV", std::io::Error::other(e));
+    w.write_record(&result.columns).map_err(err)?;
+    for row in &result.rows {
+        w.write_record(row.iter().map(cell_text)).map_err(err)?;
+    }
+    w.flush().map_err(|e| Error::io("writing CSV", e))
+}
+
+/// A JSON array of objects, one per row, keyed by column name.
+pub fn write_json(result: &QueryResult, mut out: impl Write) -> Result<()> {
+    let rows: Vec<serde_json::Value> = result
+        .rows
+        .iter()
+        .map(|row| {
+            let map: serde_json::Map<String, serde_json::Value> = result
+                .columns
+                .iter()
+                .cloned()
+                .zip(row.iter().map(cell_json))
+                .collect();
+            serde_json::Value::Object(map)
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut out, &rows)
+        .map_err(|e| Error::io("writing JSON", std::io::Error::other(e)))?;
+    writeln!(out).map_err(|e| Error::io("writing JSON", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(6820), "6,820");
+        assert_eq!(thousands(-1234567), "-1,234,567");
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let r = QueryResult {
+            columns: vec!["a".into(), "b".into()],
+            rows: vec![vec![Cell::Text("x, \"y\"".into()), Cell::Null]],
+        };
+        let mut buf = Vec::new();
+        write_csv(&r, &mut buf).unwrap();
+        assert_eq!(String::from_utf8(buf).unwrap(), "a,b\n\"x, \"\"y\"\"\",\n");
+    }
+}
