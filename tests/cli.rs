@@ -1,0 +1,244 @@
+//! The `sparkify` binary as a user runs it: exit codes, messages, and the zero-configuration
+//! `run`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn sparkify(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sparkify"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SPARKIFY_WAREHOUSE")
+        .env_remove("SPARKIFY_CONFIG")
+        .output()
+        .expect("run sparkify")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn run_with_no_configuration_generates_data_and_builds_the_warehouse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sparkify(tmp.path(), &["run"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("generated a sample dataset in sparkify-data/"),
+        "{stderr}"
+    );
+    assert!(tmp.path().join("sparkify.duckdb").is_file());
+    assert!(stdout.contains("checks passed"), "{stdout}");
+    assert!(stdout.contains("transform songplays"), "{stdout}");
+
+    // Same counts a second time, from the same generated data.
+    let again = sparkify(tmp.path(), &["run"]);
+    let (stdout2, stderr2) = text(&again);
+    assert!(again.status.success(), "{stderr2}");
+    assert!(stderr2.contains("using the sample dataset"), "{stderr2}");
+    let counts = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with("transform") || l.starts_with("stage"))
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(counts(&stdout), counts(&stdout2));
+    assert_eq!(counts(&stdout).len(), 7);
+}
+
+#[test]
+fn run_on_the_real_sample_prints_the_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::sample_dir();
+    let out = sparkify(
+        tmp.path(),
+        &[
+            "run",
+            "--songs",
+            &data.join("song_data").display().to_string(),
+            "--events",
+            &data.join("log_data").display().to_string(),
+            "--jsonpaths",
+            &data.join("log_json_path.json").display().to_string(),
+            "--warehouse",
+            "duckdb:sample.duckdb",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for needle in [
+        "stage staging_events           8,056",
+        "stage staging_songs               71",
+        "transform songplays            6,820",
+        "transform users                   97",
+        "transform artists                 69",
+        "matched to a catalogue song: 1 of 6,820",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in\n{stdout}");
+    }
+    // Global flags go before or after the subcommand.
+    let q = sparkify(
+        tmp.path(),
+        &[
+            "--warehouse",
+            "duckdb:sample.duckdb",
+            "query",
+            "SELECT COUNT(*) AS n FROM users",
+            "--format",
+            "json",
+        ],
+    );
+    let (qout, qerr) = text(&q);
+    assert!(q.status.success(), "{qerr}");
+    let parsed: serde_json::Value = serde_json::from_str(&qout).unwrap();
+    assert_eq!(parsed, serde_json::json!([{"n": 97}]));
+
+    let c = sparkify(
+        tmp.path(),
+        &["check", "--warehouse", "duckdb:sample.duckdb"],
+    );
+    let (cout, cerr) = text(&c);
+    assert!(c.status.success(), "{cout}{cerr}");
+    assert!(
+        cout.contains("ok   songplays    user_id references users.user_id"),
+        "{cout}"
+    );
+}
+
+#[test]
+fn query_prints_csv_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sparkify(
+        tmp.path(),
+        &[
+            "query",
+            "SELECT 1 AS a, 'x,y' AS b, NULL AS c",
+            "--format",
+            "csv",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout, "a,b,c\n1,\"x,y\",\n");
+}
+
+#[test]
+fn bad_inputs_get_clear_messages_and_meaningful_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+
+    // A missing source folder: exit 1, the path in the message.
+    let out = sparkify(
+        dir,
+        &[
+            "run",
+            "--songs",
+            "no_songs_here",
+            "--events",
+            "no_events_here",
+        ],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no_events_here") && stderr.contains("no such file or folder"),
+        "{stderr}"
+    );
+
+    // One source without the other: usage error.
+    let out = sparkify(dir, &["run", "--songs", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("--songs was given without --events"));
+
+    // A malformed dwh.cfg: exit 2, file and line named.
+    std::fs::write(dir.join("bad.cfg"), "[S3]\nLOG_DATA\n").unwrap();
+    let out = sparkify(dir, &["--config", "bad.cfg", "check"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.cfg:2: expected KEY = VALUE"),
+        "{stderr}"
+    );
+
+    // A file that is not a DuckDB database is refused, not overwritten.
+    std::fs::write(dir.join("notes.duckdb"), "shopping list\n".repeat(400)).unwrap();
+    let out = sparkify(dir, &["--warehouse", "duckdb:notes.duckdb", "check"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not a DuckDB database file"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.duckdb")).unwrap(),
+        "shopping list\n".repeat(400)
+    );
+
+    // An unknown warehouse scheme.
+    let out = sparkify(dir, &["--warehouse", "oracle://x", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("unknown or unsupported scheme"));
+
+    // A query error is the warehouse's message, exit 1, no panic.
+    let out = sparkify(dir, &["query", "SELECT * FROM no_such_table"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no_such_table") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_warehouse_in_use_by_another_process_is_reported_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("busy.duckdb");
+    // This test process holds DuckDB's write lock on the file.
+    let holder = duckdb::Connection::open(&path).unwrap();
+    holder.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+    let out = sparkify(tmp.path(), &["--warehouse", "duckdb:busy.duckdb", "check"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("in use by another process"), "{stderr}");
+    drop(holder);
+}
+
+#[test]
+fn failed_checks_exit_with_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(sparkify(tmp.path(), &["run", "-q"]).status.success());
+    // Break a foreign key behind sparkify's back.
+    let conn = duckdb::Connection::open(tmp.path().join("sparkify.duckdb")).unwrap();
+    conn.execute_batch("DELETE FROM users WHERE user_id = (SELECT MIN(user_id) FROM songplays)")
+        .unwrap();
+    drop(conn);
+    let out = sparkify(tmp.path(), &["check"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("FAIL songplays    user_id references users.user_id"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn help_explains_the_commands_and_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sparkify(tmp.path(), &["--help"]);
+    let (stdout, _) = text(&out);
+    assert!(out.status.success());
+    for needle in [
+        "run",
+        "create-tables",
+        "etl",
+        "check",
+        "query",
+        "generate",
+        "Exit codes",
+    ] {
+        assert!(stdout.contains(needle), "{needle} missing from --help");
+    }
+}

@@ -1,0 +1,334 @@
+//! The whole pipeline on the real public sample, in a real DuckDB file.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use sparkify::checks;
+use sparkify::copy::Cell;
+use sparkify::copy::load::LoadOptions;
+use sparkify::pipeline::{self, FormatSpec, Silent};
+use sparkify::warehouse::{Warehouse, duckdb::DuckDb};
+
+fn open(dir: &tempfile::TempDir) -> DuckDb {
+    DuckDb::open(&dir.path().join("w.duckdb")).expect("open duckdb")
+}
+
+#[test]
+fn the_sample_builds_the_documented_star_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    let staged = build(&mut wh, &sample_dir());
+
+    assert_eq!(staged[0].files, 30);
+    assert_eq!(staged[0].rows_read, 8056);
+    assert_eq!(staged[0].rows_loaded, 8056);
+    assert_eq!(staged[0].rows_rejected, 0);
+    assert_eq!(staged[1].files, 71);
+    assert_eq!(staged[1].rows_loaded, 71);
+
+    for (table, expected) in [
+        ("staging_events", 8056),
+        ("staging_songs", 71),
+        ("songplays", 6820),
+        ("users", 97),
+        ("songs", 71),
+        ("artists", 69),
+        ("time", 6813),
+        ("load_errors", 0),
+        ("load_ledger", 101),
+    ] {
+        assert_eq!(
+            count(&mut wh, &format!("SELECT COUNT(*) FROM {table}")),
+            expected,
+            "{table}"
+        );
+    }
+    // SOURCE.md: exactly one NextSong event matches the catalogue (Elena, "Setanta matins").
+    let matched = wh
+        .query("SELECT song_id, artist_id, user_id FROM songplays WHERE song_id IS NOT NULL")
+        .unwrap();
+    assert_eq!(matched.rows.len(), 1);
+    assert_eq!(matched.rows[0][0], Cell::Text("SOZCTXZ12AB0182364".into()));
+
+    let report = checks::run(&mut wh).unwrap();
+    assert!(report.failed().is_empty(), "{:?}", report.failed());
+    assert!(
+        report.results.len() >= 20,
+        "only {} checks ran",
+        report.results.len()
+    );
+    assert_eq!((report.matched_songplays, report.songplays), (1, 6820));
+}
+
+#[test]
+fn a_second_run_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    build(&mut wh, &sample_dir());
+    let tables = [
+        "songplays",
+        "users",
+        "songs",
+        "artists",
+        "time",
+        "staging_events",
+        "staging_songs",
+    ];
+    let before: Vec<Vec<String>> = tables.iter().map(|t| dump(&mut wh, t)).collect();
+    build(&mut wh, &sample_dir());
+    let after: Vec<Vec<String>> = tables.iter().map(|t| dump(&mut wh, t)).collect();
+    for ((t, b), a) in tables.iter().zip(&before).zip(&after) {
+        assert_eq!(b.len(), a.len(), "{t} row count changed");
+        assert!(b == a, "{t} contents changed");
+    }
+    assert_eq!(count(&mut wh, "SELECT COUNT(*) FROM load_ledger"), 101);
+}
+
+/// Independently of the SQL: the latest level of each user, read straight from the JSON.
+#[test]
+fn users_carry_the_level_of_their_latest_event() {
+    let mut latest: HashMap<i64, (i64, String)> = HashMap::new();
+    for entry in walk(&sample_dir().join("log_data")) {
+        for line in std::fs::read_to_string(entry).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let Some(uid) = v["userId"].as_str().and_then(|s| s.parse::<i64>().ok()) else {
+                continue;
+            };
+            let ts = v["ts"].as_i64().unwrap();
+            let level = v["level"].as_str().unwrap().to_string();
+            let slot = latest.entry(uid).or_insert((i64::MIN, String::new()));
+            if ts > slot.0 {
+                *slot = (ts, level);
+            }
+        }
+    }
+    assert_eq!(latest.len(), 97);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    build(&mut wh, &sample_dir());
+    let rows = wh.query("SELECT user_id, level FROM users").unwrap().rows;
+    assert_eq!(rows.len(), 97);
+    for row in rows {
+        let (Cell::Int(uid), Cell::Text(level)) = (&row[0], &row[1]) else {
+            panic!("unexpected row {row:?}");
+        };
+        assert_eq!(&latest[uid].1, level, "user {uid}");
+    }
+    // The 8 users who switched between free and paid during the month.
+    assert_eq!(
+        count(
+            &mut wh,
+            "SELECT COUNT(*) FROM (SELECT userid FROM staging_events WHERE userid IS NOT NULL \
+             GROUP BY userid HAVING COUNT(DISTINCT level) > 1) switched"
+        ),
+        8
+    );
+}
+
+#[test]
+fn start_time_and_time_units_are_utc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    build(&mut wh, &sample_dir());
+    // The earliest NextSong event and its calendar units, computed by hand from ts.
+    let first = wh
+        .query(
+            "SELECT CAST(s.start_time AS VARCHAR), t.hour, t.day, t.week, t.month, t.year, t.weekday \
+             FROM songplays s JOIN time t ON t.start_time = s.start_time \
+             ORDER BY s.songplay_id LIMIT 1",
+        )
+        .unwrap();
+    let min_ts = count(
+        &mut wh,
+        "SELECT MIN(ts) FROM staging_events WHERE page = 'NextSong'",
+    );
+    let expected = sparkify::time::format_timestamp_micros(min_ts * 1000);
+    assert_eq!(first.rows[0][0], Cell::Text(expected.clone()));
+    assert!(expected.starts_with("2018-11-01 21:"), "{expected}");
+    // 2018-11-01 was a Thursday (weekday 4), in ISO week 44.
+    assert_eq!(
+        first.rows[0][1..],
+        [
+            Cell::Int(21),
+            Cell::Int(1),
+            Cell::Int(44),
+            Cell::Int(11),
+            Cell::Int(2018),
+            Cell::Int(4)
+        ]
+    );
+}
+
+#[test]
+fn auto_is_case_sensitive_and_ignorecase_is_not_on_the_real_logs() {
+    let dir = sample_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    pipeline::create_tables(&mut wh, false).unwrap();
+    let options = LoadOptions::default();
+
+    // 'auto': `userId`, `firstName`, ... never equal the lower-case column names: NULL.
+    let r = pipeline::stage(
+        &mut wh,
+        &events_request(&dir, FormatSpec::Auto, true),
+        &options,
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(r.rows_loaded, 8056);
+    assert_eq!(
+        count(&mut wh, "SELECT COUNT(userid) FROM staging_events"),
+        0
+    );
+    assert_eq!(
+        count(&mut wh, "SELECT COUNT(firstname) FROM staging_events"),
+        0
+    );
+    // Keys that are already lower case still load.
+    assert_eq!(
+        count(&mut wh, "SELECT COUNT(page) FROM staging_events"),
+        8056
+    );
+
+    // 'auto ignorecase' fills them: 8056 - 286 logged-out events have a user.
+    let r = pipeline::stage(
+        &mut wh,
+        &events_request(&dir, FormatSpec::AutoIgnoreCase, true),
+        &options,
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(r.rows_loaded, 8056);
+    assert_eq!(
+        count(&mut wh, "SELECT COUNT(userid) FROM staging_events"),
+        7770
+    );
+    let ignorecase = dump(&mut wh, "staging_events");
+
+    // The JSONPaths file gives exactly the same rows.
+    pipeline::stage(
+        &mut wh,
+        &events_request(&dir, jsonpaths(&dir), true),
+        &options,
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(dump(&mut wh, "staging_events"), ignorecase);
+}
+
+#[test]
+fn double_encoded_names_are_repaired_in_staging() {
+    let dir = sample_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    pipeline::create_tables(&mut wh, false).unwrap();
+    let options = LoadOptions::default();
+    pipeline::stage(
+        &mut wh,
+        &events_request(&dir, jsonpaths(&dir), true),
+        &options,
+        &Silent,
+    )
+    .unwrap();
+    // SOURCE.md: "Björk" arrives as Bj\u00c3\u0083\u00c2\u00b6rk (33 plays in the sample).
+    assert_eq!(
+        count(
+            &mut wh,
+            "SELECT COUNT(*) FROM staging_events WHERE artist = 'Björk'"
+        ),
+        33
+    );
+    assert_eq!(
+        count(
+            &mut wh,
+            "SELECT COUNT(*) FROM staging_events WHERE artist = 'Beyoncé'"
+        ),
+        23
+    );
+    assert_eq!(
+        count(
+            &mut wh,
+            "SELECT COUNT(*) FROM staging_events WHERE artist LIKE '%' || chr(195) || chr(131) || '%'"
+        ),
+        0
+    );
+    pipeline::stage(
+        &mut wh,
+        &events_request(&dir, jsonpaths(&dir), false),
+        &options,
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(
+        count(
+            &mut wh,
+            "SELECT COUNT(*) FROM staging_events WHERE artist = 'Björk'"
+        ),
+        0
+    );
+}
+
+/// A catalogue song with a non-ASCII artist and a play of it written the way the logs write
+/// it: the play matches only when the mojibake is repaired.
+#[test]
+fn repair_lets_double_encoded_plays_match_the_catalogue() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let song_dir = data.join("song_data/A/B/C");
+    std::fs::create_dir_all(&song_dir).unwrap();
+    std::fs::create_dir_all(data.join("log_data")).unwrap();
+    std::fs::write(
+        song_dir.join("TRABC.json"),
+        r#"{"num_songs": 1, "artist_id": "ARBJORK", "artist_latitude": null, "artist_longitude": null, "artist_location": "", "artist_name": "Bj\u00f6rk", "song_id": "SOJOGA", "title": "J\u00f3ga", "duration": 305.47546, "year": 1997}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("log_data/2018-11-01-events.json"),
+        r#"{"artist":"Bj\u00c3\u0083\u00c2\u00b6rk","auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":305.47546,"level":"free","location":"X","method":"PUT","page":"NextSong","registration":1540919166796.0,"sessionId":1,"song":"J\u00c3\u0083\u00c2\u00b3ga","status":200,"ts":1541105830796,"userAgent":"UA","userId":"7"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("log_json_path.json"),
+        sparkify::generate::JSONPATHS,
+    )
+    .unwrap();
+
+    for (repair, expected) in [(true, 1), (false, 0)] {
+        let mut wh = DuckDb::open(&tmp.path().join(format!("w{repair}.duckdb"))).unwrap();
+        pipeline::create_tables(&mut wh, false).unwrap();
+        let options = LoadOptions::default();
+        pipeline::stage(
+            &mut wh,
+            &events_request(&data, jsonpaths(&data), repair),
+            &options,
+            &Silent,
+        )
+        .unwrap();
+        pipeline::stage(&mut wh, &songs_request(&data), &options, &Silent).unwrap();
+        pipeline::transform(&mut wh).unwrap();
+        assert_eq!(
+            count(
+                &mut wh,
+                "SELECT COUNT(*) FROM songplays WHERE song_id = 'SOJOGA' AND artist_id = 'ARBJORK'"
+            ),
+            expected,
+            "repair = {repair}"
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
