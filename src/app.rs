@@ -45,7 +45,7 @@ impl Context {
     }
 
     fn open(&self) -> Result<Box<dyn Warehouse>> {
-        warehouse::open(&self.warehouse)
+        warehouse::open(&self.warehouse, &self.ini)
     }
 
     fn note(&self, message: &str) {

@@ -130,14 +130,33 @@ fn reconciliation_rules() -> Vec<Rule> {
     rules
 }
 
-/// Runs every rule against the warehouse.
-pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
-    let start = Instant::now();
+fn all_rules() -> Result<Vec<Rule>> {
     let mut rules = Vec::new();
     for table in MODELS.iter().chain(&["load_ledger"]) {
         rules.extend(declared_rules(table)?);
     }
     rules.extend(reconciliation_rules());
+    Ok(rules)
+}
+
+/// `(table, rule name, SQL counting violations)` of every rule, for review and dialect tests.
+pub fn rule_sql() -> Result<Vec<(String, String, String)>> {
+    Ok(all_rules()?
+        .into_iter()
+        .map(|r| {
+            (
+                r.table,
+                r.name,
+                format!("SELECT CAST(({}) AS BIGINT)", r.sql),
+            )
+        })
+        .collect())
+}
+
+/// Runs every rule against the warehouse.
+pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
+    let start = Instant::now();
+    let rules = all_rules()?;
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
         // SUM() is NUMERIC on PostgreSQL; one cast makes every engine answer a plain integer.

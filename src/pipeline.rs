@@ -3,11 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+pub use crate::copy::FormatSpec;
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
-use crate::copy::{JsonFormat, jsonpaths};
 use crate::error::{Error, Result};
 use crate::source::Source;
-use crate::sql::{self, MODELS};
+use crate::sql::{self, Dialect, MODELS};
 use crate::warehouse::{Literal, Warehouse};
 
 /// Receives progress of long steps; the command line draws bars, tests ignore it.
@@ -36,65 +36,6 @@ pub struct StageRequest {
     pub repair_mojibake: bool,
 }
 
-/// The `FORMAT AS JSON` argument as the user gave it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormatSpec {
-    Auto,
-    AutoIgnoreCase,
-    JsonPaths(Source),
-}
-
-impl FormatSpec {
-    /// Parses `auto`, `auto ignorecase` (or `auto-ignorecase`), or a JSONPaths file path.
-    pub fn parse(text: &str) -> Result<FormatSpec> {
-        let t = text.trim().trim_matches('\'');
-        Ok(match t.to_ascii_lowercase().as_str() {
-            "auto" => FormatSpec::Auto,
-            "auto ignorecase" | "auto-ignorecase" | "ignorecase" => FormatSpec::AutoIgnoreCase,
-            _ => FormatSpec::JsonPaths(Source::parse(t)?),
-        })
-    }
-
-    fn resolve(&self) -> Result<JsonFormat> {
-        Ok(match self {
-            FormatSpec::Auto => JsonFormat::Auto,
-            FormatSpec::AutoIgnoreCase => JsonFormat::AutoIgnoreCase,
-            FormatSpec::JsonPaths(source) => {
-                let listing = source.list().map_err(|e| Error::JsonPaths {
-                    path: source.to_string(),
-                    message: e.to_string(),
-                })?;
-                let [file] = listing.files.as_slice() else {
-                    return Err(Error::JsonPaths {
-                        path: source.to_string(),
-                        message: format!(
-                            "must name exactly one file, but {} match",
-                            listing.files.len()
-                        ),
-                    });
-                };
-                let bytes = source.read(file)?;
-                JsonFormat::Paths(jsonpaths::parse_file(&bytes).map_err(|message| {
-                    Error::JsonPaths {
-                        path: file.location.clone(),
-                        message,
-                    }
-                })?)
-            }
-        })
-    }
-}
-
-impl std::fmt::Display for FormatSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FormatSpec::Auto => write!(f, "'auto'"),
-            FormatSpec::AutoIgnoreCase => write!(f, "'auto ignorecase'"),
-            FormatSpec::JsonPaths(s) => write!(f, "JSONPaths {s}"),
-        }
-    }
-}
-
 /// What staging one table did.
 #[derive(Debug, Clone)]
 pub struct StageReport {
@@ -117,10 +58,9 @@ pub struct TransformReport {
     pub elapsed: Duration,
 }
 
-/// Creates every table that does not exist; with `drop`, drops `sparkify`'s tables first.
-pub fn create_tables(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
-    let start = Instant::now();
-    let dialect = wh.dialect();
+/// The statements that create `sparkify`'s functions and tables in `dialect`; with `drop`,
+/// dropping the tables first.
+pub fn create_script(dialect: Dialect, drop: bool) -> Result<String> {
     let mut script = String::new();
     if drop {
         let tables: Vec<&str> = sql::all_tables().collect();
@@ -134,6 +74,23 @@ pub fn create_tables(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
         script.push_str(sql::schema(t, dialect)?);
         script.push('\n');
     }
+    Ok(script)
+}
+
+/// The statements that rebuild the star schema from staging in `dialect`, in order.
+pub fn transform_script(dialect: Dialect) -> Result<String> {
+    let mut script = String::new();
+    for model in MODELS {
+        script.push_str(sql::transform(model, dialect)?);
+        script.push('\n');
+    }
+    Ok(script)
+}
+
+/// Creates every table that does not exist; with `drop`, drops `sparkify`'s tables first.
+pub fn create_tables(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
+    let start = Instant::now();
+    let script = create_script(wh.dialect(), drop)?;
     in_transaction(wh, |wh| wh.execute(&script))?;
     Ok(start.elapsed())
 }
@@ -166,6 +123,9 @@ pub fn stage(
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<StageReport> {
+    if wh.stages_server_side() {
+        return stage_server_side(wh, request, options);
+    }
     let start = Instant::now();
     let spec = sql::table_spec(&request.table)?;
     let format = request.format.resolve()?;
@@ -192,12 +152,7 @@ pub fn stage(
     let mut rejected = Vec::new();
 
     let outcome = in_transaction(wh, |wh| {
-        wh.execute(&format!(
-            "DELETE FROM {table};
-             DELETE FROM load_ledger WHERE table_name = {q};
-             DELETE FROM load_errors WHERE table_name = {q};",
-            q = sql::quote_literal(&table)
-        ))?;
+        wh.execute(&clear_statements(&table))?;
         let report = {
             let mut sink = wh.bulk_sink(&spec)?;
             let mut on_file = |f: &FileReport| progress.file_loaded(f);
@@ -260,6 +215,44 @@ pub fn stage(
         rows_rejected: report.rows_rejected(),
         elapsed: start.elapsed(),
     })
+}
+
+/// Staging where the engine reads the source itself (Redshift's COPY from S3). The server's
+/// per-file counts and errors go into the same ledger and error tables as a local load.
+fn stage_server_side(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    options: &LoadOptions,
+) -> Result<StageReport> {
+    let start = Instant::now();
+    let table = request.table.clone();
+    let report = in_transaction(wh, |wh| {
+        wh.execute(&clear_statements(&table))?;
+        let report =
+            wh.server_copy(&table, &request.source, &request.format, options.max_errors)?;
+        record_load(wh, &table, &report)?;
+        Ok(report)
+    })?;
+    Ok(StageReport {
+        table,
+        source: request.source.to_string(),
+        format: request.format.to_string(),
+        files: report.files.len(),
+        skipped: Vec::new(),
+        bytes: report.bytes(),
+        rows_read: report.rows_read(),
+        rows_loaded: report.rows_loaded(),
+        rows_rejected: report.rows_rejected(),
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Empties a staging table and its bookkeeping before a full reload.
+fn clear_statements(table: &str) -> String {
+    format!(
+        "DELETE FROM {table};\nDELETE FROM load_ledger WHERE table_name = {q};\nDELETE FROM load_errors WHERE table_name = {q};",
+        q = sql::quote_literal(table)
+    )
 }
 
 fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadReport) -> Result<()> {

@@ -47,6 +47,15 @@ macro_rules! sql_files {
 
 static FILES: &[SqlFile] = sql_files![
     "functions/duckdb.sql",
+    "functions/postgres.sql",
+    "functions/redshift.sql",
+    "redshift/schema/staging_events.sql",
+    "redshift/schema/staging_songs.sql",
+    "redshift/schema/songplays.sql",
+    "redshift/schema/users.sql",
+    "redshift/schema/songs.sql",
+    "redshift/schema/artists.sql",
+    "redshift/schema/time.sql",
     "schema/staging_events.sql",
     "schema/staging_songs.sql",
     "schema/load_errors.sql",
@@ -102,16 +111,29 @@ pub fn all_tables() -> impl Iterator<Item = &'static str> {
 /// The columns of a table, read from its `CREATE TABLE` so the loader and the DDL can never
 /// disagree about order, names or types.
 pub fn table_spec(name: &str) -> Result<TableSpec> {
-    let ddl = schema(name, Dialect::DuckDb)?;
-    parse_columns(ddl)
-        .map(|columns| TableSpec {
-            name: name.to_string(),
-            columns,
+    let bad = |e: String| Error::usage(format!("sql/schema/{name}.sql: {e}"));
+    let columns = column_definitions(schema(name, Dialect::DuckDb)?)
+        .map_err(bad)?
+        .into_iter()
+        .map(|(name, ty_text)| {
+            ColumnType::parse(&ty_text)
+                .map(|ty| Column {
+                    name: name.clone(),
+                    ty,
+                })
+                .ok_or_else(|| format!("column {name}: type {ty_text} cannot be loaded"))
         })
-        .map_err(|e| Error::usage(format!("sql/schema/{name}.sql: {e}")))
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(bad)?;
+    Ok(TableSpec {
+        name: name.to_string(),
+        columns,
+    })
 }
 
-fn parse_columns(ddl: &str) -> std::result::Result<Vec<Column>, String> {
+/// `(name, type)` of each column of a `CREATE TABLE` written in this project's style: one
+/// column per line, table constraints after the columns.
+pub fn column_definitions(ddl: &str) -> std::result::Result<Vec<(String, String)>, String> {
     let create = ddl
         .to_ascii_uppercase()
         .find("CREATE TABLE")
@@ -121,7 +143,11 @@ fn parse_columns(ddl: &str) -> std::result::Result<Vec<Column>, String> {
     for line in ddl[open + 1..].lines() {
         let line = line.split("--").next().unwrap_or("").trim();
         let line = line.trim_end_matches(',').trim();
-        if line.is_empty() || line.starts_with(')') {
+        if line.starts_with(')') {
+            // Table options (DISTKEY, SORTKEY, ...) follow the column list.
+            break;
+        }
+        if line.is_empty() {
             continue;
         }
         let upper = line.to_ascii_uppercase();
@@ -143,18 +169,13 @@ fn parse_columns(ddl: &str) -> std::result::Result<Vec<Column>, String> {
             " PRIMARY",
             " ENCODE",
             " IDENTITY",
+            " GENERATED",
         ]
         .iter()
         .filter_map(|k| rest_upper.find(k))
         .min()
         .unwrap_or(rest.len());
-        let ty_text = rest[..end].trim();
-        let ty = ColumnType::parse(ty_text)
-            .ok_or_else(|| format!("column {name}: type {ty_text} cannot be loaded"))?;
-        columns.push(Column {
-            name: name.to_string(),
-            ty,
-        });
+        columns.push((name.to_string(), rest[..end].trim().to_string()));
     }
     if columns.is_empty() {
         return Err("no columns".into());
@@ -284,6 +305,19 @@ mod tests {
                     target: "user_id".into()
                 })
         );
+    }
+
+    #[test]
+    fn dialect_schemas_keep_the_common_columns() {
+        // Redshift's files add distribution and sort keys; the columns must stay the same, or
+        // the loader (which reads the common file) and the server would disagree.
+        for t in all_tables() {
+            let common = column_definitions(schema(t, Dialect::DuckDb).unwrap()).unwrap();
+            for d in [Dialect::Postgres, Dialect::Redshift] {
+                let other = column_definitions(schema(t, d).unwrap()).unwrap();
+                assert_eq!(common, other, "{t} on {d:?}");
+            }
+        }
     }
 
     #[test]

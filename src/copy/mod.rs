@@ -16,6 +16,9 @@ use serde_json::{Map, Value};
 
 pub use jsonpaths::JsonPath;
 
+use crate::error::{Error, Result};
+use crate::source::Source;
+
 /// Column types the loader can convert into. Staging tables use only these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
@@ -95,6 +98,66 @@ impl JsonFormat {
             JsonFormat::Auto => "'auto'".into(),
             JsonFormat::AutoIgnoreCase => "'auto ignorecase'".into(),
             JsonFormat::Paths(p) => format!("JSONPaths ({} paths)", p.len()),
+        }
+    }
+}
+
+/// The `FORMAT AS JSON` argument as the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatSpec {
+    Auto,
+    AutoIgnoreCase,
+    JsonPaths(Source),
+}
+
+impl FormatSpec {
+    /// Parses `auto`, `auto ignorecase` (or `auto-ignorecase`), or a JSONPaths file path.
+    pub fn parse(text: &str) -> Result<FormatSpec> {
+        let t = text.trim().trim_matches('\'');
+        Ok(match t.to_ascii_lowercase().as_str() {
+            "auto" => FormatSpec::Auto,
+            "auto ignorecase" | "auto-ignorecase" | "ignorecase" => FormatSpec::AutoIgnoreCase,
+            _ => FormatSpec::JsonPaths(Source::parse(t)?),
+        })
+    }
+
+    /// Reads the JSONPaths file if there is one.
+    pub fn resolve(&self) -> Result<JsonFormat> {
+        Ok(match self {
+            FormatSpec::Auto => JsonFormat::Auto,
+            FormatSpec::AutoIgnoreCase => JsonFormat::AutoIgnoreCase,
+            FormatSpec::JsonPaths(source) => {
+                let listing = source.list().map_err(|e| Error::JsonPaths {
+                    path: source.to_string(),
+                    message: e.to_string(),
+                })?;
+                let [file] = listing.files.as_slice() else {
+                    return Err(Error::JsonPaths {
+                        path: source.to_string(),
+                        message: format!(
+                            "must name exactly one file, but {} match",
+                            listing.files.len()
+                        ),
+                    });
+                };
+                let bytes = source.read(file)?;
+                JsonFormat::Paths(jsonpaths::parse_file(&bytes).map_err(|message| {
+                    Error::JsonPaths {
+                        path: file.location.clone(),
+                        message,
+                    }
+                })?)
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for FormatSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FormatSpec::Auto => write!(f, "'auto'"),
+            FormatSpec::AutoIgnoreCase => write!(f, "'auto ignorecase'"),
+            FormatSpec::JsonPaths(s) => write!(f, "JSONPaths {s}"),
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct Listing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Local(PathBuf),
+    /// An `s3://bucket/prefix` URI. Redshift reads these itself; the local loader cannot yet.
+    S3(String),
 }
 
 impl Source {
@@ -40,10 +42,12 @@ impl Source {
         if spec.is_empty() {
             return Err(Error::usage("an empty source path was given"));
         }
+        if spec.starts_with("s3://") {
+            return Ok(Source::S3(spec.to_string()));
+        }
         if let Some(scheme) = spec.split_once("://").map(|(s, _)| s) {
             return Err(Error::usage(format!(
-                "{spec}: {scheme}:// sources are not supported by this build; copy the files \
-                 to a local folder (for S3: `aws s3 sync {spec} ./data`) and pass that folder"
+                "{spec}: {scheme}:// sources are not supported; use a local path or s3://"
             )));
         }
         Ok(Source::Local(PathBuf::from(spec)))
@@ -53,6 +57,7 @@ impl Source {
     pub fn list(&self) -> Result<Listing> {
         match self {
             Source::Local(path) => list_local(path),
+            Source::S3(uri) => Err(s3_not_readable(uri)),
         }
     }
 
@@ -63,6 +68,7 @@ impl Source {
                 path: file.location.clone(),
                 message: format!("cannot read file: {e}"),
             }),
+            Source::S3(uri) => Err(s3_not_readable(uri)),
         }
     }
 }
@@ -71,7 +77,19 @@ impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::Local(p) => write!(f, "{}", p.display()),
+            Source::S3(uri) => write!(f, "{uri}"),
         }
+    }
+}
+
+fn s3_not_readable(uri: &str) -> Error {
+    Error::Source {
+        path: uri.to_string(),
+        message: format!(
+            "this build loads s3:// sources only into Redshift (which reads S3 itself); for the \
+             embedded or PostgreSQL warehouse copy the files first (`aws s3 sync {uri} ./data`) \
+             and pass the folder"
+        ),
     }
 }
 
@@ -252,9 +270,13 @@ mod tests {
     }
 
     #[test]
-    fn remote_schemes_are_refused_with_a_way_forward() {
-        let err = Source::parse("s3://udacity-dend/log_data").unwrap_err();
+    fn s3_sources_parse_but_are_not_read_locally() {
+        let s3 = Source::parse("s3://udacity-dend/log_data").unwrap();
+        assert_eq!(s3, Source::S3("s3://udacity-dend/log_data".into()));
+        let err = s3.list().unwrap_err();
         assert!(err.to_string().contains("aws s3 sync"), "{err}");
+        let err = Source::parse("ftp://x/y").unwrap_err();
+        assert!(err.to_string().contains("not supported"), "{err}");
     }
 
     #[test]

@@ -4,10 +4,14 @@
 //! bulk sink that receives rows from the Rust COPY loader. It never branches on the engine.
 
 pub mod duckdb;
+pub mod postgres;
+pub mod redshift;
 
-use crate::copy::load::RowSink;
-use crate::copy::{Cell, TableSpec};
+use crate::config::Ini;
+use crate::copy::load::{LoadReport, RowSink};
+use crate::copy::{Cell, FormatSpec, TableSpec};
 use crate::error::{Error, Result};
+use crate::source::Source;
 use crate::sql::{Dialect, quote_literal};
 
 /// Columns and rows of a query answer. Timestamps arrive as ISO-8601 text.
@@ -46,6 +50,27 @@ pub trait Warehouse {
 
     /// A fast path for appending many rows to `table` inside the current transaction.
     fn bulk_sink<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn RowSink + 'a>>;
+
+    /// The staging method: `false` (the default) when rows come from sparkify's own loader
+    /// through [`Warehouse::bulk_sink`], `true` when the engine reads the source itself
+    /// (Redshift's `COPY ... FROM 's3://...'`) through [`Warehouse::server_copy`].
+    fn stages_server_side(&self) -> bool {
+        false
+    }
+
+    /// Loads `table` from `source` on the server, inside the current transaction.
+    fn server_copy(
+        &mut self,
+        table: &str,
+        _source: &Source,
+        _format: &FormatSpec,
+        _max_errors: u64,
+    ) -> Result<LoadReport> {
+        Err(Error::usage(format!(
+            "{} cannot load {table} by itself; sparkify's loader does it",
+            self.describe()
+        )))
+    }
 
     fn begin(&mut self) -> Result<()> {
         self.execute("BEGIN TRANSACTION")
@@ -113,8 +138,9 @@ impl Literal {
 /// The default warehouse: an embedded DuckDB file in the working directory.
 pub const DEFAULT_WAREHOUSE: &str = "duckdb:sparkify.duckdb";
 
-/// Opens the warehouse a `--warehouse` value names.
-pub fn open(spec: &str) -> Result<Box<dyn Warehouse>> {
+/// Opens the warehouse a `--warehouse` value names: `duckdb:PATH` (or a `.duckdb` path),
+/// `postgres://...`, `redshift://...`, or `redshift` for the endpoint in `dwh.cfg`.
+pub fn open(spec: &str, ini: &Ini) -> Result<Box<dyn Warehouse>> {
     let spec = spec.trim();
     if let Some(path) = spec.strip_prefix("duckdb:") {
         let path = path.strip_prefix("//").unwrap_or(path);
@@ -125,15 +151,25 @@ pub fn open(spec: &str) -> Result<Box<dyn Warehouse>> {
         }
         return Ok(Box::new(duckdb::DuckDb::open(std::path::Path::new(path))?));
     }
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        let target = postgres::Target::parse(spec, 5432, "prefer")?;
+        return Ok(Box::new(postgres::Postgres::connect(target)?));
+    }
+    if spec == "redshift" || spec.starts_with("redshift://") {
+        return Ok(Box::new(redshift::Redshift::open(spec, ini)?));
+    }
     if let Some((scheme, _)) = spec.split_once("://") {
         return Err(Error::usage(format!(
-            "--warehouse: unknown or unsupported scheme {scheme:?}; use duckdb:PATH"
+            "--warehouse: unknown or unsupported scheme {scheme:?}; use duckdb:PATH, \
+             postgres://USER@HOST:PORT/DB or redshift://USER@HOST:5439/DB"
         )));
     }
     if spec.ends_with(".duckdb") || spec.ends_with(".db") {
         return Ok(Box::new(duckdb::DuckDb::open(std::path::Path::new(spec))?));
     }
     Err(Error::usage(format!(
-        "--warehouse {spec:?} is not understood; use duckdb:PATH (e.g. duckdb:sparkify.duckdb)"
+        "--warehouse {:?} is not understood; use duckdb:PATH (e.g. duckdb:sparkify.duckdb), \
+         postgres://... or redshift://...",
+        postgres::redact(spec)
     )))
 }

@@ -1,0 +1,459 @@
+//! PostgreSQL, and the wire protocol Redshift shares with it.
+//!
+//! Rows from the Rust COPY loader go in with `COPY ... FROM STDIN` (text format) inside the
+//! step's transaction: one round trip per batch, not one per row. Query answers are fetched as
+//! text and typed by the column types the server reports, so `NUMERIC` sums, timestamps and
+//! anything else print exactly as PostgreSQL prints them.
+
+use std::io::Write;
+use std::time::Duration;
+
+use postgres::types::Type;
+use postgres::{Client, Config, CopyInWriter, SimpleQueryMessage};
+
+use super::{QueryResult, Warehouse};
+use crate::copy::load::RowSink;
+use crate::copy::{Cell, Row, TableSpec};
+use crate::error::{Error, Result};
+use crate::sql::Dialect;
+
+/// A connection target, parsed from `postgres://` or `redshift://` URLs; `Display` never shows
+/// the password.
+#[derive(Clone)]
+pub struct Target {
+    pub scheme: String,
+    pub user: String,
+    pub password: Option<String>,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    /// `disable`, `prefer` or `require`.
+    pub sslmode: String,
+    pub connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}://{}@{}:{}/{}",
+            self.scheme, self.user, self.host, self.port, self.database
+        )
+    }
+}
+
+impl Target {
+    /// Parses `SCHEME://user[:password]@host[:port][/db][?sslmode=...&connect_timeout=S]`.
+    /// A password in the URL wins over `PGPASSWORD`.
+    pub fn parse(url: &str, default_port: u16, default_sslmode: &str) -> Result<Target> {
+        let bad = |why: &str| Error::usage(format!("--warehouse {}: {why}", redact(url)));
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad("expected SCHEME://..."))?;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, authority),
+        };
+        let (user, password) = match userinfo {
+            Some(u) => match u.split_once(':') {
+                Some((user, pw)) => (percent_decode(user), Some(percent_decode(pw))),
+                None => (percent_decode(u), None),
+            },
+            None => (String::new(), None),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
+                let port: u16 =
+                    p.parse().ok().filter(|p| *p > 0).ok_or_else(|| {
+                        bad(&format!("port {p:?} is not a number from 1 to 65535"))
+                    })?;
+                (h.trim_matches(['[', ']']).to_string(), port)
+            }
+            _ => (hostport.to_string(), default_port),
+        };
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        let mut target = Target {
+            scheme: scheme.to_string(),
+            user: if user.is_empty() {
+                std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into())
+            } else {
+                user
+            },
+            password: password.or_else(|| std::env::var("PGPASSWORD").ok()),
+            host,
+            port,
+            database: if database.is_empty() {
+                "postgres".into()
+            } else {
+                percent_decode(database)
+            },
+            sslmode: default_sslmode.to_string(),
+            connect_timeout: Duration::from_secs(10),
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "sslmode" => match v {
+                    "disable" | "prefer" | "require" => target.sslmode = v.to_string(),
+                    "verify-ca" | "verify-full" => target.sslmode = "require".into(),
+                    _ => {
+                        return Err(bad(&format!(
+                            "sslmode {v:?} is not disable, prefer or require"
+                        )));
+                    }
+                },
+                "connect_timeout" => {
+                    let secs: u64 = v.parse().map_err(|_| {
+                        bad(&format!("connect_timeout {v:?} is not a number of seconds"))
+                    })?;
+                    target.connect_timeout = Duration::from_secs(secs.max(1));
+                }
+                "password" => target.password = Some(percent_decode(v)),
+                "user" => target.user = percent_decode(v),
+                other => return Err(bad(&format!("unknown parameter {other:?}"))),
+            }
+        }
+        Ok(target)
+    }
+
+    fn config(&self) -> Config {
+        let mut c = Config::new();
+        c.user(&self.user)
+            .host(&self.host)
+            .port(self.port)
+            .dbname(&self.database)
+            .connect_timeout(self.connect_timeout)
+            .application_name("sparkify")
+            .ssl_mode(match self.sslmode.as_str() {
+                "disable" => postgres::config::SslMode::Disable,
+                "require" => postgres::config::SslMode::Require,
+                _ => postgres::config::SslMode::Prefer,
+            });
+        if let Some(pw) = &self.password {
+            c.password(pw);
+        }
+        c
+    }
+
+    /// Opens a session, with an error that says which server and why, never the password.
+    ///
+    /// The client's own timeout covers only the TCP connect; a server that accepts and then
+    /// never answers would hang the startup handshake forever, so the whole attempt runs on a
+    /// helper thread and is abandoned after the timeout.
+    pub fn connect(&self) -> Result<Client> {
+        let config = self.config();
+        let tls = self.sslmode != "disable";
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let result = if tls {
+                config.connect(tokio_postgres_rustls::MakeRustlsConnect::with_webpki_roots())
+            } else {
+                config.connect(postgres::NoTls)
+            };
+            let _ = tx.send(result);
+        });
+        match rx.recv_timeout(self.connect_timeout + Duration::from_secs(1)) {
+            Ok(result) => result.map_err(|e| {
+                Error::warehouse(format!("cannot connect to {self}: {}", describe_error(&e)))
+            }),
+            Err(_) => Err(Error::warehouse(format!(
+                "cannot connect to {self}: no answer within {} s (is it a PostgreSQL server?)",
+                self.connect_timeout.as_secs()
+            ))),
+        }
+    }
+}
+
+/// Hides the password of a URL for error messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The server's own message when there is one (wrong password, missing table, ...), else the
+/// client's (refused, timed out).
+pub fn describe_error(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut m = db.message().to_string();
+        if let Some(detail) = db.detail() {
+            m.push_str(&format!(" ({detail})"));
+        }
+        return m;
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+/// A PostgreSQL warehouse.
+pub struct Postgres {
+    client: Client,
+    target: Target,
+    dialect: Dialect,
+}
+
+impl Postgres {
+    pub fn connect(target: Target) -> Result<Postgres> {
+        Self::connect_as(target, Dialect::Postgres)
+    }
+
+    /// Also used for Redshift, which speaks the same protocol.
+    pub fn connect_as(target: Target, dialect: Dialect) -> Result<Postgres> {
+        let client = target.connect()?;
+        Ok(Postgres {
+            client,
+            target,
+            dialect,
+        })
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    fn err(&self, e: postgres::Error) -> Error {
+        Error::warehouse(format!("{}: {}", self.target, describe_error(&e)))
+    }
+}
+
+impl Warehouse for Postgres {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    fn describe(&self) -> String {
+        self.target.to_string()
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<()> {
+        self.client
+            .batch_execute(sql)
+            .map_err(|e| Error::warehouse(format!("{}: {}", self.target, describe_error(&e))))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<QueryResult> {
+        // Prepare for the column types, then fetch as text so every type arrives printable.
+        let stmt = self.client.prepare(sql).map_err(|e| self.err(e))?;
+        let columns: Vec<String> = stmt
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+        let messages = self.client.simple_query(sql).map_err(|e| self.err(e))?;
+        let mut rows = Vec::new();
+        for m in messages {
+            if let SimpleQueryMessage::Row(row) = m {
+                let cells = (0..row.len())
+                    .map(|i| typed_cell(row.get(i), types.get(i).unwrap_or(&Type::TEXT)))
+                    .collect();
+                rows.push(cells);
+            }
+        }
+        Ok(QueryResult { columns, rows })
+    }
+
+    fn bulk_sink<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn RowSink + 'a>> {
+        let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        let sql = format!("COPY {} ({}) FROM STDIN", table.name, columns.join(", "));
+        let target = self.target.to_string();
+        let writer = self
+            .client
+            .copy_in(&sql)
+            .map_err(|e| Error::warehouse(format!("{target}: {}", describe_error(&e))))?;
+        Ok(Box::new(CopySink {
+            writer: Some(writer),
+            buffer: String::new(),
+            target,
+        }))
+    }
+}
+
+fn typed_cell(text: Option<&str>, ty: &Type) -> Cell {
+    let Some(t) = text else {
+        return Cell::Null;
+    };
+    match *ty {
+        Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => {
+            t.parse().map_or_else(|_| Cell::Text(t.into()), Cell::Int)
+        }
+        Type::FLOAT4 | Type::FLOAT8 => t
+            .parse()
+            .map_or_else(|_| Cell::Text(t.into()), Cell::Double),
+        Type::NUMERIC => match t.parse::<i64>() {
+            Ok(i) => Cell::Int(i),
+            Err(_) => t
+                .parse()
+                .map_or_else(|_| Cell::Text(t.into()), Cell::Double),
+        },
+        Type::BOOL => Cell::Bool(t == "t"),
+        _ => Cell::Text(t.to_string()),
+    }
+}
+
+struct CopySink<'a> {
+    writer: Option<CopyInWriter<'a>>,
+    buffer: String,
+    target: String,
+}
+
+/// COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
+fn push_text_field(buf: &mut String, cell: &Cell) {
+    match cell {
+        Cell::Null => buf.push_str("\\N"),
+        Cell::Int(v) => buf.push_str(&v.to_string()),
+        Cell::Double(v) => buf.push_str(&format!("{v:?}")),
+        Cell::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
+        Cell::Text(s) => {
+            for c in s.chars() {
+                match c {
+                    '\\' => buf.push_str("\\\\"),
+                    '\t' => buf.push_str("\\t"),
+                    '\n' => buf.push_str("\\n"),
+                    '\r' => buf.push_str("\\r"),
+                    other => buf.push(other),
+                }
+            }
+        }
+    }
+}
+
+impl RowSink for CopySink<'_> {
+    fn append(&mut self, rows: Vec<Row>) -> Result<()> {
+        self.buffer.clear();
+        for row in &rows {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    self.buffer.push('\t');
+                }
+                push_text_field(&mut self.buffer, cell);
+            }
+            self.buffer.push('\n');
+        }
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| Error::warehouse("COPY already finished"))?;
+        writer
+            .write_all(self.buffer.as_bytes())
+            .map_err(|e| Error::warehouse(format!("{}: COPY failed: {e}", self.target)))
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if let Some(writer) = self.writer.take() {
+            writer.finish().map_err(|e| {
+                Error::warehouse(format!(
+                    "{}: COPY failed: {}",
+                    self.target,
+                    describe_error(&e)
+                ))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_with_defaults_and_never_show_the_password() {
+        let t = Target::parse(
+            "postgres://ann:s%40cret@db.example:6543/dwh?sslmode=require",
+            5432,
+            "prefer",
+        )
+        .unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.database.as_str()),
+            ("db.example", 6543, "dwh")
+        );
+        assert_eq!(t.password.as_deref(), Some("s@cret"));
+        assert_eq!(t.sslmode, "require");
+        assert_eq!(t.to_string(), "postgres://ann@db.example:6543/dwh");
+        assert!(!format!("{t:?}").contains("cret"));
+
+        let t = Target::parse("redshift://awsuser@cluster.example/dev", 5439, "require").unwrap();
+        assert_eq!((t.port, t.sslmode.as_str()), (5439, "require"));
+    }
+
+    #[test]
+    fn bad_urls_say_what_is_wrong_without_the_password() {
+        for (url, needle) in [
+            ("postgres://u:pw@host:99999/db", "port \"99999\""),
+            ("postgres://u:pw@host:abc/db", "port \"abc\""),
+            ("postgres://u:pw@/db", "no host"),
+            ("postgres://u:pw@h/db?sslmode=maybe", "sslmode"),
+            ("postgres://u:pw@h/db?color=red", "unknown parameter"),
+        ] {
+            let err = Target::parse(url, 5432, "prefer").unwrap_err().to_string();
+            assert!(err.contains(needle), "{url}: {err}");
+            assert!(!err.contains(":pw@"), "password leaked: {err}");
+        }
+    }
+
+    #[test]
+    fn copy_text_format_escapes() {
+        let mut buf = String::new();
+        for c in [
+            Cell::Text("a\tb\\c\nd".into()),
+            Cell::Null,
+            Cell::Double(269.58322),
+            Cell::Int(-3),
+            Cell::Bool(true),
+        ] {
+            push_text_field(&mut buf, &c);
+            buf.push('|');
+        }
+        assert_eq!(buf, "a\\tb\\\\c\\nd|\\N|269.58322|-3|t|");
+    }
+}

@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+pub mod pg;
+
+use std::path::{Path, PathBuf};
+
+use sparkify::copy::load::LoadOptions;
+use sparkify::pipeline::{self, FormatSpec, Silent, StageReport, StageRequest};
+use sparkify::source::Source;
+use sparkify::warehouse::Warehouse;
+
+/// The real public sample beside the project (never copied into it).
+pub fn sample_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("SPARKIFY_SAMPLE_DATA") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sparkify")
+}
+
+pub fn events_request(dir: &Path, format: FormatSpec, repair: bool) -> StageRequest {
+    StageRequest {
+        table: "staging_events".into(),
+        source: Source::Local(dir.join("log_data")),
+        format,
+        repair_mojibake: repair,
+    }
+}
+
+pub fn songs_request(dir: &Path) -> StageRequest {
+    StageRequest {
+        table: "staging_songs".into(),
+        source: Source::Local(dir.join("song_data")),
+        format: FormatSpec::Auto,
+        repair_mojibake: false,
+    }
+}
+
+pub fn jsonpaths(dir: &Path) -> FormatSpec {
+    FormatSpec::JsonPaths(Source::Local(dir.join("log_json_path.json")))
+}
+
+/// create → stage (JSONPaths for events, as the seed does) → transform.
+pub fn build(wh: &mut dyn Warehouse, dir: &Path) -> Vec<StageReport> {
+    pipeline::create_tables(wh, false).expect("create tables");
+    let options = LoadOptions::default();
+    let staged = vec![
+        pipeline::stage(
+            wh,
+            &events_request(dir, jsonpaths(dir), true),
+            &options,
+            &Silent,
+        )
+        .expect("stage events"),
+        pipeline::stage(wh, &songs_request(dir), &options, &Silent).expect("stage songs"),
+    ];
+    pipeline::transform(wh).expect("transform");
+    staged
+}
+
+pub fn count(wh: &mut dyn Warehouse, sql: &str) -> i64 {
+    wh.count(sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Every row of a table in a stable order, as text, for whole-content comparisons.
+pub fn dump(wh: &mut dyn Warehouse, table: &str) -> Vec<String> {
+    let result = wh
+        .query(&format!("SELECT * FROM {table}"))
+        .unwrap_or_else(|e| panic!("dump {table}: {e}"));
+    let mut rows: Vec<String> = result.rows.iter().map(|r| format!("{r:?}")).collect();
+    rows.sort();
+    rows
+}

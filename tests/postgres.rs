@@ -1,0 +1,239 @@
+//! The same pipeline in a real PostgreSQL server: same counts, same rows, idempotent, and
+//! clear errors that never show the password.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::Command;
+
+use common::*;
+use sparkify::checks;
+use sparkify::warehouse::duckdb::DuckDb;
+use sparkify::warehouse::postgres::{Postgres, Target};
+use sparkify::warehouse::{Warehouse, open};
+
+fn connect(url: &str) -> Postgres {
+    Postgres::connect(Target::parse(url, 5432, "disable").unwrap()).expect("connect")
+}
+
+const MODELS: [&str; 5] = ["songplays", "users", "songs", "artists", "time"];
+
+#[test]
+fn the_sample_gives_the_same_counts_as_duckdb_and_reruns_change_nothing() {
+    let url = pg::server().new_database();
+    let mut wh = connect(&url);
+    let staged = build(&mut wh, &sample_dir());
+    assert_eq!(staged[0].rows_loaded, 8056);
+    assert_eq!(staged[1].rows_loaded, 71);
+    for (table, expected) in [
+        ("staging_events", 8056),
+        ("staging_songs", 71),
+        ("songplays", 6820),
+        ("users", 97),
+        ("songs", 71),
+        ("artists", 69),
+        ("time", 6813),
+        ("load_ledger", 101),
+    ] {
+        assert_eq!(
+            count(&mut wh, &format!("SELECT COUNT(*) FROM {table}")),
+            expected,
+            "{table}"
+        );
+    }
+    let report = checks::run(&mut wh).unwrap();
+    assert!(report.failed().is_empty(), "{:?}", report.failed());
+    assert_eq!((report.matched_songplays, report.songplays), (1, 6820));
+
+    let before: Vec<Vec<String>> = MODELS.iter().map(|t| dump(&mut wh, t)).collect();
+    build(&mut wh, &sample_dir());
+    let after: Vec<Vec<String>> = MODELS.iter().map(|t| dump(&mut wh, t)).collect();
+    assert!(before == after, "a second run changed the star schema");
+}
+
+#[test]
+fn duckdb_and_postgres_build_identical_star_schemas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut duck = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    build(&mut duck, &sample_dir());
+    let mut pg = connect(&pg::server().new_database());
+    build(&mut pg, &sample_dir());
+    for table in MODELS.iter().chain(&["staging_events", "staging_songs"]) {
+        let (d, p) = (dump(&mut duck, table), dump(&mut pg, table));
+        assert_eq!(d.len(), p.len(), "{table}: row counts differ");
+        if let Some(i) = (0..d.len()).find(|&i| d[i] != p[i]) {
+            panic!(
+                "{table} differs at sorted row {i}:\n duckdb   {}\n postgres {}",
+                d[i], p[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn load_errors_and_max_errors_behave_as_on_duckdb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("log_data")).unwrap();
+    let good = r#"{"artist":"A\tB\\C","auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":1.5,"level":"free","location":"X","method":"PUT","page":"NextSong","registration":1540919166796.0,"sessionId":1,"song":"line\nbreak","status":200,"ts":1541105830796,"userAgent":"UA","userId":"7"}"#;
+    let bad = good.replace(r#""sessionId":1"#, r#""sessionId":"one""#);
+    std::fs::write(dir.join("log_data/d.json"), [good, &bad, good].join("\n")).unwrap();
+    std::fs::write(
+        dir.join("log_json_path.json"),
+        sparkify::generate::JSONPATHS,
+    )
+    .unwrap();
+    let mut wh = connect(&pg::server().new_database());
+    sparkify::pipeline::create_tables(&mut wh, false).unwrap();
+    let request = events_request(dir, jsonpaths(dir), true);
+    let opts = |max_errors| sparkify::copy::load::LoadOptions {
+        max_errors,
+        ..Default::default()
+    };
+    let err = sparkify::pipeline::stage(&mut wh, &request, &opts(0), &sparkify::pipeline::Silent)
+        .unwrap_err();
+    assert!(
+        matches!(err, sparkify::Error::TooManyLoadErrors { .. }),
+        "{err}"
+    );
+    assert_eq!(count(&mut wh, "SELECT COUNT(*) FROM staging_events"), 0);
+    assert_eq!(count(&mut wh, "SELECT COUNT(*) FROM load_errors"), 1);
+
+    let r = sparkify::pipeline::stage(&mut wh, &request, &opts(1), &sparkify::pipeline::Silent)
+        .unwrap();
+    assert_eq!((r.rows_read, r.rows_loaded, r.rows_rejected), (3, 2, 1));
+    // Tabs, backslashes and newlines survive COPY's text format.
+    let artists = wh
+        .query("SELECT DISTINCT artist, song FROM staging_events")
+        .unwrap();
+    assert_eq!(
+        artists.rows,
+        vec![vec![
+            sparkify::copy::Cell::Text("A\tB\\C".into()),
+            sparkify::copy::Cell::Text("line\nbreak".into())
+        ]]
+    );
+    let line = count(
+        &mut wh,
+        "SELECT line FROM load_errors WHERE column_name = 'sessionid'",
+    );
+    assert_eq!(line, 2);
+}
+
+fn sparkify_cli(args: &[&str], envs: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparkify"));
+    cmd.args(args)
+        .current_dir(tmp.path())
+        .env_remove("PGPASSWORD");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_runs_against_postgres_with_the_password_in_the_url_or_pgpassword() {
+    let url = pg::server().new_database();
+    let data = sample_dir();
+    let (songs, events, paths) = (
+        data.join("song_data").display().to_string(),
+        data.join("log_data").display().to_string(),
+        data.join("log_json_path.json").display().to_string(),
+    );
+    let (code, stdout, stderr) = sparkify_cli(
+        &[
+            "run",
+            "--warehouse",
+            &url,
+            "--songs",
+            &songs,
+            "--events",
+            &events,
+            "--jsonpaths",
+            &paths,
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("transform songplays            6,820"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("All 38 checks passed"), "{stdout}");
+    assert!(!stdout.contains(pg::PASSWORD) && !stderr.contains(pg::PASSWORD));
+
+    // The same warehouse with the password from PGPASSWORD instead of the URL.
+    let without_pw = url.replace(&format!(":{}@", pg::PASSWORD), "@");
+    let (code, stdout, stderr) = sparkify_cli(
+        &[
+            "query",
+            "--warehouse",
+            &without_pw,
+            "SELECT COUNT(*) AS n FROM users",
+            "--format",
+            "csv",
+        ],
+        &[("PGPASSWORD", pg::PASSWORD)],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "n\n97\n");
+}
+
+#[test]
+fn connection_errors_are_clear_and_never_show_the_password() {
+    let url = pg::server().new_database();
+    let wrong = url.replace(pg::PASSWORD, "Wr0ngSecret");
+    let (code, _, stderr) = sparkify_cli(&["check", "--warehouse", &wrong], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Wr0ngSecret"), "password leaked: {stderr}");
+
+    // Nothing listens on this port.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, _, stderr) = sparkify_cli(
+        &[
+            "check",
+            "--warehouse",
+            &format!("postgres://u:Secret99@127.0.0.1:{port}/db"),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to postgres://u@127.0.0.1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Secret99"), "{stderr}");
+
+    // A server that accepts the connection and never answers: the timeout ends the wait.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let start = std::time::Instant::now();
+    let err = open(
+        &format!("postgres://u@127.0.0.1:{port}/db?connect_timeout=1&sslmode=disable"),
+        &sparkify::config::Ini::default(),
+    )
+    .err()
+    .expect("a silent server cannot be a warehouse");
+    assert!(start.elapsed().as_secs() < 10, "took {:?}", start.elapsed());
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+
+    // A bad port is a usage error.
+    let (code, _, stderr) =
+        sparkify_cli(&["check", "--warehouse", "postgres://u:pw@h:70000/db"], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("port \"70000\""), "{stderr}");
+}
