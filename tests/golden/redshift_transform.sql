@@ -1,0 +1,100 @@
+-- songs: one row per song_id. When several records share an id, the first by
+-- (title, artist_id, year, duration) wins, so every engine picks the same one.
+DELETE FROM songs;
+INSERT INTO songs (song_id, title, artist_id, year, duration)
+SELECT song_id, title, artist_id, NULLIF(year, 0), duration
+FROM (
+    SELECT song_id, title, artist_id, year, duration,
+           ROW_NUMBER() OVER (
+               PARTITION BY song_id
+               ORDER BY title NULLS LAST, artist_id NULLS LAST, year NULLS LAST, duration NULLS LAST
+           ) AS pick
+    FROM staging_songs
+    WHERE song_id IS NOT NULL AND song_id <> ''
+) ranked
+WHERE pick = 1;
+
+-- artists: one row per artist_id. Records of the same artist can disagree (one song file has
+-- coordinates, another not): prefer the most complete record, then the first name
+-- alphabetically, then the lowest song_id, so the choice is deterministic.
+DELETE FROM artists;
+INSERT INTO artists (artist_id, name, location, latitude, longitude)
+SELECT artist_id, artist_name, NULLIF(TRIM(artist_location), ''), artist_latitude, artist_longitude
+FROM (
+    SELECT artist_id, artist_name, artist_location, artist_latitude, artist_longitude,
+           ROW_NUMBER() OVER (
+               PARTITION BY artist_id
+               ORDER BY CASE WHEN artist_latitude IS NULL OR artist_longitude IS NULL THEN 1 ELSE 0 END,
+                        CASE WHEN artist_location IS NULL OR TRIM(artist_location) = '' THEN 1 ELSE 0 END,
+                        artist_name NULLS LAST, artist_location NULLS LAST, song_id NULLS LAST
+           ) AS pick
+    FROM staging_songs
+    WHERE artist_id IS NOT NULL AND artist_id <> ''
+) ranked
+WHERE pick = 1;
+
+-- users: one row per non-empty userId in the logs (all pages, not only NextSong), carrying the
+-- attributes of the user's latest event, so `level` is the current subscription level.
+DELETE FROM users;
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT userid, firstname, lastname, gender, level
+FROM (
+    SELECT userid, firstname, lastname, gender, level,
+           ROW_NUMBER() OVER (
+               PARTITION BY userid
+               ORDER BY ts DESC NULLS LAST, sessionid DESC NULLS LAST,
+                        iteminsession DESC NULLS LAST, level NULLS LAST
+           ) AS pick
+    FROM staging_events
+    WHERE userid IS NOT NULL
+) ranked
+WHERE pick = 1;
+
+-- songplays: one row per NextSong event. An event repeated in the logs (same user, session,
+-- item and ts) is one play, not two. The catalogue match is on title + artist name + duration;
+-- when several songs share all three, the lowest song_id is taken so a play never doubles.
+-- songplay_id numbers plays in time order, so it is the same on every engine and every re-run.
+DELETE FROM songplays;
+INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id,
+                       session_id, location, user_agent)
+SELECT ROW_NUMBER() OVER (
+           ORDER BY e.ts, e.userid, e.sessionid NULLS LAST, e.iteminsession NULLS LAST
+       ) AS songplay_id,
+       sparkify_epoch_ms(e.ts) AS start_time,
+       e.userid, e.level, s.song_id, s.artist_id, e.sessionid, e.location, e.useragent
+FROM (
+    SELECT ts, userid, sessionid, iteminsession, level, song, artist, length, location, useragent,
+           ROW_NUMBER() OVER (
+               PARTITION BY userid, sessionid, iteminsession, ts
+               ORDER BY song NULLS LAST, artist NULLS LAST, length NULLS LAST,
+                        level NULLS LAST, location NULLS LAST, useragent NULLS LAST
+           ) AS copy_no
+    FROM staging_events
+    WHERE page = 'NextSong' AND ts IS NOT NULL AND userid IS NOT NULL
+) e
+LEFT JOIN (
+    SELECT song_id, artist_id, title, artist_name, duration,
+           ROW_NUMBER() OVER (
+               PARTITION BY title, artist_name, duration ORDER BY song_id
+           ) AS pick
+    FROM staging_songs
+    WHERE song_id IS NOT NULL
+) s
+    ON s.pick = 1
+   AND s.title = e.song
+   AND s.artist_name = e.artist
+   AND s.duration = e.length
+WHERE e.copy_no = 1;
+
+-- time: one row per distinct start_time of songplays. weekday: 0 = Sunday.
+DELETE FROM time;
+INSERT INTO time (start_time, hour, day, week, month, year, weekday)
+SELECT start_time,
+       CAST(EXTRACT(HOUR FROM start_time) AS INTEGER),
+       CAST(EXTRACT(DAY FROM start_time) AS INTEGER),
+       CAST(EXTRACT(WEEK FROM start_time) AS INTEGER),
+       CAST(EXTRACT(MONTH FROM start_time) AS INTEGER),
+       CAST(EXTRACT(YEAR FROM start_time) AS INTEGER),
+       CAST(EXTRACT(DOW FROM start_time) AS INTEGER)
+FROM (SELECT DISTINCT start_time FROM songplays) played;
+
