@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::analytics;
 use crate::checks::{self, CheckReport};
 use crate::cli::{Cli, Command, Format, GenerateArgs, LoadArgs};
 use crate::config::{self, Ini};
@@ -37,6 +38,9 @@ impl Context {
             .clone()
             .or_else(|| ini.get("DWH", "WAREHOUSE").map(str::to_string))
             .unwrap_or_else(|| DEFAULT_WAREHOUSE.to_string());
+        if let Some(warning) = ini.permission_warning() {
+            eprintln!("warning: {warning}");
+        }
         Ok(Context {
             ini,
             warehouse,
@@ -63,7 +67,13 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::CreateTables { drop } => cmd_create_tables(&ctx, drop),
         Command::Etl(args) => cmd_etl(&ctx, &args),
         Command::Check => cmd_check(&ctx),
-        Command::Query { sql, format } => cmd_query(&ctx, &sql, format),
+        Command::Query { sql, format, limit } => cmd_query(&ctx, &sql, format, limit),
+        Command::Analytics {
+            name,
+            format,
+            limit,
+        } => cmd_analytics(&ctx, name.as_deref(), format, limit),
+        Command::Report { out } => cmd_report(&ctx, &out),
         Command::Generate(args) => cmd_generate(&ctx, &args),
     }
 }
@@ -289,9 +299,17 @@ fn cmd_check(ctx: &Context) -> Result<()> {
     checks_outcome(&report)
 }
 
-fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>) -> Result<()> {
+fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>, limit: Option<usize>) -> Result<()> {
     let mut wh = ctx.open()?;
-    let result = wh.query(sql)?;
+    let mut result = wh.query(sql)?;
+    if let Some(n) = limit {
+        result.rows.truncate(n);
+    }
+    print_result(&result, format)
+}
+
+/// Prints rows as a table on a terminal and as CSV into a pipe, unless told otherwise.
+fn print_result(result: &warehouse::QueryResult, format: Option<Format>) -> Result<()> {
     let format = format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
@@ -301,11 +319,43 @@ fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>) -> Result<()> {
     match format {
         Format::Table => {
             let mut out = stdout;
-            writeln!(out, "{}", output::table(&result)).map_err(|e| Error::io("stdout", e))
+            writeln!(out, "{}", output::table(result)).map_err(|e| Error::io("stdout", e))
         }
-        Format::Csv => output::write_csv(&result, stdout),
-        Format::Json => output::write_json(&result, stdout),
+        Format::Csv => output::write_csv(result, stdout),
+        Format::Json => output::write_json(result, stdout),
     }
+}
+
+fn cmd_analytics(
+    ctx: &Context,
+    name: Option<&str>,
+    format: Option<Format>,
+    limit: Option<usize>,
+) -> Result<()> {
+    let Some(name) = name else {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Built-in questions (sparkify analytics NAME):");
+        for q in analytics::questions() {
+            let _ = writeln!(out, "  {:<20} {}", q.name, q.description);
+        }
+        return Ok(());
+    };
+    // Check the name before connecting, so a typo is reported at once.
+    analytics::find(name)?;
+    let mut wh = ctx.open()?;
+    let result = analytics::run(wh.as_mut(), name, limit)?;
+    print_result(&result, format)
+}
+
+fn cmd_report(ctx: &Context, out: &Path) -> Result<()> {
+    let mut wh = ctx.open()?;
+    let html = analytics::report::build(wh.as_mut())?;
+    std::fs::write(out, html).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
+    println!(
+        "wrote {} (open it in any browser; it needs no network)",
+        out.display()
+    );
+    Ok(())
 }
 
 fn cmd_generate(ctx: &Context, args: &GenerateArgs) -> Result<()> {

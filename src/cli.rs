@@ -55,6 +55,26 @@ pub enum Command {
         /// Output format [default: table on a terminal, csv otherwise]
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// Print at most N rows
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// List the built-in business questions, or answer one (e.g. `analytics plays_by_hour`)
+    Analytics {
+        /// The question to answer; without it, the list of questions
+        name: Option<String>,
+        /// Output format [default: table on a terminal, csv otherwise]
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Print at most N rows
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Write a self-contained HTML report: key figures, charts, data quality, loads
+    Report {
+        /// The HTML file to write
+        #[arg(long, value_name = "FILE", default_value = "sparkify-report.html")]
+        out: PathBuf,
     },
     /// Write a Sparkify-shaped dataset (song_data/, log_data/, log_json_path.json)
     Generate(GenerateArgs),

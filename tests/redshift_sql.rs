@@ -151,6 +151,9 @@ fn ddl_and_transforms_are_pinned_and_parse() {
     for (table, name, sql) in sparkify::checks::rule_sql().unwrap() {
         parses(&format!("check {table}: {name}"), &sql);
     }
+    for q in sparkify::analytics::questions() {
+        parses(&format!("analytics {}", q.name), q.sql);
+    }
 }
 
 #[test]
