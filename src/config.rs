@@ -132,6 +132,43 @@ impl Ini {
     }
 }
 
+/// Keys whose values are secrets, by section.
+const SECRET_KEYS: &[(&str, &str)] = &[
+    ("CLUSTER", "DB_PASSWORD"),
+    ("DWH", "DWH_DB_PASSWORD"),
+    ("AWS", "KEY"),
+    ("AWS", "SECRET"),
+    ("AWS", "AWS_SECRET_ACCESS_KEY"),
+];
+
+impl Ini {
+    /// The secret values this file holds, so that they can be kept out of every output.
+    pub fn secrets(&self) -> Vec<&str> {
+        SECRET_KEYS
+            .iter()
+            .filter_map(|(s, k)| self.get(s, k))
+            .collect()
+    }
+
+    /// A warning when the file holds secrets but others may read it (mode wider than 0600).
+    pub fn permission_warning(&self) -> Option<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.path.as_ref()?;
+        if self.secrets().is_empty() {
+            return None;
+        }
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "{} holds passwords or keys but is readable by others (mode {mode:04o}); \
+                 run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            )
+        })
+    }
+}
+
 fn unquote(value: &str) -> &str {
     for q in ['\'', '"'] {
         if value.len() >= 2 && value.starts_with(q) && value.ends_with(q) {
@@ -239,6 +276,32 @@ SONG_DATA='s3://udacity-dend/song_data'
             assert_eq!(l, line, "{text}");
             assert!(msg.contains(needle), "{text}: {msg}");
         }
+    }
+
+    #[test]
+    fn secrets_in_a_world_readable_file_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dwh.cfg");
+        std::fs::write(
+            &path,
+            "[CLUSTER]\nDB_PASSWORD=hunter2\n[AWS]\nSECRET='abc'\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let ini = Ini::load(&path).unwrap();
+        assert_eq!(ini.secrets(), vec!["hunter2", "abc"]);
+        let warning = ini.permission_warning().unwrap();
+        assert!(
+            warning.contains("mode 0644") && warning.contains("chmod 600"),
+            "{warning}"
+        );
+        assert!(!warning.contains("hunter2"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(Ini::load(&path).unwrap().permission_warning(), None);
+        std::fs::write(&path, "[S3]\nLOG_DATA=x\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(Ini::load(&path).unwrap().permission_warning(), None);
     }
 
     #[test]

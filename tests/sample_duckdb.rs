@@ -28,23 +28,7 @@ fn the_sample_builds_the_documented_star_schema() {
     assert_eq!(staged[1].files, 71);
     assert_eq!(staged[1].rows_loaded, 71);
 
-    for (table, expected) in [
-        ("staging_events", 8056),
-        ("staging_songs", 71),
-        ("songplays", 6820),
-        ("users", 97),
-        ("songs", 71),
-        ("artists", 69),
-        ("time", 6813),
-        ("load_errors", 0),
-        ("load_ledger", 101),
-    ] {
-        assert_eq!(
-            count(&mut wh, &format!("SELECT COUNT(*) FROM {table}")),
-            expected,
-            "{table}"
-        );
-    }
+    assert_sample_counts(&mut wh);
     // SOURCE.md: exactly one NextSong event matches the catalogue (Elena, "Setanta matins").
     let matched = wh
         .query("SELECT song_id, artist_id, user_id FROM songplays WHERE song_id IS NOT NULL")

@@ -338,7 +338,7 @@ pub fn convert(value: &Value, ty: ColumnType, repair_mojibake: bool) -> Result<C
             ColumnType::Boolean => Ok(Cell::Bool(*b)),
             ColumnType::Varchar(max) => text_cell(b.to_string(), max),
             _ => Err(format!(
-                "a boolean cannot load into a {} column",
+                "a boolean cannot load into column type {}",
                 ty.sql_name()
             )),
         },
@@ -346,7 +346,7 @@ pub fn convert(value: &Value, ty: ColumnType, repair_mojibake: bool) -> Result<C
             // Redshift loads a nested object or array into a text column as its JSON text.
             ColumnType::Varchar(max) => text_cell(value.to_string(), max),
             _ => Err(format!(
-                "a JSON {} cannot load into a {} column",
+                "a JSON {} cannot load into column type {}",
                 kind(value),
                 ty.sql_name()
             )),

@@ -140,10 +140,14 @@ impl Iterator for Items<'_> {
                     .position(|&b| b == b'\n')
                     .map_or(rest.len(), |p| line_start + p);
                 let raw_line = clip(&rest[line_start..line_end]);
+                let message = e.to_string();
                 let reason = if e.is_eof() {
                     "truncated JSON: the file ends inside a value".to_string()
+                } else if message.contains("invalid unicode code point") {
+                    // Raw bytes that are not UTF-8; COPY fails these too unless ACCEPTINVCHARS.
+                    "invalid UTF-8 byte sequence (text must be UTF-8)".to_string()
                 } else {
-                    format!("malformed JSON: {}", strip_position(&e.to_string()))
+                    format!("malformed JSON: {}", strip_position(&message))
                 };
                 self.skip_line_containing(start + err_offset.min(rest.len()));
                 Some(Item::Malformed {
@@ -246,7 +250,11 @@ mod tests {
         let bytes = b"{\"a\":\"ok\"}\n{\"a\":\"\xff\xfe\"}\n{\"a\":\"ok\"}";
         let got: Vec<Item> = items(bytes).collect();
         assert_eq!(got.len(), 3);
-        assert!(matches!(got[1], Item::Malformed { line: 2, .. }));
+        assert!(
+            matches!(&got[1], Item::Malformed { line: 2, reason, .. } if reason.contains("UTF-8")),
+            "{:?}",
+            got[1]
+        );
         assert!(matches!(got[2], Item::Value { line: 3, .. }));
     }
 }

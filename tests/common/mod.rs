@@ -10,6 +10,31 @@ use sparkify::pipeline::{self, FormatSpec, Silent, StageReport, StageRequest};
 use sparkify::source::Source;
 use sparkify::warehouse::Warehouse;
 
+/// Rows per table after building the star schema from the real sample (SOURCE.md's counts;
+/// `time` has 6,813 rows because 7 pairs of plays share a start time).
+pub const SAMPLE_COUNTS: [(&str, i64); 9] = [
+    ("staging_events", 8056),
+    ("staging_songs", 71),
+    ("songplays", 6820),
+    ("users", 97),
+    ("songs", 71),
+    ("artists", 69),
+    ("time", 6813),
+    ("load_errors", 0),
+    ("load_ledger", 101),
+];
+
+/// Asserts [`SAMPLE_COUNTS`].
+pub fn assert_sample_counts(wh: &mut dyn Warehouse) {
+    for (table, expected) in SAMPLE_COUNTS {
+        assert_eq!(
+            count(wh, &format!("SELECT COUNT(*) FROM {table}")),
+            expected,
+            "{table}"
+        );
+    }
+}
+
 /// The real public sample beside the project (never copied into it).
 pub fn sample_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("SPARKIFY_SAMPLE_DATA") {
