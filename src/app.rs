@@ -460,13 +460,13 @@ fn print_summary(
             } else {
                 String::new()
             };
-            let _ = writeln!(
-                out,
+            let line = format!(
                 "{:<24}{:>12}  {:>9}",
                 format!("transform {model}"),
                 thousands(*rows),
                 time
             );
+            let _ = writeln!(out, "{}", line.trim_end());
         }
     }
     let passed = checked.results.len() - checked.failed().len();
