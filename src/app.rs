@@ -15,7 +15,7 @@ use crate::copy::load::{FileReport, LoadOptions};
 use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
 use crate::output::{self, thousands};
-use crate::pipeline::{self, FormatSpec, Progress, StageReport, StageRequest, TransformReport};
+use crate::pipeline::{self, FormatSpec, Progress, StageReport, StageRequest};
 use crate::source::Source;
 use crate::warehouse::{self, DEFAULT_WAREHOUSE, Warehouse};
 
@@ -216,14 +216,11 @@ impl Progress for Bar {
     }
 }
 
-fn stage_all(ctx: &Context, wh: &mut dyn Warehouse, args: &LoadArgs) -> Result<Vec<StageReport>> {
+/// create → stage → transform as one transaction (see [`pipeline::etl`]).
+fn etl(ctx: &Context, wh: &mut dyn Warehouse, args: &LoadArgs) -> Result<pipeline::EtlReport> {
     let requests = stage_requests(ctx, args)?;
     let bar = Bar::new(ctx.quiet);
-    let options = load_options(args);
-    requests
-        .iter()
-        .map(|r| pipeline::stage(wh, r, &options, &bar))
-        .collect()
+    pipeline::etl(wh, &requests, &load_options(args), &bar)
 }
 
 fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
@@ -233,32 +230,21 @@ fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
         "Building the Sparkify warehouse in {}",
         wh.describe()
     ));
-    let created = pipeline::create_tables(wh.as_mut(), false)?;
-    let staged = stage_all(ctx, wh.as_mut(), args)?;
-    let transformed = pipeline::transform(wh.as_mut())?;
+    let done = etl(ctx, wh.as_mut(), args)?;
     let checked = checks::run(wh.as_mut())?;
-    print_summary(
-        &wh.describe(),
-        Some(created),
-        &staged,
-        Some(&transformed),
-        &checked,
-        start.elapsed(),
-    );
+    print_summary(&wh.describe(), &done, &checked, start.elapsed());
     checks_outcome(&checked)
 }
 
 fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
     let mut wh = ctx.open()?;
-    pipeline::create_tables(wh.as_mut(), false)?;
-    let staged = stage_all(ctx, wh.as_mut(), args)?;
-    let transformed = pipeline::transform(wh.as_mut())?;
+    let done = etl(ctx, wh.as_mut(), args)?;
     let mut out = std::io::stdout().lock();
-    for s in &staged {
+    for s in &done.staged {
         let _ = writeln!(out, "{}", stage_line(s));
     }
-    for (model, rows) in &transformed.models {
+    for (model, rows) in &done.transformed.models {
         let _ = writeln!(
             out,
             "{:<24}{:>12}",
@@ -427,47 +413,42 @@ fn match_line(report: &CheckReport) -> String {
 
 fn print_summary(
     warehouse: &str,
-    created: Option<std::time::Duration>,
-    staged: &[StageReport],
-    transformed: Option<&TransformReport>,
+    done: &pipeline::EtlReport,
     checked: &CheckReport,
     total: std::time::Duration,
 ) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "Warehouse: {warehouse}");
-    for s in staged {
+    for s in &done.staged {
         let _ = writeln!(out, "  {:<15} {} ({})", s.table, s.source, s.format);
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<24}{:>12}  {:>9}", "step", "rows", "time");
-    if let Some(c) = created {
-        let _ = writeln!(
-            out,
-            "{:<24}{:>12}  {:>9}",
-            "create tables",
-            "",
-            output::duration(c)
-        );
-    }
-    for s in staged {
+    let _ = writeln!(
+        out,
+        "{:<24}{:>12}  {:>9}",
+        "create tables",
+        "",
+        output::duration(done.created)
+    );
+    for s in &done.staged {
         let _ = writeln!(out, "{}", stage_line(s));
     }
-    if let Some(t) = transformed {
-        let n = t.models.len();
-        for (i, (model, rows)) in t.models.iter().enumerate() {
-            let time = if i + 1 == n {
-                output::duration(t.elapsed)
-            } else {
-                String::new()
-            };
-            let line = format!(
-                "{:<24}{:>12}  {:>9}",
-                format!("transform {model}"),
-                thousands(*rows),
-                time
-            );
-            let _ = writeln!(out, "{}", line.trim_end());
-        }
+    let models = &done.transformed.models;
+    for (i, (model, rows)) in models.iter().enumerate() {
+        // The transforms run as one statement batch; their time goes on the last line.
+        let time = if i + 1 == models.len() {
+            output::duration(done.transformed.elapsed)
+        } else {
+            String::new()
+        };
+        let line = format!(
+            "{:<24}{:>12}  {:>9}",
+            format!("transform {model}"),
+            thousands(*rows),
+            time
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     let passed = checked.results.len() - checked.failed().len();
     let _ = writeln!(

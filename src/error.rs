@@ -48,7 +48,9 @@ pub enum Error {
     ChecksFailed { failed: usize },
 
     /// The user interrupted the run (Ctrl-C).
-    #[error("interrupted")]
+    #[error(
+        "interrupted (Ctrl-C): the unfinished work was rolled back; the warehouse is as it was before"
+    )]
     Interrupted,
 
     #[error("{context}: {source}")]

@@ -89,10 +89,71 @@ pub fn transform_script(dialect: Dialect) -> Result<String> {
 
 /// Creates every table that does not exist; with `drop`, drops `sparkify`'s tables first.
 pub fn create_tables(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
+    in_transaction(wh, |wh| create_in(wh, drop))
+}
+
+fn create_in(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
     let start = Instant::now();
-    let script = create_script(wh.dialect(), drop)?;
-    in_transaction(wh, |wh| wh.execute(&script))?;
+    wh.execute(&create_script(wh.dialect(), drop)?)?;
     Ok(start.elapsed())
+}
+
+/// What one `etl` or `run` did.
+#[derive(Debug, Clone)]
+pub struct EtlReport {
+    pub created: Duration,
+    pub staged: Vec<StageReport>,
+    pub transformed: TransformReport,
+}
+
+/// create → stage every request → transform, as **one** transaction: a run that fails, is
+/// interrupted or is killed leaves the warehouse exactly as it was before it, never half
+/// loaded. (Rejected rows of a load that fails on --max-errors are kept afterwards.)
+pub fn etl(
+    wh: &mut dyn Warehouse,
+    requests: &[StageRequest],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<EtlReport> {
+    let mut rejected = Vec::new();
+    let outcome = in_transaction(wh, |wh| {
+        let created = create_in(wh, false)?;
+        let mut staged = Vec::with_capacity(requests.len());
+        for request in requests {
+            staged.push(stage_in(wh, request, options, progress, &mut rejected)?);
+        }
+        let transformed = transform_in(wh)?;
+        Ok(EtlReport {
+            created,
+            staged,
+            transformed,
+        })
+    });
+    keep_rejected(wh, outcome, &rejected)
+}
+
+/// After a load failed on --max-errors and was rolled back, records its rejected rows, as
+/// STL_LOAD_ERRORS keeps them for a failed COPY.
+fn keep_rejected<T>(
+    wh: &mut dyn Warehouse,
+    outcome: Result<T>,
+    rejected: &[(String, Vec<load::LoadError>)],
+) -> Result<T> {
+    if matches!(outcome, Err(Error::TooManyLoadErrors { .. })) {
+        in_transaction(wh, |wh| {
+            // The rolled-back run may have been the one creating the tables.
+            create_in(wh, false)?;
+            for (table, errors) in rejected {
+                wh.execute(&format!(
+                    "DELETE FROM load_errors WHERE table_name = {}",
+                    sql::quote_literal(table)
+                ))?;
+                insert_errors(wh, table, errors)?;
+            }
+            Ok(())
+        })?;
+    }
+    outcome
 }
 
 /// Runs `f` in a transaction, rolling back when it fails.
@@ -123,8 +184,27 @@ pub fn stage(
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<StageReport> {
+    let mut rejected = Vec::new();
+    let outcome = in_transaction(wh, |wh| {
+        stage_in(wh, request, options, progress, &mut rejected)
+    });
+    keep_rejected(wh, outcome, &rejected)
+}
+
+/// [`stage`] inside the caller's transaction. A load that exceeds --max-errors returns
+/// `TooManyLoadErrors` and leaves its rejected rows in `rejected` for [`keep_rejected`].
+fn stage_in(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    rejected: &mut Vec<(String, Vec<load::LoadError>)>,
+) -> Result<StageReport> {
+    if crate::interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
     if wh.stages_server_side() {
-        return stage_server_side(wh, request, options);
+        return stage_server_side_in(wh, request, options);
     }
     let start = Instant::now();
     let spec = sql::table_spec(&request.table)?;
@@ -144,65 +224,46 @@ pub fn stage(
         ..options.clone()
     };
     let total_bytes = listing.files.iter().map(|f| f.size).sum();
-    progress.load_started(&request.table, listing.files.len() as u64, total_bytes);
     let source = &request.source;
     let read = |f: &crate::source::SourceFile| source.read(f);
     let table = spec.name.clone();
-    // Rejected rows of a load that fails on --max-errors, kept past the rollback.
-    let mut rejected = Vec::new();
 
-    let outcome = in_transaction(wh, |wh| {
-        wh.execute(&clear_statements(&table))?;
-        let report = {
-            let mut sink = wh.bulk_sink(&spec)?;
-            let mut on_file = |f: &FileReport| progress.file_loaded(f);
-            let report = load::load(
-                &spec,
-                &format,
-                &listing.files,
-                &read,
-                &options,
-                sink.as_mut(),
-                &mut on_file,
-            )?;
-            if report.exceeded_max_errors {
-                // Leave the transaction through the error path: nothing of this load stays.
-                let first = report
-                    .errors
-                    .first()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default();
-                rejected = report.errors;
-                return Err(Error::TooManyLoadErrors {
-                    table: table.clone(),
-                    rejected: rejected.len() as u64,
-                    max_errors: options.max_errors,
-                    first,
-                });
-            }
-            sink.finish()?;
-            report
-        };
-        record_load(wh, &table, &report)?;
-        Ok(report)
-    });
-    progress.load_finished();
-
-    let report = match outcome {
-        Ok(r) => r,
-        Err(e @ Error::TooManyLoadErrors { .. }) => {
-            // Like STL_LOAD_ERRORS, the rejected rows stay visible after a failed load.
-            in_transaction(wh, |wh| {
-                wh.execute(&format!(
-                    "DELETE FROM load_errors WHERE table_name = {}",
-                    sql::quote_literal(&table)
-                ))?;
-                insert_errors(wh, &table, &rejected)
-            })?;
-            return Err(e);
+    wh.execute(&clear_statements(&table))?;
+    let report = {
+        let mut sink = wh.bulk_sink(&spec)?;
+        let mut on_file = |f: &FileReport| progress.file_loaded(f);
+        progress.load_started(&request.table, listing.files.len() as u64, total_bytes);
+        let loaded = load::load(
+            &spec,
+            &format,
+            &listing.files,
+            &read,
+            &options,
+            sink.as_mut(),
+            &mut on_file,
+        );
+        progress.load_finished();
+        let report = loaded?;
+        if report.exceeded_max_errors {
+            // Leave the transaction through the error path: nothing of this load stays.
+            let first = report
+                .errors
+                .first()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            let count = report.errors.len() as u64;
+            rejected.push((table.clone(), report.errors));
+            return Err(Error::TooManyLoadErrors {
+                table,
+                rejected: count,
+                max_errors: options.max_errors,
+                first,
+            });
         }
-        Err(e) => return Err(e),
+        sink.finish()?;
+        report
     };
+    record_load(wh, &table, &report)?;
     Ok(StageReport {
         table,
         source: request.source.to_string(),
@@ -219,20 +280,16 @@ pub fn stage(
 
 /// Staging where the engine reads the source itself (Redshift's COPY from S3). The server's
 /// per-file counts and errors go into the same ledger and error tables as a local load.
-fn stage_server_side(
+fn stage_server_side_in(
     wh: &mut dyn Warehouse,
     request: &StageRequest,
     options: &LoadOptions,
 ) -> Result<StageReport> {
     let start = Instant::now();
     let table = request.table.clone();
-    let report = in_transaction(wh, |wh| {
-        wh.execute(&clear_statements(&table))?;
-        let report =
-            wh.server_copy(&table, &request.source, &request.format, options.max_errors)?;
-        record_load(wh, &table, &report)?;
-        Ok(report)
-    })?;
+    wh.execute(&clear_statements(&table))?;
+    let report = wh.server_copy(&table, &request.source, &request.format, options.max_errors)?;
+    record_load(wh, &table, &report)?;
     Ok(StageReport {
         table,
         source: request.source.to_string(),
@@ -327,22 +384,23 @@ fn insert_errors(wh: &mut dyn Warehouse, table: &str, errors: &[load::LoadError]
 
 /// Rebuilds the star schema from staging in one transaction, and counts each model.
 pub fn transform(wh: &mut dyn Warehouse) -> Result<TransformReport> {
+    in_transaction(wh, transform_in)
+}
+
+fn transform_in(wh: &mut dyn Warehouse) -> Result<TransformReport> {
     let start = Instant::now();
     let dialect = wh.dialect();
-    let models = in_transaction(wh, |wh| {
-        let mut counts = Vec::new();
-        for model in MODELS {
-            if crate::interrupt::requested() {
-                return Err(Error::Interrupted);
-            }
-            wh.execute(sql::transform(model, dialect)?)?;
-            counts.push((
-                model.to_string(),
-                wh.count(&format!("SELECT COUNT(*) FROM {model}"))?,
-            ));
+    let mut models = Vec::new();
+    for model in MODELS {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
         }
-        Ok(counts)
-    })?;
+        wh.execute(sql::transform(model, dialect)?)?;
+        models.push((
+            model.to_string(),
+            wh.count(&format!("SELECT COUNT(*) FROM {model}"))?,
+        ));
+    }
     Ok(TransformReport {
         models,
         elapsed: start.elapsed(),

@@ -1,0 +1,159 @@
+//! Interrupted runs: a `run` killed at any moment (SIGKILL) or stopped with Ctrl-C (SIGINT)
+//! leaves the warehouse exactly as before it, never half loaded, and the next run succeeds.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sparkify::generate::{GenerateOptions, generate};
+use sparkify::warehouse::Warehouse;
+use sparkify::warehouse::duckdb::DuckDb;
+
+fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
+    generate(
+        dir,
+        &GenerateOptions {
+            songs: 300,
+            users: 80,
+            days,
+            events_per_day: per_day,
+            seed: days,
+            match_rate: 0.5,
+        },
+        |_| {},
+    )
+    .unwrap();
+    vec![
+        "--songs".into(),
+        dir.join("song_data").display().to_string(),
+        "--events".into(),
+        dir.join("log_data").display().to_string(),
+        "--jsonpaths".into(),
+        dir.join("log_json_path.json").display().to_string(),
+    ]
+}
+
+fn spawn_run(cwd: &Path, warehouse: &str, data: &[String]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_sparkify"))
+        .args(["run", "-q", "--warehouse", warehouse])
+        .args(data)
+        .current_dir(cwd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn run_to_end(cwd: &Path, warehouse: &str, data: &[String]) -> Duration {
+    let start = Instant::now();
+    let out = spawn_run(cwd, warehouse, data).wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    start.elapsed()
+}
+
+/// What a complete run leaves behind, in a form that tells two runs apart.
+fn state(path: &Path) -> Vec<i64> {
+    let mut wh = DuckDb::open(path).unwrap();
+    let report = sparkify::checks::run(&mut wh).unwrap();
+    assert!(
+        report.failed().is_empty(),
+        "inconsistent warehouse: {:?}",
+        report.failed()
+    );
+    [
+        "staging_events",
+        "staging_songs",
+        "songplays",
+        "users",
+        "time",
+        "load_ledger",
+    ]
+    .iter()
+    .map(|t| wh.count(&format!("SELECT COUNT(*) FROM {t}")).unwrap())
+    .collect()
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_warehouse_as_before_or_as_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = dataset(&tmp.path().join("small"), 3, 200);
+    let big = dataset(&tmp.path().join("big"), 20, 4000);
+    let wh = "duckdb:w.duckdb";
+    let path = tmp.path().join("w.duckdb");
+
+    // What a complete run of each dataset gives, and how long the big one takes.
+    let took = run_to_end(tmp.path(), "duckdb:ref.duckdb", &big);
+    let after = state(&tmp.path().join("ref.duckdb"));
+    run_to_end(tmp.path(), wh, &small);
+    let before = state(&path);
+    assert_ne!(before, after);
+
+    let (mut as_before, mut as_after) = (0, 0);
+    for i in 0..20u32 {
+        // Moments spread over the whole run, from just after start to just past its end.
+        let at = took.mul_f64(0.02 + f64::from((i * 7) % 20) / 19.0 * 1.03);
+        let mut child = spawn_run(tmp.path(), wh, &big);
+        std::thread::sleep(at);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = state(&path);
+        if now == before {
+            as_before += 1;
+        } else if now == after {
+            as_after += 1;
+            // Start the next kill from the small state again.
+            run_to_end(tmp.path(), wh, &small);
+        } else {
+            panic!(
+                "kill {i} at {at:?} left a half-loaded warehouse: {now:?} (before {before:?}, after {after:?})"
+            );
+        }
+    }
+    println!("20 kills: {as_before} left the warehouse as before, {as_after} as after");
+    assert!(
+        as_before >= 5,
+        "too few kills landed inside the run ({as_before})"
+    );
+    // The next run succeeds and gives the same result as an uninterrupted one.
+    run_to_end(tmp.path(), wh, &big);
+    assert_eq!(state(&path), after);
+}
+
+#[test]
+fn ctrl_c_stops_within_a_second_rolls_back_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = dataset(&tmp.path().join("small"), 3, 200);
+    let big = dataset(&tmp.path().join("big"), 20, 4000);
+    let wh = "duckdb:w.duckdb";
+    run_to_end(tmp.path(), wh, &small);
+    let before = state(&tmp.path().join("w.duckdb"));
+    let took = run_to_end(tmp.path(), "duckdb:ref.duckdb", &big);
+
+    let child = spawn_run(tmp.path(), wh, &big);
+    std::thread::sleep(took / 3);
+    let signalled = Instant::now();
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    let stopped_in = signalled.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted (Ctrl-C)") && stderr.contains("rolled back"),
+        "{stderr}"
+    );
+    assert!(
+        stopped_in < Duration::from_millis(1500),
+        "took {stopped_in:?} to stop"
+    );
+    assert_eq!(state(&tmp.path().join("w.duckdb")), before);
+}
