@@ -157,3 +157,32 @@ fn ctrl_c_stops_within_a_second_rolls_back_and_says_so() {
     );
     assert_eq!(state(&tmp.path().join("w.duckdb")), before);
 }
+
+#[test]
+fn a_second_run_on_the_same_warehouse_is_refused_while_the_first_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = dataset(&tmp.path().join("small"), 3, 200);
+    let big = dataset(&tmp.path().join("big"), 20, 4000);
+    let wh = "duckdb:w.duckdb";
+    let first = spawn_run(tmp.path(), wh, &big);
+    // Give the first run time to open the warehouse, then start a second one.
+    std::thread::sleep(Duration::from_millis(300));
+    let second = spawn_run(tmp.path(), wh, &small)
+        .wait_with_output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is in use by another process"), "{stderr}");
+    // The first run was not disturbed.
+    let out = first.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run_to_end(tmp.path(), "duckdb:ref.duckdb", &big);
+    assert_eq!(
+        state(&tmp.path().join("w.duckdb")),
+        state(&tmp.path().join("ref.duckdb"))
+    );
+}
