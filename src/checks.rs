@@ -53,6 +53,14 @@ struct Rule {
     sql: String,
 }
 
+impl Rule {
+    /// The statement that is run. SUM() is NUMERIC on PostgreSQL; one cast makes every engine
+    /// answer a plain integer.
+    fn statement(&self) -> String {
+        format!("SELECT CAST(({}) AS BIGINT)", self.sql)
+    }
+}
+
 fn declared_rules(table: &str) -> Result<Vec<Rule>> {
     Ok(sql::checks(table)?
         .into_iter()
@@ -159,8 +167,7 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
     let rules = all_rules()?;
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
-        // SUM() is NUMERIC on PostgreSQL; one cast makes every engine answer a plain integer.
-        let violations = wh.count(&format!("SELECT CAST(({}) AS BIGINT)", rule.sql))?;
+        let violations = wh.count(&rule.statement())?;
         results.push(CheckResult {
             table: rule.table,
             name: rule.name,

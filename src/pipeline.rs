@@ -51,6 +51,29 @@ pub struct StageReport {
     pub elapsed: Duration,
 }
 
+impl StageReport {
+    fn new(
+        table: String,
+        request: &StageRequest,
+        report: &LoadReport,
+        skipped: Vec<String>,
+        start: Instant,
+    ) -> StageReport {
+        StageReport {
+            table,
+            source: request.source.to_string(),
+            format: request.format.to_string(),
+            files: report.files.len(),
+            skipped,
+            bytes: report.bytes(),
+            rows_read: report.rows_read(),
+            rows_loaded: report.rows_loaded(),
+            rows_rejected: report.rows_rejected(),
+            elapsed: start.elapsed(),
+        }
+    }
+}
+
 /// Rows in each model after a transform.
 #[derive(Debug, Clone)]
 pub struct TransformReport {
@@ -264,18 +287,13 @@ fn stage_in(
         report
     };
     record_load(wh, &table, &report)?;
-    Ok(StageReport {
+    Ok(StageReport::new(
         table,
-        source: request.source.to_string(),
-        format: request.format.to_string(),
-        files: report.files.len(),
-        skipped: listing.skipped,
-        bytes: report.bytes(),
-        rows_read: report.rows_read(),
-        rows_loaded: report.rows_loaded(),
-        rows_rejected: report.rows_rejected(),
-        elapsed: start.elapsed(),
-    })
+        request,
+        &report,
+        listing.skipped,
+        start,
+    ))
 }
 
 /// Staging where the engine reads the source itself (Redshift's COPY from S3). The server's
@@ -290,18 +308,7 @@ fn stage_server_side_in(
     wh.execute(&clear_statements(&table))?;
     let report = wh.server_copy(&table, &request.source, &request.format, options.max_errors)?;
     record_load(wh, &table, &report)?;
-    Ok(StageReport {
-        table,
-        source: request.source.to_string(),
-        format: request.format.to_string(),
-        files: report.files.len(),
-        skipped: Vec::new(),
-        bytes: report.bytes(),
-        rows_read: report.rows_read(),
-        rows_loaded: report.rows_loaded(),
-        rows_rejected: report.rows_rejected(),
-        elapsed: start.elapsed(),
-    })
+    Ok(StageReport::new(table, request, &report, Vec::new(), start))
 }
 
 /// Empties a staging table and its bookkeeping before a full reload.

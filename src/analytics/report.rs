@@ -183,20 +183,17 @@ fn percent(part: i64, whole: i64) -> String {
 
 /// Builds the report from what the warehouse holds now.
 pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
-    let count = |wh: &mut dyn Warehouse, sql: &str| wh.count(sql);
-    let plays = count(wh, "SELECT COUNT(*) FROM songplays")?;
-    let users = count(wh, "SELECT COUNT(*) FROM users")?;
-    let paid_plays = count(wh, "SELECT COUNT(*) FROM songplays WHERE level = 'paid'")?;
-    let sessions = count(
-        wh,
-        "SELECT COUNT(*) FROM (SELECT DISTINCT user_id, session_id FROM songplays) s",
-    )?;
-    let days = count(
-        wh,
+    let quality = checks::run(wh)?;
+    let plays = quality.songplays;
+    let users = wh.count("SELECT COUNT(*) FROM users")?;
+    let paid_plays = wh.count("SELECT COUNT(*) FROM songplays WHERE level = 'paid'")?;
+    let sessions =
+        wh.count("SELECT COUNT(*) FROM (SELECT DISTINCT user_id, session_id FROM songplays) s")?;
+    let days = wh.count(
         "SELECT COUNT(*) FROM (SELECT DISTINCT CAST(start_time AS DATE) AS d FROM songplays) s",
     )?;
-    let songs = count(wh, "SELECT COUNT(*) FROM songs")?;
-    let artists = count(wh, "SELECT COUNT(*) FROM artists")?;
+    let songs = wh.count("SELECT COUNT(*) FROM songs")?;
+    let artists = wh.count("SELECT COUNT(*) FROM artists")?;
     let period = wh.query("SELECT MIN(start_time), MAX(start_time) FROM songplays")?;
     let period_text = match period
         .rows
@@ -268,7 +265,6 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
         table("Free ↔ paid conversions", &q(wh, "level_changes")?, 20),
     ];
 
-    let quality = checks::run(wh)?;
     let check_rows: Vec<Value> = quality
         .results
         .iter()

@@ -251,10 +251,6 @@ impl Postgres {
         })
     }
 
-    pub fn target(&self) -> &Target {
-        &self.target
-    }
-
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
     }
