@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use sparkify::copy::load::{LoadOptions, RowSink};
 use sparkify::copy::{Cell, FormatSpec, Row};
 use sparkify::generate::{GenerateOptions, generate};
-use sparkify::pipeline::{self, Silent, StageRequest};
+use sparkify::pipeline::{self, Refresh, Silent, StageRequest};
 use sparkify::source::Source;
 use sparkify::warehouse::postgres::{Postgres, Target};
 use sparkify::warehouse::{Literal, Warehouse};
@@ -74,6 +74,8 @@ fn main() -> anyhow::Result<()> {
         source: Source::Local(data.path().join("log_data")),
         format: FormatSpec::JsonPaths(Source::Local(data.path().join("log_json_path.json"))),
         repair_mojibake: true,
+        // Every run stages the same files again.
+        refresh: Refresh::Full,
     };
     println!(
         "PostgreSQL staging of {} events ({:.1} MB of JSON) into {}, median of {runs} runs",

@@ -9,13 +9,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analytics;
 use crate::checks::{self, CheckReport};
-use crate::cli::{Cli, Command, Format, GenerateArgs, LoadArgs};
+use crate::cli::{Cli, Command, Format, GenerateArgs, InfraArgs, InfraCommand, LoadArgs, WaitArgs};
 use crate::config::{self, Ini};
 use crate::copy::load::{FileReport, LoadOptions};
 use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
+use crate::infra;
 use crate::output::{self, thousands};
-use crate::pipeline::{self, FormatSpec, Progress, StageReport, StageRequest};
+use crate::pipeline::{self, FormatSpec, Progress, Refresh, StageReport, StageRequest};
 use crate::source::Source;
 use crate::warehouse::{self, DEFAULT_WAREHOUSE, Warehouse};
 
@@ -75,6 +76,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         } => cmd_analytics(&ctx, name.as_deref(), format, limit),
         Command::Report { out } => cmd_report(&ctx, &out),
         Command::Generate(args) => cmd_generate(&ctx, &args),
+        Command::Infra(cmd) => cmd_infra(&ctx, cmd),
     }
 }
 
@@ -118,12 +120,14 @@ fn stage_requests(ctx: &Context, args: &LoadArgs) -> Result<Vec<StageRequest>> {
             source: Source::parse(events.as_deref().unwrap_or_default())?,
             format: events_format,
             repair_mojibake: !args.keep_mojibake,
+            refresh: refresh(args),
         },
         StageRequest {
             table: "staging_songs".into(),
             source: Source::parse(songs.as_deref().unwrap_or_default())?,
             format: FormatSpec::parse(&args.songs_format)?,
             repair_mojibake: false,
+            refresh: refresh(args),
         },
     ])
 }
@@ -162,10 +166,21 @@ fn ensure_sample(ctx: &Context, dir: &Path) -> Result<PathBuf> {
     Ok(dir.to_path_buf())
 }
 
+fn refresh(args: &LoadArgs) -> Refresh {
+    if args.full_refresh {
+        Refresh::Full
+    } else if args.reload_changed {
+        Refresh::ReloadChanged
+    } else {
+        Refresh::Incremental
+    }
+}
+
 fn load_options(args: &LoadArgs) -> LoadOptions {
     LoadOptions {
         max_errors: args.max_errors,
         threads: args.threads,
+        remote_concurrency: usize::from(args.concurrency),
         ..LoadOptions::default()
     }
 }
@@ -216,21 +231,69 @@ impl Progress for Bar {
     }
 }
 
-/// create → stage → transform as one transaction (see [`pipeline::etl`]).
-fn etl(ctx: &Context, wh: &mut dyn Warehouse, args: &LoadArgs) -> Result<pipeline::EtlReport> {
+/// How many times `run`/`etl` start over after losing the warehouse connection.
+const ETL_ATTEMPTS: u32 = 3;
+
+/// create → stage → transform as one transaction (see [`pipeline::etl`]). When the connection
+/// to the warehouse is lost half-way, the whole job starts over on a new connection: that is
+/// safe because nothing of the lost transaction was committed, and a repeated run loads only
+/// what the ledger does not hold.
+fn etl(
+    ctx: &Context,
+    mut wh: Box<dyn Warehouse>,
+    args: &LoadArgs,
+) -> Result<(Box<dyn Warehouse>, pipeline::EtlReport)> {
     let requests = stage_requests(ctx, args)?;
     let bar = Bar::new(ctx.quiet);
-    pipeline::etl(wh, &requests, &load_options(args), &bar)
+    let options = load_options(args);
+    let mut attempt = 1;
+    loop {
+        match pipeline::etl(wh.as_mut(), &requests, &options, &bar) {
+            Ok(report) => return Ok((wh, report)),
+            Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
+                ctx.note(&format!(
+                    "{why}: the connection was lost and nothing was committed; reconnecting to \
+                     start over (attempt {} of {ETL_ATTEMPTS})",
+                    attempt + 1
+                ));
+                drop(wh);
+                wh = reconnect(ctx)?;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Opens the warehouse again after a lost connection, waiting 1, 2, 4 and 8 s between tries
+/// for a server that is restarting.
+fn reconnect(ctx: &Context) -> Result<Box<dyn Warehouse>> {
+    let mut delay = std::time::Duration::from_secs(1);
+    let mut tries = 0;
+    loop {
+        std::thread::sleep(delay);
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        match ctx.open() {
+            Ok(wh) => return Ok(wh),
+            Err(e) if tries >= 3 => return Err(e),
+            Err(_) => {
+                tries += 1;
+                delay *= 2;
+            }
+        }
+    }
 }
 
 fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
-    let mut wh = ctx.open()?;
+    let wh = ctx.open()?;
     ctx.note(&format!(
         "Building the Sparkify warehouse in {}",
         wh.describe()
     ));
-    let done = etl(ctx, wh.as_mut(), args)?;
+    let (mut wh, done) = etl(ctx, wh, args)?;
     let checked = checks::run(wh.as_mut())?;
     print_summary(&wh.describe(), &done, &checked, start.elapsed());
     checks_outcome(&checked)
@@ -238,8 +301,7 @@ fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
 
 fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
-    let mut wh = ctx.open()?;
-    let done = etl(ctx, wh.as_mut(), args)?;
+    let (_, done) = etl(ctx, ctx.open()?, args)?;
     let mut out = std::io::stdout().lock();
     for s in &done.staged {
         let _ = writeln!(out, "{}", stage_line(s));
@@ -390,7 +452,7 @@ fn checks_outcome(report: &CheckReport) -> Result<()> {
 }
 
 fn stage_line(s: &StageReport) -> String {
-    format!(
+    let mut line = format!(
         "{:<24}{:>12}  {:>9}   {} read, {} rejected, {} files, {}",
         format!("stage {}", s.table),
         thousands(s.rows_loaded as i64),
@@ -399,7 +461,20 @@ fn stage_line(s: &StageReport) -> String {
         thousands(s.rows_rejected as i64),
         thousands(s.files as i64),
         output::bytes(s.bytes),
-    )
+    );
+    if s.already_loaded > 0 {
+        line.push_str(&format!(
+            "; {} already loaded, skipped",
+            thousands(s.already_loaded as i64)
+        ));
+    }
+    if !s.changed.is_empty() && !s.full_reload {
+        line.push_str(&format!(
+            "; {} changed, left as loaded",
+            thousands(s.changed.len() as i64)
+        ));
+    }
+    line
 }
 
 fn match_line(report: &CheckReport) -> String {
@@ -479,4 +554,95 @@ fn print_summary(
         )
     };
     let _ = writeln!(out, "{verdict}. Total time {}.", output::duration(total));
+}
+
+/// Prints infra progress: lines to stdout, waiting states on a spinner (terminal only).
+struct InfraOut {
+    spinner: ProgressBar,
+    quiet: bool,
+}
+
+impl infra::Report for InfraOut {
+    fn line(&mut self, text: &str) {
+        self.spinner.suspend(|| println!("{text}"));
+    }
+    fn waiting(&mut self, text: &str) {
+        self.spinner.set_message(text.to_string());
+        self.spinner.tick();
+    }
+    fn warn(&mut self, text: &str) {
+        if !self.quiet {
+            self.spinner.suspend(|| eprintln!("warning: {text}"));
+        }
+    }
+}
+
+fn cmd_infra(ctx: &Context, cmd: InfraCommand) -> Result<()> {
+    let target = if ctx.quiet || !std::io::stderr().is_terminal() {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let mut out = InfraOut {
+        spinner: ProgressBar::with_draw_target(None, target),
+        quiet: ctx.quiet,
+    };
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+        out.spinner.set_style(style);
+    }
+    let settings =
+        |a: &InfraArgs| infra::Settings::from_config(&ctx.ini, a.cidr.as_deref(), a.allow_anywhere);
+    let wait = |w: &WaitArgs| -> Result<infra::Wait> {
+        if !(w.poll.is_finite() && w.poll >= 0.0) {
+            return Err(Error::usage(
+                "--poll must be a number of seconds, 0 or more",
+            ));
+        }
+        Ok(infra::Wait {
+            timeout: std::time::Duration::from_secs(w.timeout),
+            poll: std::time::Duration::from_secs_f64(w.poll),
+        })
+    };
+    let result = match cmd {
+        InfraCommand::Plan(a) => {
+            let s = settings(&a)?;
+            let aws = infra::Aws::connect(&s, &mut out)?;
+            infra::plan(&aws, &s, &mut out)
+        }
+        InfraCommand::Up { args, wait: w } => {
+            let s = settings(&args)?;
+            let w = wait(&w)?;
+            let aws = infra::Aws::connect(&s, &mut out)?;
+            infra::up(&aws, &s, &w, &mut out)
+        }
+        InfraCommand::Status(a) => {
+            let s = settings(&a)?;
+            let aws = infra::Aws::connect(&s, &mut out)?;
+            infra::show_status(&aws, &s, &mut out)
+        }
+        InfraCommand::Pause(a) => {
+            let s = settings(&a)?;
+            let aws = infra::Aws::connect(&s, &mut out)?;
+            infra::pause_or_resume(&aws, &s, true, &mut out)
+        }
+        InfraCommand::Resume(a) => {
+            let s = settings(&a)?;
+            let aws = infra::Aws::connect(&s, &mut out)?;
+            infra::pause_or_resume(&aws, &s, false, &mut out)
+        }
+        InfraCommand::Down {
+            args,
+            wait: w,
+            final_snapshot,
+            yes,
+        } => {
+            let s = settings(&args)?;
+            let w = wait(&w)?;
+            infra::confirm_down(&s, yes)?;
+            let aws = infra::Aws::connect(&s, &mut out)?;
+            infra::down(&aws, &s, final_snapshot.as_deref(), &w, &mut out)
+        }
+    };
+    out.spinner.finish_and_clear();
+    result
 }

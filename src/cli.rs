@@ -6,9 +6,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Configuration: flags override environment variables (SPARKIFY_*), which override dwh.cfg
-(read from the working directory, or from --config). Sources may be folders, files or
-COPY-style prefixes; with none given and no dwh.cfg, `run` generates a small sample dataset
-into ./sparkify-data first.
+(read from the working directory, or from --config). Sources may be local folders, files or
+COPY-style prefixes, s3://bucket/prefix URIs (every key starting with the prefix, as Redshift
+COPY reads them), or a Redshift-style *.manifest file; with none given and no dwh.cfg, `run`
+generates a small sample dataset into ./sparkify-data first. S3 uses the standard AWS
+settings (AWS_PROFILE, AWS_REGION, credentials, AWS_ENDPOINT_URL for MinIO/moto); with no
+credentials at all it sends unsigned requests, which public buckets accept.
+
+Loads are incremental: `run` and `etl` load only files the load ledger does not hold yet and
+rebuild the star schema from all staged rows (--full-refresh starts over).
 
 Exit codes: 0 success; 1 failure (I/O, warehouse); 2 bad usage or configuration;
 3 data-quality checks failed; 4 a load was rejected (more bad rows than --max-errors);
@@ -78,6 +84,77 @@ pub enum Command {
     },
     /// Write a Sparkify-shaped dataset (song_data/, log_data/, log_json_path.json)
     Generate(GenerateArgs),
+    /// The Redshift cluster, its IAM role and ingress rule, as code (AWS credentials needed)
+    #[command(subcommand)]
+    Infra(InfraCommand),
+}
+
+const INFRA_AFTER_HELP: &str = "\
+Settings come from dwh.cfg in the seed's layout ([CLUSTER] CLUSTER_IDENTIFIER, CLUSTER_TYPE,
+NUM_NODES, NODE_TYPE, DB_NAME, DB_USER, DB_PASSWORD, DWH_PORT, DWH_IAM_ROLE_NAME) or the
+course template's ([DWH] DWH_CLUSTER_IDENTIFIER, ...). Credentials come from the standard AWS
+chain (AWS_PROFILE, SSO, environment); AWS_ENDPOINT_URL points every call elsewhere (moto).
+Everything sparkify creates is tagged managed-by=sparkify, and `down` deletes only that.";
+
+/// `sparkify infra ...`
+#[derive(Debug, Subcommand)]
+pub enum InfraCommand {
+    /// Show what `up` would create or change, and the hourly cost (changes nothing)
+    #[command(after_help = INFRA_AFTER_HELP)]
+    Plan(InfraArgs),
+    /// Create what is missing, wait until the cluster is available, write HOST and ARN to dwh.cfg
+    #[command(after_help = INFRA_AFTER_HELP)]
+    Up {
+        #[command(flatten)]
+        args: InfraArgs,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Cluster state, endpoint, nodes, role, ingress rules and running time
+    Status(InfraArgs),
+    /// Pause the cluster (compute is not billed while paused)
+    Pause(InfraArgs),
+    /// Resume a paused cluster
+    Resume(InfraArgs),
+    /// Delete the cluster, then its ingress rule and IAM role (only what sparkify created)
+    Down {
+        #[command(flatten)]
+        args: InfraArgs,
+        #[command(flatten)]
+        wait: WaitArgs,
+        /// Keep a final snapshot under this name (by default none is taken)
+        #[arg(long, value_name = "NAME")]
+        final_snapshot: Option<String>,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InfraArgs {
+    /// The one address range allowed to reach the cluster's port, e.g. 203.0.113.7/32
+    /// [env: SPARKIFY_CIDR; dwh.cfg CLUSTER.CIDR]
+    #[arg(long, value_name = "CIDR")]
+    pub cidr: Option<String>,
+    /// Allow --cidr 0.0.0.0/0 (the whole internet)
+    #[arg(long)]
+    pub allow_anywhere: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Give up waiting for the cluster after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub timeout: u64,
+    /// Seconds between status polls while waiting
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 15.0,
+        env = "SPARKIFY_POLL_SECONDS"
+    )]
+    pub poll: f64,
 }
 
 /// How `query` prints rows.
@@ -120,9 +197,23 @@ pub struct LoadArgs {
     )]
     pub max_errors: u64,
 
-    /// Parser threads [default: one per CPU]
+    /// Parser threads [default: one per CPU; for s3:// sources, --concurrency]
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    /// Objects read from S3 at once (small objects: latency, not bandwidth, dominates)
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub concurrency: u16,
+
+    /// Empty the staging tables and load every file again (by default only files the load
+    /// ledger does not hold are loaded, and their rows appended)
+    #[arg(long)]
+    pub full_refresh: bool,
+
+    /// Reload a table whole when one of its files changed (size or ETag/modification time)
+    /// since it was loaded; by default a changed file is reported and left as loaded
+    #[arg(long, conflicts_with = "full_refresh")]
+    pub reload_changed: bool,
 
     /// Keep double-encoded UTF-8 in the events as it is (by default it is repaired)
     #[arg(long)]

@@ -120,6 +120,11 @@ impl Ini {
             .find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
+    /// Whether the file has a `[name]` section (case-insensitive).
+    pub fn has_section(&self, name: &str) -> bool {
+        self.find_section(name).is_some()
+    }
+
     /// A value, looked up in `section` and then in `[DEFAULT]`; empty values count as unset.
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
         let key = key.to_ascii_lowercase();
@@ -176,6 +181,81 @@ fn unquote(value: &str) -> &str {
         }
     }
     value
+}
+
+/// Sets `section.key = value` for each update in the INI file at `path`, keeping every other
+/// line (comments, order, spacing) as it was: an existing key keeps its spelling and
+/// separator, a missing key goes at the end of its section, a missing section at the end of
+/// the file. The file is replaced atomically and left readable by its owner only, since what
+/// `sparkify` writes into it (endpoints, role ARNs, passwords) sits beside secrets.
+pub fn update_file(path: &Path, updates: &[(&str, &str, &str)]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for (section, key, value) in updates {
+        set_line(&mut lines, section, key, value);
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    let tmp = path.with_extension("cfg.sparkify-tmp");
+    let write = || -> std::io::Result<()> {
+        std::fs::write(&tmp, out.as_bytes())?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("writing {}", path.display()), e)
+    })
+}
+
+fn header_name(line: &str) -> Option<&str> {
+    let t = line.trim();
+    t.strip_prefix('[')?.strip_suffix(']').map(str::trim)
+}
+
+fn set_line(lines: &mut Vec<String>, section: &str, key: &str, value: &str) {
+    let start = lines
+        .iter()
+        .position(|l| header_name(l).is_some_and(|n| n.eq_ignore_ascii_case(section)));
+    let Some(start) = start else {
+        if lines.last().is_some_and(|l| !l.trim().is_empty()) {
+            lines.push(String::new());
+        }
+        lines.push(format!("[{section}]"));
+        lines.push(format!("{key}={value}"));
+        return;
+    };
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| header_name(l).is_some())
+        .map_or(lines.len(), |p| start + 1 + p);
+    for line in &mut lines[start + 1..end] {
+        let t = line.trim_start();
+        if t.starts_with('#') || t.starts_with(';') {
+            continue;
+        }
+        let Some(sep) = t.find(['=', ':']) else {
+            continue;
+        };
+        if t[..sep].trim().eq_ignore_ascii_case(key) {
+            let indent = &line[..line.len() - t.len()];
+            let after = &t[sep + 1..];
+            let spaces = &after[..after.len() - after.trim_start().len()];
+            *line = format!("{indent}{}{spaces}{value}", &t[..=sep]);
+            return;
+        }
+    }
+    // After the section's last setting, before the blank lines that separate it.
+    let mut at = end;
+    while at > start + 1 && lines[at - 1].trim().is_empty() {
+        at -= 1;
+    }
+    lines.insert(at, format!("{key}={value}"));
 }
 
 /// Loads the configuration the user asked for: `--config FILE` (which must exist), else
@@ -308,5 +388,35 @@ SONG_DATA='s3://udacity-dend/song_data'
     fn a_missing_explicit_config_is_an_error() {
         let err = load_config(Some(Path::new("/nonexistent/dwh.cfg"))).unwrap_err();
         assert!(err.to_string().contains("not found"), "{err}");
+    }
+
+    #[test]
+    fn update_file_keeps_comments_and_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dwh.cfg");
+        std::fs::write(
+            &path,
+            "# my cluster\n[CLUSTER]\nHOST = old.example\n; keep me\nDB_NAME='sparkify'\n\n[S3]\nLOG_DATA='s3://b/log_data'\n",
+        )
+        .unwrap();
+        update_file(
+            &path,
+            &[
+                ("CLUSTER", "HOST", "new.example"),
+                ("cluster", "DB_PASSWORD", "pw"),
+                ("IAM_ROLE", "ARN", "arn:aws:iam::1:role/r"),
+            ],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "# my cluster\n[CLUSTER]\nHOST = new.example\n; keep me\nDB_NAME='sparkify'\nDB_PASSWORD=pw\n\n[S3]\nLOG_DATA='s3://b/log_data'\n\n[IAM_ROLE]\nARN=arn:aws:iam::1:role/r\n"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let ini = Ini::load(&path).unwrap();
+        assert_eq!(ini.get("CLUSTER", "HOST"), Some("new.example"));
     }
 }

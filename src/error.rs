@@ -43,6 +43,17 @@ pub enum Error {
     #[error("{0}")]
     Warehouse(String),
 
+    /// The connection to the warehouse broke during the work (server stopped or restarted,
+    /// network cut). The transaction it was in is gone, so nothing of it was committed.
+    #[error(
+        "{0} (the connection to the warehouse was lost; nothing of the unfinished work was committed)"
+    )]
+    ConnectionLost(String),
+
+    /// An AWS API refused a request or could not be reached (`sparkify infra`).
+    #[error("{0}")]
+    Aws(String),
+
     /// Data-quality checks ran and some failed.
     #[error("{failed} data-quality check(s) failed")]
     ChecksFailed { failed: usize },

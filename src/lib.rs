@@ -12,6 +12,7 @@ pub mod config;
 pub mod copy;
 pub mod error;
 pub mod generate;
+pub mod infra;
 pub mod interrupt;
 pub mod output;
 pub mod pipeline;

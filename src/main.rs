@@ -19,6 +19,14 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sparkify: {e}");
+            let text = e.to_string();
+            // ENOSPC arrives worded by the OS or by DuckDB; say plainly what it means.
+            if text.contains("No space left on device") || text.contains("os error 28") {
+                eprintln!(
+                    "sparkify: the disk is full. Nothing half-written was committed; free some \
+                     space (or point --warehouse/--out elsewhere) and run again."
+                );
+            }
             ExitCode::from(exit_code(&e))
         }
     }
@@ -30,6 +38,10 @@ fn exit_code(e: &Error) -> u8 {
         Error::ChecksFailed { .. } => 3,
         Error::TooManyLoadErrors { .. } => 4,
         Error::Interrupted => 130,
-        Error::Source { .. } | Error::Warehouse(_) | Error::Io { .. } => 1,
+        Error::Source { .. }
+        | Error::Warehouse(_)
+        | Error::ConnectionLost(_)
+        | Error::Aws(_)
+        | Error::Io { .. } => 1,
     }
 }

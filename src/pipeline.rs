@@ -1,12 +1,14 @@
 //! create → stage → transform → check. Each step is one warehouse transaction, so an
 //! interrupted step leaves the warehouse as it was before that step.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::copy::Cell;
 pub use crate::copy::FormatSpec;
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
 use crate::error::{Error, Result};
-use crate::source::Source;
+use crate::source::{Source, SourceFile};
 use crate::sql::{self, Dialect, MODELS};
 use crate::warehouse::{Literal, Warehouse};
 
@@ -34,6 +36,23 @@ pub struct StageRequest {
     /// `'auto'`, `'auto ignorecase'` or a JSONPaths file.
     pub format: FormatSpec,
     pub repair_mojibake: bool,
+    /// What to do with files loaded by an earlier run.
+    pub refresh: Refresh,
+}
+
+/// What staging does with files an earlier run loaded, as the load ledger records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Refresh {
+    /// Load only files the ledger does not hold and append their rows. A file whose size or
+    /// version (ETag, modification time) changed since it was loaded is reported and left as
+    /// loaded.
+    #[default]
+    Incremental,
+    /// As `Incremental`, but when any file changed the table is reloaded whole, so the
+    /// changed file's old rows are replaced, never duplicated.
+    ReloadChanged,
+    /// Empty the table and load everything the source lists.
+    Full,
 }
 
 /// What staging one table did.
@@ -42,8 +61,17 @@ pub struct StageReport {
     pub table: String,
     pub source: String,
     pub format: String,
+    /// Files loaded by this run.
     pub files: usize,
+    /// Files passed over: hidden ones, and optional manifest entries that do not exist.
     pub skipped: Vec<String>,
+    /// Files an earlier run loaded, unchanged since: not read again.
+    pub already_loaded: usize,
+    /// Files changed since an earlier run loaded them.
+    pub changed: Vec<String>,
+    /// The table was emptied and loaded whole (`--full-refresh`, or a changed file with
+    /// `--reload-changed`, or a warehouse that loads by itself).
+    pub full_reload: bool,
     pub bytes: u64,
     pub rows_read: u64,
     pub rows_loaded: u64,
@@ -65,6 +93,9 @@ impl StageReport {
             format: request.format.to_string(),
             files: report.files.len(),
             skipped,
+            already_loaded: 0,
+            changed: Vec::new(),
+            full_reload: true,
             bytes: report.bytes(),
             rows_read: report.rows_read(),
             rows_loaded: report.rows_loaded(),
@@ -138,6 +169,7 @@ pub fn etl(
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<EtlReport> {
+    wait_for_lock(wh, progress)?;
     let mut rejected = Vec::new();
     let outcome = in_transaction(wh, |wh| {
         let created = create_in(wh, false)?;
@@ -153,6 +185,39 @@ pub fn etl(
         })
     });
     keep_rejected(wh, outcome, &rejected)
+}
+
+/// How long a run waits for another run on the same warehouse to finish.
+const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Waits (up to [`LOCK_WAIT`]) while another `sparkify` run loads the same warehouse.
+fn wait_for_lock(wh: &mut dyn Warehouse, progress: &dyn Progress) -> Result<()> {
+    if wh.try_lock_for_load()? {
+        return Ok(());
+    }
+    progress.note(&format!(
+        "another sparkify run is loading {}; waiting for it to finish (up to {} s)",
+        wh.describe(),
+        LOCK_WAIT.as_secs()
+    ));
+    let start = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        if wh.try_lock_for_load()? {
+            return Ok(());
+        }
+        if start.elapsed() >= LOCK_WAIT {
+            return Err(Error::warehouse(format!(
+                "{}: another sparkify run has been loading it for over {} s; try again when it \
+                 has finished",
+                wh.describe(),
+                LOCK_WAIT.as_secs()
+            )));
+        }
+    }
 }
 
 /// After a load failed on --max-errors and was rolled back, records its rejected rows, as
@@ -199,8 +264,9 @@ pub fn in_transaction<T>(
     }
 }
 
-/// Replaces the contents of one staging table with what its source holds, with COPY
-/// semantics. The rows, their ledger entries and their load errors commit together.
+/// Stages one table from its source with COPY semantics: the files the ledger does not hold
+/// yet, or everything (see [`Refresh`]). The rows, their ledger entries and their load errors
+/// commit together.
 pub fn stage(
     wh: &mut dyn Warehouse,
     request: &StageRequest,
@@ -227,12 +293,15 @@ fn stage_in(
         return Err(Error::Interrupted);
     }
     if wh.stages_server_side() {
-        return stage_server_side_in(wh, request, options);
+        return stage_server_side_in(wh, request, options, progress);
     }
     let start = Instant::now();
     let spec = sql::table_spec(&request.table)?;
     let format = request.format.resolve()?;
     let listing = request.source.list()?;
+    if let Some(note) = crate::source::s3::note() {
+        progress.note(note);
+    }
     if listing.files.is_empty() {
         return Err(Error::Source {
             path: request.source.to_string(),
@@ -242,58 +311,194 @@ fn stage_in(
     for skipped in listing.skipped.iter().take(5) {
         progress.note(&format!("skipping hidden file {skipped}"));
     }
+    for missing in &listing.missing {
+        progress.note(&format!(
+            "skipping {missing}: listed in the manifest as optional, and it does not exist"
+        ));
+    }
+    let table = spec.name.clone();
+    let plan = plan_files(wh, &table, request.refresh, listing.files)?;
+    if !plan.changed.is_empty() {
+        let what = format!(
+            "{} file(s) of {table} changed since they were loaded (first: {})",
+            plan.changed.len(),
+            plan.changed[0]
+        );
+        progress.note(&if plan.full_reload {
+            format!("{what}: reloading {table} whole, so no row is loaded twice")
+        } else {
+            format!("{what}; they stay as loaded. Pass --reload-changed to reload them")
+        });
+    }
+    if plan.gone > 0 {
+        progress.note(&format!(
+            "{} file(s) loaded into {table} earlier are no longer listed by {}; their rows stay \
+             (pass --full-refresh to load only what the source lists now)",
+            plan.gone, request.source
+        ));
+    }
     let options = LoadOptions {
         repair_mojibake: request.repair_mojibake,
+        threads: match options.threads {
+            // Reading S3 waits on the network, not the CPU: keep many requests in flight.
+            0 if request.source.is_remote() => options.remote_concurrency,
+            n => n,
+        },
         ..options.clone()
     };
-    let total_bytes = listing.files.iter().map(|f| f.size).sum();
-    let source = &request.source;
-    let read = |f: &crate::source::SourceFile| source.read(f);
-    let table = spec.name.clone();
+    let skipped = [listing.skipped, listing.missing].concat();
+    let mut report = LoadReport::default();
+    if plan.full_reload {
+        wh.execute(&clear_statements(&table))?;
+    }
+    if !plan.files.is_empty() {
+        report = load_files(wh, &spec, &format, request, &plan.files, &options, progress).map_err(
+            |failed| match failed {
+                LoadFailure::Rejected(errors, error) => {
+                    rejected.push((table.clone(), errors));
+                    error
+                }
+                LoadFailure::Other(error) => error,
+            },
+        )?;
+        record_load(wh, &table, &report)?;
+        wh.analyze(&table)?;
+    }
+    let mut staged = StageReport::new(table, request, &report, skipped, start);
+    staged.already_loaded = plan.already_loaded;
+    staged.changed = plan.changed;
+    staged.full_reload = plan.full_reload;
+    Ok(staged)
+}
 
-    wh.execute(&clear_statements(&table))?;
-    let report = {
-        let mut sink = wh.bulk_sink(&spec)?;
-        let mut on_file = |f: &FileReport| progress.file_loaded(f);
-        progress.load_started(&request.table, listing.files.len() as u64, total_bytes);
-        let loaded = load::load(
-            &spec,
-            &format,
-            &listing.files,
-            &read,
-            &options,
-            sink.as_mut(),
-            &mut on_file,
-        );
-        progress.load_finished();
-        let report = loaded?;
-        if report.exceeded_max_errors {
-            // Leave the transaction through the error path: nothing of this load stays.
-            let first = report
-                .errors
-                .first()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-            let count = report.errors.len() as u64;
-            rejected.push((table.clone(), report.errors));
-            return Err(Error::TooManyLoadErrors {
-                table,
+/// Which listed files to load, given what the load ledger says was loaded before.
+struct FilePlan {
+    files: Vec<SourceFile>,
+    already_loaded: usize,
+    changed: Vec<String>,
+    /// Ledger entries the source no longer lists.
+    gone: usize,
+    full_reload: bool,
+}
+
+fn plan_files(
+    wh: &mut dyn Warehouse,
+    table: &str,
+    refresh: Refresh,
+    listed: Vec<SourceFile>,
+) -> Result<FilePlan> {
+    if refresh == Refresh::Full {
+        return Ok(FilePlan {
+            files: listed,
+            already_loaded: 0,
+            changed: Vec::new(),
+            gone: 0,
+            full_reload: true,
+        });
+    }
+    let ledger = wh.query(&format!(
+        "SELECT file, size_bytes, version FROM load_ledger WHERE table_name = {}",
+        sql::quote_literal(table)
+    ))?;
+    let mut loaded: HashMap<String, (i64, Option<String>)> = HashMap::new();
+    for row in ledger.rows {
+        if let [Cell::Text(file), size, version] = row.as_slice() {
+            let size = match size {
+                Cell::Int(n) => *n,
+                _ => -1,
+            };
+            let version = match version {
+                Cell::Text(v) => Some(v.clone()),
+                _ => None,
+            };
+            loaded.insert(file.clone(), (size, version));
+        }
+    }
+    let mut plan = FilePlan {
+        files: Vec::new(),
+        already_loaded: 0,
+        changed: Vec::new(),
+        gone: 0,
+        full_reload: false,
+    };
+    let listed_count = listed.len();
+    for file in &listed {
+        match loaded.get(&file.location) {
+            None => plan.files.push(file.clone()),
+            Some((size, version)) if *size == file.size as i64 && *version == file.version => {
+                plan.already_loaded += 1
+            }
+            Some(_) => plan.changed.push(file.location.clone()),
+        }
+    }
+    plan.gone = loaded.len().saturating_sub(listed_count - plan.files.len());
+    if !plan.changed.is_empty() && refresh == Refresh::ReloadChanged {
+        plan.files = listed;
+        plan.already_loaded = 0;
+        plan.full_reload = true;
+    }
+    Ok(plan)
+}
+
+enum LoadFailure {
+    /// More rows were rejected than --max-errors allows; the rejected rows are kept.
+    Rejected(Vec<load::LoadError>, Error),
+    Other(Error),
+}
+
+impl From<Error> for LoadFailure {
+    fn from(e: Error) -> Self {
+        LoadFailure::Other(e)
+    }
+}
+
+/// Runs sparkify's loader over `files` into the table's bulk sink.
+fn load_files(
+    wh: &mut dyn Warehouse,
+    spec: &crate::copy::TableSpec,
+    format: &crate::copy::JsonFormat,
+    request: &StageRequest,
+    files: &[SourceFile],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> std::result::Result<LoadReport, LoadFailure> {
+    let total_bytes = files.iter().map(|f| f.size).sum();
+    let source = &request.source;
+    let read = |f: &SourceFile| source.read(f);
+    let mut sink = wh.bulk_sink(spec)?;
+    let mut on_file = |f: &FileReport| progress.file_loaded(f);
+    progress.load_started(&request.table, files.len() as u64, total_bytes);
+    let loaded = load::load(
+        spec,
+        format,
+        files,
+        &read,
+        options,
+        sink.as_mut(),
+        &mut on_file,
+    );
+    progress.load_finished();
+    let report = loaded?;
+    if report.exceeded_max_errors {
+        // Leave the transaction through the error path: nothing of this load stays.
+        let first = report
+            .errors
+            .first()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let count = report.errors.len() as u64;
+        return Err(LoadFailure::Rejected(
+            report.errors,
+            Error::TooManyLoadErrors {
+                table: spec.name.clone(),
                 rejected: count,
                 max_errors: options.max_errors,
                 first,
-            });
-        }
-        sink.finish()?;
-        report
-    };
-    record_load(wh, &table, &report)?;
-    Ok(StageReport::new(
-        table,
-        request,
-        &report,
-        listing.skipped,
-        start,
-    ))
+            },
+        ));
+    }
+    sink.finish()?;
+    Ok(report)
 }
 
 /// Staging where the engine reads the source itself (Redshift's COPY from S3). The server's
@@ -302,10 +507,18 @@ fn stage_server_side_in(
     wh: &mut dyn Warehouse,
     request: &StageRequest,
     options: &LoadOptions,
+    progress: &dyn Progress,
 ) -> Result<StageReport> {
     let start = Instant::now();
     let table = request.table.clone();
     wh.execute(&clear_statements(&table))?;
+    if request.refresh != Refresh::Full {
+        // COPY reads every object the prefix names; the server keeps no ledger to skip by.
+        progress.note(&format!(
+            "{}: Redshift reloads {table} whole from the source on every run",
+            wh.describe()
+        ));
+    }
     let report = wh.server_copy(&table, &request.source, &request.format, options.max_errors)?;
     record_load(wh, &table, &report)?;
     Ok(StageReport::new(table, request, &report, Vec::new(), start))

@@ -11,7 +11,7 @@ use common::*;
 use sparkify::Error;
 use sparkify::copy::load::LoadOptions;
 use sparkify::copy::{Cell, FormatSpec};
-use sparkify::pipeline::{self, Silent, StageRequest};
+use sparkify::pipeline::{self, Refresh, Silent, StageRequest};
 use sparkify::source::Source;
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::duckdb::DuckDb;
@@ -135,6 +135,7 @@ fn request(file: &Path, format: FormatSpec) -> StageRequest {
         source: Source::Local(file.to_path_buf()),
         format,
         repair_mojibake: true,
+        refresh: Refresh::Full,
     }
 }
 
@@ -300,6 +301,7 @@ fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
         source: Source::Local(corpus().join("songs")),
         format: FormatSpec::Auto,
         repair_mojibake: false,
+        refresh: Refresh::Full,
     };
     let r = pipeline::stage(wh, &songs, &options(0), &Silent).unwrap();
     // One file holding two objects gives two rows; hidden files are skipped and reported.

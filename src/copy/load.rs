@@ -17,8 +17,10 @@ pub struct LoadOptions {
     pub max_errors: u64,
     /// Undo double-encoded UTF-8 in text columns (see [`super::mojibake`]).
     pub repair_mojibake: bool,
-    /// Parser threads; 0 means one per CPU.
+    /// Parser threads; 0 means one per CPU, or `remote_concurrency` for S3 sources.
     pub threads: usize,
+    /// Files read at once from a remote source (S3), where latency, not CPU, dominates.
+    pub remote_concurrency: usize,
     /// Rows per batch handed to the writer.
     pub batch_rows: usize,
 }
@@ -29,6 +31,7 @@ impl Default for LoadOptions {
             max_errors: 0,
             repair_mojibake: false,
             threads: 0,
+            remote_concurrency: 32,
             batch_rows: 4096,
         }
     }

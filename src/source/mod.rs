@@ -5,6 +5,13 @@
 //! whose name starts with it is read, exactly as `FROM 's3://bucket/log_data'` also reads
 //! `log_data_old/...`. Hidden files (`.DS_Store`, Spark's `.part-0.crc`) are skipped and counted,
 //! since no tool writes data into them.
+//!
+//! A source whose name ends in `.manifest` is a Redshift-style manifest
+//! (`{"entries": [{"url": "s3://...", "mandatory": true}]}`): exactly the files it lists are
+//! read; a missing mandatory entry is an error, a missing optional one is passed over and
+//! reported.
+
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 
@@ -24,14 +31,17 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     pub files: Vec<SourceFile>,
+    /// Hidden files passed over.
     pub skipped: Vec<String>,
+    /// Optional manifest entries that do not exist.
+    pub missing: Vec<String>,
 }
 
 /// A place to read JSON from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Local(PathBuf),
-    /// An `s3://bucket/prefix` URI. Redshift reads these itself; the local loader cannot yet.
+    /// An `s3://bucket/prefix` URI.
     S3(String),
 }
 
@@ -55,22 +65,109 @@ impl Source {
 
     /// Lists the files this source names, like COPY's prefix match.
     pub fn list(&self) -> Result<Listing> {
+        if self.is_manifest() {
+            return self.list_manifest();
+        }
         match self {
             Source::Local(path) => list_local(path),
-            Source::S3(uri) => Err(s3_not_readable(uri)),
+            Source::S3(uri) => s3::list(uri),
         }
     }
 
-    /// Reads one listed file whole.
-    pub fn read(&self, file: &SourceFile) -> Result<Vec<u8>> {
-        match self {
-            Source::Local(_) => std::fs::read(&file.location).map_err(|e| Error::Source {
-                path: file.location.clone(),
-                message: format!("cannot read file: {e}"),
-            }),
-            Source::S3(uri) => Err(s3_not_readable(uri)),
-        }
+    /// Whether this source is a manifest naming the files to read.
+    pub fn is_manifest(&self) -> bool {
+        self.to_string().ends_with(".manifest")
     }
+
+    /// Whether reading is dominated by request latency (many requests may be in flight).
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Source::S3(_))
+    }
+
+    /// Reads one listed file whole (a local path or an `s3://` object: a manifest may mix them).
+    pub fn read(&self, file: &SourceFile) -> Result<Vec<u8>> {
+        read_location(&file.location)
+    }
+
+    fn list_manifest(&self) -> Result<Listing> {
+        let name = self.to_string();
+        let bad = |message: String| Error::Source {
+            path: name.clone(),
+            message,
+        };
+        let bytes = read_location(&name)?;
+        let manifest: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("not a valid manifest (JSON): {e}")))?;
+        let entries = manifest
+            .get("entries")
+            .and_then(|e| e.as_array())
+            .ok_or_else(|| bad("a manifest needs an \"entries\" array".into()))?;
+        let mut listing = Listing::default();
+        let mut seen = std::collections::HashSet::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let url = entry
+                .get("url")
+                .and_then(|u| u.as_str())
+                .ok_or_else(|| bad(format!("entry {} has no \"url\" string", i + 1)))?;
+            let mandatory = match entry.get("mandatory") {
+                None | Some(serde_json::Value::Null) => false,
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(other) => {
+                    return Err(bad(format!(
+                        "entry {}: \"mandatory\" must be true or false, not {other}",
+                        i + 1
+                    )));
+                }
+            };
+            let location = match (self, url.starts_with("s3://")) {
+                (_, true) => url.to_string(),
+                // A local manifest's relative entries are relative to the manifest.
+                (Source::Local(path), false) => path
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join(url)
+                    .display()
+                    .to_string(),
+                (Source::S3(_), false) => {
+                    return Err(bad(format!("entry {}: {url} is not an s3:// URL", i + 1)));
+                }
+            };
+            if !seen.insert(location.clone()) {
+                continue;
+            }
+            let found = if location.starts_with("s3://") {
+                s3::head(&location)?
+            } else {
+                match std::fs::metadata(&location) {
+                    Ok(m) if m.is_file() => {
+                        push_file(Path::new(&location), &mut listing)?;
+                        continue;
+                    }
+                    _ => None,
+                }
+            };
+            match found {
+                Some(file) => listing.files.push(file),
+                None if mandatory => {
+                    return Err(bad(format!(
+                        "mandatory entry {location} does not exist; nothing was loaded"
+                    )));
+                }
+                None => listing.missing.push(location),
+            }
+        }
+        Ok(listing)
+    }
+}
+
+fn read_location(location: &str) -> Result<Vec<u8>> {
+    if location.starts_with("s3://") {
+        return s3::read(location);
+    }
+    std::fs::read(location).map_err(|e| Error::Source {
+        path: location.to_string(),
+        message: format!("cannot read file: {e}"),
+    })
 }
 
 impl std::fmt::Display for Source {
@@ -79,17 +176,6 @@ impl std::fmt::Display for Source {
             Source::Local(p) => write!(f, "{}", p.display()),
             Source::S3(uri) => write!(f, "{uri}"),
         }
-    }
-}
-
-fn s3_not_readable(uri: &str) -> Error {
-    Error::Source {
-        path: uri.to_string(),
-        message: format!(
-            "this build loads s3:// sources only into Redshift (which reads S3 itself); for the \
-             embedded or PostgreSQL warehouse copy the files first (`aws s3 sync {uri} ./data`) \
-             and pass the folder"
-        ),
     }
 }
 
@@ -270,13 +356,47 @@ mod tests {
     }
 
     #[test]
-    fn s3_sources_parse_but_are_not_read_locally() {
+    fn s3_uris_and_unknown_schemes() {
         let s3 = Source::parse("s3://udacity-dend/log_data").unwrap();
         assert_eq!(s3, Source::S3("s3://udacity-dend/log_data".into()));
-        let err = s3.list().unwrap_err();
-        assert!(err.to_string().contains("aws s3 sync"), "{err}");
+        assert!(s3.is_remote());
         let err = Source::parse("ftp://x/y").unwrap_err();
         assert!(err.to_string().contains("not supported"), "{err}");
+    }
+
+    #[test]
+    fn a_local_manifest_lists_exactly_its_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(&root.join("data/a.json"));
+        touch(&root.join("data/b.json"));
+        touch(&root.join("data/c.json"));
+        let manifest = root.join("load.manifest");
+        std::fs::write(
+            &manifest,
+            r#"{"entries": [
+                {"url": "data/b.json", "mandatory": true},
+                {"url": "data/a.json"},
+                {"url": "data/a.json"},
+                {"url": "data/gone.json", "mandatory": false}
+            ]}"#,
+        )
+        .unwrap();
+        let listing = Source::Local(manifest.clone()).list().unwrap();
+        assert_eq!(names(&listing, root), vec!["data/b.json", "data/a.json"]);
+        assert_eq!(listing.missing.len(), 1);
+        assert!(listing.missing[0].ends_with("data/gone.json"));
+
+        std::fs::write(
+            &manifest,
+            r#"{"entries": [{"url": "data/gone.json", "mandatory": true}]}"#,
+        )
+        .unwrap();
+        let err = Source::Local(manifest.clone()).list().unwrap_err();
+        assert!(err.to_string().contains("mandatory entry"), "{err}");
+        std::fs::write(&manifest, r#"{"files": []}"#).unwrap();
+        let err = Source::Local(manifest).list().unwrap_err();
+        assert!(err.to_string().contains("\"entries\""), "{err}");
     }
 
     #[test]

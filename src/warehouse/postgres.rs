@@ -152,11 +152,14 @@ impl Target {
     /// helper thread and is abandoned after the timeout.
     pub fn connect(&self) -> Result<Client> {
         let config = self.config();
-        let tls = self.sslmode != "disable";
+        let tls = match self.sslmode.as_str() {
+            "disable" => None,
+            _ => Some(tls_connector()?),
+        };
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let result = if tls {
-                config.connect(tokio_postgres_rustls::MakeRustlsConnect::with_webpki_roots())
+            let result = if let Some(connector) = tls {
+                config.connect(connector)
             } else {
                 config.connect(postgres::NoTls)
             };
@@ -229,6 +232,47 @@ pub fn describe_error(e: &postgres::Error) -> String {
     text
 }
 
+/// TLS with ring and Mozilla's root certificates, chosen explicitly (see Cargo.toml).
+fn tls_connector() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::warehouse(format!("cannot set up TLS: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// Whether `e` means the connection is gone: closed, an I/O failure, a connection-class
+/// SQLSTATE (08xxx), or the server shutting down (57P01-57P03).
+fn connection_lost(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+    }
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+}
+
+/// The library error for a failed statement, told apart by whether the connection survived.
+fn statement_error(target: &dyn std::fmt::Display, e: &postgres::Error) -> Error {
+    let message = format!("{target}: {}", describe_error(e));
+    if connection_lost(e) {
+        Error::ConnectionLost(message)
+    } else {
+        Error::Warehouse(message)
+    }
+}
+
+/// The advisory-lock key that serialises `sparkify run`/`etl` on one database.
+const RUN_LOCK_KEY: i64 = 0x5350_4b46_5931; // "SPKFY1"
+
 /// A PostgreSQL warehouse.
 pub struct Postgres {
     client: Client,
@@ -256,7 +300,7 @@ impl Postgres {
     }
 
     fn err(&self, e: postgres::Error) -> Error {
-        Error::warehouse(format!("{}: {}", self.target, describe_error(&e)))
+        statement_error(&self.target, &e)
     }
 }
 
@@ -272,7 +316,21 @@ impl Warehouse for Postgres {
     fn execute(&mut self, sql: &str) -> Result<()> {
         self.client
             .batch_execute(sql)
-            .map_err(|e| Error::warehouse(format!("{}: {}", self.target, describe_error(&e))))
+            .map_err(|e| statement_error(&self.target, &e))
+    }
+
+    fn analyze(&mut self, table: &str) -> Result<()> {
+        self.execute(&format!("ANALYZE {table}"))
+    }
+
+    /// A session-level advisory lock, so a second run waits instead of interleaving with the
+    /// first. It ends with the connection, also when the process holding it is killed.
+    fn try_lock_for_load(&mut self) -> Result<bool> {
+        let held = self.query(&format!("SELECT pg_try_advisory_lock({RUN_LOCK_KEY})"))?;
+        Ok(matches!(
+            held.rows.first().and_then(|r| r.first()),
+            Some(Cell::Bool(true))
+        ))
     }
 
     fn query(&mut self, sql: &str) -> Result<QueryResult> {
@@ -378,20 +436,17 @@ impl RowSink for CopySink<'_> {
             .writer
             .as_mut()
             .ok_or_else(|| Error::warehouse("COPY already finished"))?;
-        writer
-            .write_all(self.buffer.as_bytes())
-            .map_err(|e| Error::warehouse(format!("{}: COPY failed: {e}", self.target)))
+        writer.write_all(self.buffer.as_bytes()).map_err(|e| {
+            // A write fails only when the connection does.
+            Error::ConnectionLost(format!("{}: COPY failed: {e}", self.target))
+        })
     }
 
     fn finish(&mut self) -> Result<()> {
         if let Some(writer) = self.writer.take() {
-            writer.finish().map_err(|e| {
-                Error::warehouse(format!(
-                    "{}: COPY failed: {}",
-                    self.target,
-                    describe_error(&e)
-                ))
-            })?;
+            writer
+                .finish()
+                .map_err(|e| statement_error(&self.target, &e))?;
         }
         Ok(())
     }

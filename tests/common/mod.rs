@@ -6,7 +6,7 @@ pub mod pg;
 use std::path::{Path, PathBuf};
 
 use sparkify::copy::load::LoadOptions;
-use sparkify::pipeline::{self, FormatSpec, Silent, StageReport, StageRequest};
+use sparkify::pipeline::{self, FormatSpec, Refresh, Silent, StageReport, StageRequest};
 use sparkify::source::Source;
 use sparkify::warehouse::Warehouse;
 
@@ -49,6 +49,7 @@ pub fn events_request(dir: &Path, format: FormatSpec, repair: bool) -> StageRequ
         source: Source::Local(dir.join("log_data")),
         format,
         repair_mojibake: repair,
+        refresh: Refresh::Full,
     }
 }
 
@@ -58,6 +59,7 @@ pub fn songs_request(dir: &Path) -> StageRequest {
         source: Source::Local(dir.join("song_data")),
         format: FormatSpec::Auto,
         repair_mojibake: false,
+        refresh: Refresh::Full,
     }
 }
 

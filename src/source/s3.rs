@@ -1,0 +1,271 @@
+//! `s3://bucket/prefix` sources, read with the AWS SDK.
+//!
+//! Listing follows Redshift COPY: every object whose key *starts with* the prefix, so
+//! `s3://b/log_data` also reads `s3://b/log_data_old/...` (S3's own `ListObjectsV2` prefix
+//! rule, not path segments). Keys ending in `/` (folder markers) and hidden names (`.DS_Store`,
+//! `_SUCCESS.crc`) are passed over and reported, as for local folders.
+//!
+//! The standard AWS configuration applies: `AWS_REGION`/profile, the credential chain
+//! (environment, profile, SSO, IMDS), and `AWS_ENDPOINT_URL` for S3-compatible servers (MinIO,
+//! moto, Ceph), which also switches to path-style addressing. With no credentials at all the
+//! requests go unsigned, which is what a public bucket such as the seed's `udacity-dend` needs.
+//! Throttling and 5xx answers are retried with exponential backoff by the SDK's standard retry
+//! strategy.
+
+use std::sync::OnceLock;
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::ProvideCredentials;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+
+use super::{Listing, SourceFile};
+use crate::error::{Error, Result};
+
+/// Attempts per request (the first try included) before an error is reported.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// The region used when none is configured: the seed's public bucket lives there.
+const FALLBACK_REGION: &str = "us-west-2";
+
+/// A bucket and a key prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Uri {
+    pub bucket: String,
+    pub key: String,
+}
+
+impl S3Uri {
+    pub fn parse(uri: &str) -> Result<S3Uri> {
+        let rest = uri
+            .strip_prefix("s3://")
+            .ok_or_else(|| Error::usage(format!("{uri}: not an s3:// URI")))?;
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(Error::usage(format!("{uri}: no bucket name")));
+        }
+        Ok(S3Uri {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for S3Uri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// The process-wide client and the runtime its futures run on. Building it reads the AWS
+/// configuration once; the loader's worker threads then share it.
+struct S3 {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+    /// Said once, when the client is built (e.g. "no credentials: unsigned requests").
+    note: Option<String>,
+}
+
+static S3_CLIENT: OnceLock<std::result::Result<S3, String>> = OnceLock::new();
+
+fn s3() -> Result<&'static S3> {
+    S3_CLIENT
+        .get_or_init(build)
+        .as_ref()
+        .map_err(|message| Error::Source {
+            path: "s3://".into(),
+            message: message.clone(),
+        })
+}
+
+/// A one-time remark about how S3 is reached, for the caller to show.
+pub fn note() -> Option<&'static str> {
+    S3_CLIENT.get()?.as_ref().ok()?.note.as_deref()
+}
+
+fn build() -> std::result::Result<S3, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the S3 client's runtime: {e}"))?;
+    let (client, note) = runtime.block_on(async {
+        let region = RegionProviderChain::default_provider().or_else(FALLBACK_REGION);
+        let loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(region)
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        let mut config = loader.load().await;
+        let mut note = None;
+        let signed = match config.credentials_provider() {
+            Some(provider) => provider.provide_credentials().await.is_ok(),
+            None => false,
+        };
+        if !signed {
+            let region = RegionProviderChain::default_provider().or_else(FALLBACK_REGION);
+            config = aws_config::defaults(BehaviorVersion::latest())
+                .region(region)
+                .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+                .no_credentials()
+                .load()
+                .await;
+            note = Some(
+                "no AWS credentials found: reading S3 with unsigned requests (enough for a \
+                 public bucket; configure a profile or AWS_ACCESS_KEY_ID for a private one)"
+                    .to_string(),
+            );
+        }
+        // A custom endpoint (MinIO, moto, Ceph) rarely resolves bucket subdomains.
+        let custom_endpoint = config.endpoint_url().is_some();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(custom_endpoint)
+            .build();
+        (Client::from_conf(s3_config), note)
+    });
+    Ok(S3 {
+        runtime,
+        client,
+        note,
+    })
+}
+
+/// Turns an SDK error into one line a person can act on.
+fn describe<E>(err: &aws_sdk_s3::error::SdkError<E>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match err.code() {
+        Some("NoSuchBucket") => "no such bucket".into(),
+        Some("NoSuchKey") => "no such object".into(),
+        Some("AccessDenied") => {
+            "access denied (check the AWS credentials, profile and bucket policy)".into()
+        }
+        Some("InvalidAccessKeyId") | Some("SignatureDoesNotMatch") => {
+            "the AWS credentials were refused".into()
+        }
+        Some(code) => format!("{code}: {}", err.message().unwrap_or("request failed")),
+        None => match err.raw_response().map(|r| r.status().as_u16()) {
+            Some(403) => "access denied (HTTP 403): the bucket is not public, or the AWS \
+                          credentials may not read it"
+                .into(),
+            Some(404) => "not found (HTTP 404)".into(),
+            Some(status) => format!("the server answered HTTP {status}"),
+            None => format!("{}", DisplayErrorContext(err)),
+        },
+    }
+}
+
+/// Lists every object whose key starts with the URI's key, in key order.
+pub fn list(uri: &str) -> Result<Listing> {
+    let loc = S3Uri::parse(uri)?;
+    let s3 = s3()?;
+    let mut listing = Listing::default();
+    s3.runtime.block_on(async {
+        let mut pages = s3
+            .client
+            .list_objects_v2()
+            .bucket(&loc.bucket)
+            .prefix(&loc.key)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| Error::Source {
+                path: uri.to_string(),
+                message: format!("cannot list: {}", describe(&e)),
+            })?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                let location = format!("s3://{}/{key}", loc.bucket);
+                let name = key.rsplit('/').next().unwrap_or(key);
+                if key.ends_with('/') {
+                    continue;
+                }
+                if name.starts_with('.') || key.split('/').any(|part| part.starts_with('.')) {
+                    listing.skipped.push(location);
+                    continue;
+                }
+                listing.files.push(SourceFile {
+                    location,
+                    size: object.size().unwrap_or(0).max(0) as u64,
+                    version: object
+                        .e_tag()
+                        .map(|t| format!("etag:{}", t.trim_matches('"'))),
+                });
+            }
+        }
+        Ok::<(), Error>(())
+    })?;
+    listing.files.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(listing)
+}
+
+/// Size and ETag of one object, or `None` when it does not exist.
+pub fn head(uri: &str) -> Result<Option<SourceFile>> {
+    let loc = S3Uri::parse(uri)?;
+    let s3 = s3()?;
+    s3.runtime.block_on(async {
+        match s3
+            .client
+            .head_object()
+            .bucket(&loc.bucket)
+            .key(&loc.key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(SourceFile {
+                location: uri.to_string(),
+                size: out.content_length().unwrap_or(0).max(0) as u64,
+                version: out.e_tag().map(|t| format!("etag:{}", t.trim_matches('"'))),
+            })),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(Error::Source {
+                path: uri.to_string(),
+                message: describe(&e),
+            }),
+        }
+    })
+}
+
+/// Reads one object whole.
+pub fn read(uri: &str) -> Result<Vec<u8>> {
+    let loc = S3Uri::parse(uri)?;
+    let s3 = s3()?;
+    let failed = |message: String| Error::Source {
+        path: uri.to_string(),
+        message,
+    };
+    s3.runtime.block_on(async {
+        let out = s3
+            .client
+            .get_object()
+            .bucket(&loc.bucket)
+            .key(&loc.key)
+            .send()
+            .await
+            .map_err(|e| failed(format!("cannot read: {}", describe(&e))))?;
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| failed(format!("reading was cut off: {e}")))?;
+        Ok(body.into_bytes().to_vec())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_split_into_bucket_and_key_prefix() {
+        let u = S3Uri::parse("s3://udacity-dend/log_data").unwrap();
+        assert_eq!(
+            (u.bucket.as_str(), u.key.as_str()),
+            ("udacity-dend", "log_data")
+        );
+        let u = S3Uri::parse("s3://bucket").unwrap();
+        assert_eq!((u.bucket.as_str(), u.key.as_str()), ("bucket", ""));
+        assert!(S3Uri::parse("s3:///key").is_err());
+    }
+}
