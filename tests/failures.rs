@@ -37,7 +37,7 @@ fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
 
 fn spawn_run(cwd: &Path, warehouse: &str, data: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_sparkify"))
-        .args(["run", "-q", "--warehouse", warehouse])
+        .args(["run", "-q", "--full-refresh", "--warehouse", warehouse])
         .args(data)
         .current_dir(cwd)
         .stdout(Stdio::null())
@@ -185,4 +185,85 @@ fn a_second_run_on_the_same_warehouse_is_refused_while_the_first_runs() {
         state(&tmp.path().join("w.duckdb")),
         state(&tmp.path().join("ref.duckdb"))
     );
+}
+
+/// A size-limited tmpfs, mounted for the test (root only; CI runs as root).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(path: &Path, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(path).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk(path.to_path_buf()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_reported_as_such_and_nothing_half_written_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = dataset(&tmp.path().join("small"), 3, 200);
+    let big = dataset(&tmp.path().join("big"), 20, 4000);
+    let Some(disk) = SmallDisk::mount(&tmp.path().join("disk"), "6m") else {
+        // Mounting needs root (CAP_SYS_ADMIN); the README says so. CI runs as root.
+        assert_ne!(
+            Command::new("id").arg("-u").output().unwrap().stdout,
+            b"0\n",
+            "running as root, yet a tmpfs could not be mounted"
+        );
+        eprintln!("not root: the disk-full test needs to mount a tmpfs; skipped");
+        return;
+    };
+    let wh = format!("duckdb:{}", disk.0.join("w.duckdb").display());
+    run_to_end(tmp.path(), &wh, &small);
+    let before = state(&disk.0.join("w.duckdb"));
+
+    let out = spawn_run(tmp.path(), &wh, &big).wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the disk is full"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(state(&disk.0.join("w.duckdb")), before);
+
+    // Writing data or a report to a full disk says so too.
+    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
+        .args([
+            "generate",
+            "--days",
+            "30",
+            "--events-per-day",
+            "20000",
+            "--out",
+        ])
+        .arg(disk.0.join("data"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the disk is full"), "{stderr}");
+    run_to_end(tmp.path(), "duckdb:ref.duckdb", &small);
+    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
+        .current_dir(tmp.path())
+        .args([
+            "report",
+            "--warehouse",
+            "duckdb:ref.duckdb",
+            "--out",
+            "/dev/full",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the disk is full"), "{stderr}");
 }

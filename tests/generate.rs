@@ -133,3 +133,47 @@ fn generated_data_loads_completely_and_passes_every_check() {
     let rate = checks.match_rate();
     assert!((0.35..0.65).contains(&rate), "match rate {rate}");
 }
+
+/// Peak resident memory of `sparkify generate` with these arguments, in KiB (GNU time).
+fn generate_peak_kib(out: &Path, args: &[&str]) -> u64 {
+    let result = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(env!("CARGO_BIN_EXE_sparkify"))
+        .args(["generate", "-q", "--out"])
+        .arg(out)
+        .args(args)
+        .output()
+        .expect("/usr/bin/time (Debian package `time`) runs sparkify");
+    assert!(result.status.success(), "{result:?}");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {stderr:?}"))
+}
+
+#[test]
+fn generating_100_times_more_events_and_songs_keeps_memory_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = generate_peak_kib(
+        &dir.path().join("small"),
+        &["--songs", "50", "--days", "2", "--events-per-day", "2000"],
+    );
+    let big = generate_peak_kib(
+        &dir.path().join("big"),
+        &[
+            "--songs",
+            "5000",
+            "--days",
+            "2",
+            "--events-per-day",
+            "200000",
+        ],
+    );
+    // Every line is written as it is made; only the users' state is kept.
+    assert!(
+        (big as f64) < (small as f64) * 1.5,
+        "peak RSS grew from {small} KiB to {big} KiB for 100× the data"
+    );
+}

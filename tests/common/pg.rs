@@ -19,6 +19,15 @@ pub const PASSWORD: &str = "sparkify-test-pw";
 pub struct PgServer {
     /// URL of the superuser, without a database.
     base: String,
+    /// How to stop and start it again (servers this process started).
+    control: Option<Control>,
+}
+
+struct Control {
+    pg_ctl: PathBuf,
+    data: PathBuf,
+    opts: String,
+    log: PathBuf,
 }
 
 static SERVER: OnceLock<PgServer> = OnceLock::new();
@@ -44,6 +53,57 @@ impl PgServer {
     pub fn base_url(&self) -> &str {
         &self.base
     }
+
+    /// Stops the server at once, as a crash or `pg_ctl stop -m immediate` would.
+    pub fn stop(&self) {
+        let c = self
+            .control
+            .as_ref()
+            .expect("a server started by the tests");
+        run_pg(
+            &c.pg_ctl,
+            &[
+                "-D",
+                &c.data.display().to_string(),
+                "stop",
+                "-m",
+                "immediate",
+                "-w",
+            ],
+        );
+    }
+
+    /// Starts a stopped server again on the same port.
+    pub fn start_again(&self) {
+        let c = self
+            .control
+            .as_ref()
+            .expect("a server started by the tests");
+        run_pg(
+            &c.pg_ctl,
+            &[
+                "-D",
+                &c.data.display().to_string(),
+                "-o",
+                &c.opts,
+                "-l",
+                &c.log.display().to_string(),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        );
+    }
+}
+
+/// A server of its own, for a test that stops and restarts it.
+pub fn dedicated() -> PgServer {
+    assert!(
+        std::env::var("SPARKIFY_TEST_PG").is_err(),
+        "this test needs a server it can stop; unset SPARKIFY_TEST_PG"
+    );
+    start()
 }
 
 pub fn server() -> &'static PgServer {
@@ -51,6 +111,7 @@ pub fn server() -> &'static PgServer {
         if let Ok(url) = std::env::var("SPARKIFY_TEST_PG") {
             return PgServer {
                 base: url.trim_end_matches('/').to_string(),
+                control: None,
             };
         }
         start()
@@ -110,7 +171,12 @@ fn run_pg(bin: &Path, args: &[&str]) {
 
 fn start() -> PgServer {
     let bin = bin_dir();
-    let dir = std::env::temp_dir().join(format!("sparkify-pg-{}", std::process::id()));
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "sparkify-pg-{}-{}",
+        std::process::id(),
+        STARTED.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     if is_root() {
@@ -198,5 +264,11 @@ fn start() -> PgServer {
     assert!(started.success(), "could not start the watchdog");
     PgServer {
         base: format!("postgres://postgres:{PASSWORD}@127.0.0.1:{port}"),
+        control: Some(Control {
+            pg_ctl: bin.join("pg_ctl"),
+            data,
+            opts,
+            log: dir.join("log"),
+        }),
     }
 }

@@ -1,0 +1,213 @@
+//! Failures on a real PostgreSQL server: the server stopped in the middle of a run (and
+//! started again, or not), `run` killed at random moments, and two runs at once.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::pg;
+use sparkify::generate::{GenerateOptions, generate};
+use sparkify::warehouse::Warehouse;
+use sparkify::warehouse::postgres::{Postgres, Target};
+
+fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
+    generate(
+        dir,
+        &GenerateOptions {
+            songs: 300,
+            users: 80,
+            days,
+            events_per_day: per_day,
+            seed: days,
+            match_rate: 0.5,
+        },
+        |_| {},
+    )
+    .unwrap();
+    vec![
+        "--songs".into(),
+        dir.join("song_data").display().to_string(),
+        "--events".into(),
+        dir.join("log_data").display().to_string(),
+        "--jsonpaths".into(),
+        dir.join("log_json_path.json").display().to_string(),
+    ]
+}
+
+fn spawn_run(url: &str, data: &[String], extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_sparkify"))
+        .args(["run", "--warehouse", url])
+        .args(extra)
+        .args(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(child: Child) -> (Output, String) {
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out, stderr)
+}
+
+fn run_to_end(url: &str, data: &[String], extra: &[&str]) -> Duration {
+    let start = Instant::now();
+    let (out, stderr) = finish(spawn_run(url, data, extra));
+    assert!(out.status.success(), "{stderr}");
+    start.elapsed()
+}
+
+/// Row counts that tell the states apart, after checking the warehouse is consistent; empty
+/// when the tables do not exist.
+fn state(url: &str) -> Vec<i64> {
+    let mut wh = Postgres::connect(Target::parse(url, 5432, "disable").unwrap()).unwrap();
+    if wh
+        .count("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'songplays'")
+        .unwrap()
+        == 0
+    {
+        return Vec::new();
+    }
+    let report = sparkify::checks::run(&mut wh).unwrap();
+    assert!(
+        report.failed().is_empty(),
+        "inconsistent warehouse: {:?}",
+        report.failed()
+    );
+    [
+        "staging_events",
+        "staging_songs",
+        "songplays",
+        "users",
+        "time",
+        "load_ledger",
+    ]
+    .iter()
+    .map(|t| wh.count(&format!("SELECT COUNT(*) FROM {t}")).unwrap())
+    .collect()
+}
+
+#[test]
+fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_half_done() {
+    let server = pg::dedicated();
+    let tmp = tempfile::tempdir().unwrap();
+    let small = dataset(&tmp.path().join("small"), 3, 200);
+    let big = dataset(&tmp.path().join("big"), 20, 4000);
+    let reference = server.new_database();
+    let took = run_to_end(&reference, &big, &[]);
+    let after = state(&reference);
+
+    // Stopped for a moment: the run reconnects, starts over and ends as an uninterrupted one.
+    let db = server.new_database();
+    run_to_end(&db, &small, &[]);
+    let child = spawn_run(&db, &big, &["--full-refresh"]);
+    std::thread::sleep(took / 3);
+    server.stop();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.start_again();
+    let (out, stderr) = finish(child);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the connection was lost and nothing was committed")
+            && stderr.contains("attempt 2 of 3"),
+        "{stderr}"
+    );
+    assert_eq!(state(&db), after);
+
+    // Stopped for good: a clear error, exit 1, and after a restart the database is exactly
+    // as it was before the run.
+    let db = server.new_database();
+    run_to_end(&db, &small, &[]);
+    let before = state(&db);
+    let child = spawn_run(&db, &big, &["--full-refresh"]);
+    std::thread::sleep(took / 3);
+    server.stop();
+    let (out, stderr) = finish(child);
+    server.start_again();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("connection"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(state(&db), before);
+    // And the next run succeeds with the uninterrupted result.
+    run_to_end(&db, &big, &["--full-refresh"]);
+    assert_eq!(state(&db), after);
+}
+
+#[test]
+fn a_run_on_postgres_killed_at_any_moment_leaves_it_as_before_or_as_after() {
+    let server = pg::server();
+    let tmp = tempfile::tempdir().unwrap();
+    let small = dataset(&tmp.path().join("small"), 3, 200);
+    let big = dataset(&tmp.path().join("big"), 20, 4000);
+    let reference = server.new_database();
+    let took = run_to_end(&reference, &big, &[]);
+    let after = state(&reference);
+    let db = server.new_database();
+    run_to_end(&db, &small, &[]);
+    let before = state(&db);
+    assert_ne!(before, after);
+
+    let (mut as_before, mut as_after) = (0, 0);
+    for i in 0..20u32 {
+        let at = took.mul_f64(0.02 + f64::from((i * 7) % 20) / 19.0 * 1.03);
+        let mut child = spawn_run(&db, &big, &["--full-refresh"]);
+        std::thread::sleep(at);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = state(&db);
+        if now == before {
+            as_before += 1;
+        } else if now == after {
+            as_after += 1;
+            run_to_end(&db, &small, &["--full-refresh"]);
+        } else {
+            panic!("kill {i} at {at:?} left a half-loaded database: {now:?}");
+        }
+    }
+    println!("20 kills on PostgreSQL: {as_before} as before, {as_after} as after");
+    assert!(
+        as_before >= 5,
+        "too few kills landed inside the run ({as_before})"
+    );
+    // The server may still be finishing a killed run's statement: the next run waits for it.
+    run_to_end(&db, &big, &["--full-refresh"]);
+    assert_eq!(state(&db), after);
+}
+
+#[test]
+fn a_second_run_on_the_same_postgres_database_waits_for_the_first() {
+    let server = pg::server();
+    let tmp = tempfile::tempdir().unwrap();
+    let big = dataset(&tmp.path().join("big"), 20, 4000);
+    let reference = server.new_database();
+    run_to_end(&reference, &big, &[]);
+    let db = server.new_database();
+    let first = spawn_run(&db, &big, &[]);
+    // Start the second once the first holds the lock.
+    let mut wh = Postgres::connect(Target::parse(&db, 5432, "disable").unwrap()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while wh
+        .count("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'")
+        .unwrap()
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (second, stderr) = finish(spawn_run(&db, &big, &[]));
+    assert!(second.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("another sparkify run is loading") && stderr.contains("waiting"),
+        "{stderr}"
+    );
+    let (first, stderr) = finish(first);
+    assert!(first.status.success(), "{stderr}");
+    // One load, not two interleaved ones: the second found every file already loaded.
+    assert_eq!(state(&db), state(&reference));
+}
