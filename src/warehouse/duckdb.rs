@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use duckdb::types::{TimeUnit, ToSqlOutput, Value, ValueRef};
-use duckdb::{Appender, Connection, ToSql, appender_params_from_iter};
+use duckdb::arrow;
+use duckdb::types::{TimeUnit, Value, ValueRef};
+use duckdb::{Appender, Connection};
 
 use super::{QueryResult, Warehouse};
 use crate::copy::load::RowSink;
-use crate::copy::{Cell, Row, TableSpec};
+use crate::copy::{Cell, ColumnType, Row, TableSpec};
 use crate::error::{Error, Result};
 use crate::sql::Dialect;
 
@@ -114,9 +115,17 @@ impl Warehouse for DuckDb {
         let appender = self.conn.appender(&table.name).map_err(|e| {
             Error::warehouse(format!("DuckDB: cannot append to {}: {e}", table.name))
         })?;
+        let fields: Vec<arrow::datatypes::Field> = table
+            .columns
+            .iter()
+            .map(|c| arrow::datatypes::Field::new(&c.name, arrow_type(&c.ty), true))
+            .collect();
         Ok(Box::new(DuckSink {
             appender,
             table: table.name.clone(),
+            schema: std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
+            types: table.columns.iter().map(|c| c.ty).collect(),
+            pending: Vec::new(),
         }))
     }
 }
@@ -124,39 +133,135 @@ impl Warehouse for DuckDb {
 struct DuckSink<'a> {
     appender: Appender<'a>,
     table: String,
+    schema: std::sync::Arc<arrow::datatypes::Schema>,
+    types: Vec<ColumnType>,
+    /// Rows waiting to go out as one record batch: song files arrive one row at a time.
+    pending: Vec<Row>,
 }
 
-/// Borrowed view of a cell for DuckDB's appender.
-struct Param<'c>(&'c Cell);
+/// Rows per record batch handed to DuckDB (its vector size is 2,048).
+const APPEND_ROWS: usize = 8192;
 
-impl ToSql for Param<'_> {
-    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
-        Ok(match self.0 {
-            Cell::Null => ToSqlOutput::Owned(Value::Null),
-            Cell::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Cell::Int(v) => ToSqlOutput::Owned(Value::BigInt(*v)),
-            Cell::Double(v) => ToSqlOutput::Owned(Value::Double(*v)),
-            Cell::Bool(v) => ToSqlOutput::Owned(Value::Boolean(*v)),
+impl DuckSink<'_> {
+    /// One column of `rows` as an Arrow array of the column's type. The converter has already
+    /// checked every value against the type, so a mismatch here is a bug, reported as such.
+    fn column(&self, rows: &[Row], i: usize) -> Result<arrow::array::ArrayRef> {
+        use arrow::array::*;
+        let mismatch = |cell: &Cell| {
+            Error::warehouse(format!(
+                "DuckDB: appending to {}: column {} got {cell:?}",
+                self.table,
+                self.schema.field(i).name()
+            ))
+        };
+        let cells = rows.iter().map(|r| r.get(i).unwrap_or(&Cell::Null));
+        macro_rules! ints {
+            ($builder:ty, $t:ty) => {{
+                let mut b = <$builder>::with_capacity(rows.len());
+                for cell in cells {
+                    match cell {
+                        Cell::Null => b.append_null(),
+                        Cell::Int(v) => {
+                            b.append_value(<$t>::try_from(*v).map_err(|_| mismatch(cell))?)
+                        }
+                        other => return Err(mismatch(other)),
+                    }
+                }
+                std::sync::Arc::new(b.finish()) as ArrayRef
+            }};
+        }
+        Ok(match self.types[i] {
+            ColumnType::SmallInt => ints!(Int16Builder, i16),
+            ColumnType::Integer => ints!(Int32Builder, i32),
+            ColumnType::BigInt => ints!(Int64Builder, i64),
+            ColumnType::Double => {
+                let mut b = Float64Builder::with_capacity(rows.len());
+                for cell in cells {
+                    match cell {
+                        Cell::Null => b.append_null(),
+                        Cell::Double(v) => b.append_value(*v),
+                        Cell::Int(v) => b.append_value(*v as f64),
+                        other => return Err(mismatch(other)),
+                    }
+                }
+                std::sync::Arc::new(b.finish())
+            }
+            ColumnType::Boolean => {
+                let mut b = BooleanBuilder::with_capacity(rows.len());
+                for cell in cells {
+                    match cell {
+                        Cell::Null => b.append_null(),
+                        Cell::Bool(v) => b.append_value(*v),
+                        other => return Err(mismatch(other)),
+                    }
+                }
+                std::sync::Arc::new(b.finish())
+            }
+            ColumnType::Varchar(_) => {
+                let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 16);
+                for cell in cells {
+                    match cell {
+                        Cell::Null => b.append_null(),
+                        Cell::Text(v) => b.append_value(v),
+                        other => return Err(mismatch(other)),
+                    }
+                }
+                std::sync::Arc::new(b.finish())
+            }
         })
     }
 }
 
+fn arrow_type(ty: &ColumnType) -> arrow::datatypes::DataType {
+    use arrow::datatypes::DataType as T;
+    match ty {
+        ColumnType::SmallInt => T::Int16,
+        ColumnType::Integer => T::Int32,
+        ColumnType::BigInt => T::Int64,
+        ColumnType::Double => T::Float64,
+        ColumnType::Boolean => T::Boolean,
+        ColumnType::Varchar(_) => T::Utf8,
+    }
+}
+
 impl RowSink for DuckSink<'_> {
+    /// Appends column-wise: batches of rows become Arrow record batches that DuckDB takes as
+    /// whole vectors, instead of a C call and a cast per value. The one writer thread is still
+    /// what limits staging into DuckDB (more parser threads do not help; BENCHMARKS.md).
     fn append(&mut self, rows: Vec<Row>) -> Result<()> {
-        for row in &rows {
-            self.appender
-                .append_row(appender_params_from_iter(row.iter().map(Param)))
-                .map_err(|e| {
-                    Error::warehouse(format!("DuckDB: appending to {}: {e}", self.table))
-                })?;
+        if self.pending.is_empty() && rows.len() >= APPEND_ROWS {
+            return self.write(&rows);
+        }
+        self.pending.extend(rows);
+        if self.pending.len() >= APPEND_ROWS {
+            let rows = std::mem::take(&mut self.pending);
+            self.write(&rows)?;
         }
         Ok(())
     }
 
     fn finish(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        self.write(&rows)?;
         self.appender
             .flush()
             .map_err(|e| Error::warehouse(format!("DuckDB: writing {}: {e}", self.table)))
+    }
+}
+
+impl DuckSink<'_> {
+    fn write(&mut self, rows: &[Row]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let columns = (0..self.types.len())
+            .map(|i| self.column(rows, i))
+            .collect::<Result<Vec<_>>>()?;
+        let batch = arrow::record_batch::RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|e| Error::warehouse(format!("DuckDB: appending to {}: {e}", self.table)))?;
+        self.appender
+            .append_record_batch(batch)
+            .map_err(|e| Error::warehouse(format!("DuckDB: appending to {}: {e}", self.table)))
     }
 }
 
