@@ -281,8 +281,8 @@ bench_size() {
     printf '%s\n%s %s\n' "$params" "$gen_s" "$gen_kb" >"$stamp"
   fi
   local ev_bytes song_bytes bytes
-  ev_bytes=$(find "$data/log_data" -type f -name '*.json' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-  song_bytes=$(find "$data/song_data" -type f -name '*.json' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+  ev_bytes=$(find "$data/log_data" -type f -name '*.json' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
+  song_bytes=$(find "$data/song_data" -type f -name '*.json' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
   bytes=$((ev_bytes + song_bytes))
   local mb
   mb=$(calc "$bytes / 1e6")

@@ -253,3 +253,35 @@ fn help_explains_the_commands_and_exit_codes() {
         assert!(stdout.contains(needle), "{needle} missing from --help");
     }
 }
+
+#[test]
+fn the_duckdb_memory_cap_is_applied_and_a_bad_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let query = |limit: &str| {
+        Command::new(env!("CARGO_BIN_EXE_sparkify"))
+            .current_dir(tmp.path())
+            .env("SPARKIFY_DUCKDB_MEMORY", limit)
+            .args([
+                "query",
+                "--warehouse",
+                "duckdb:w.duckdb",
+                "--format",
+                "csv",
+                "SELECT current_setting('memory_limit') AS m",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = query("");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    // The default cap, as DuckDB reports it.
+    assert!(
+        stdout.contains("953.6 MiB") || stdout.contains("1.0 GB"),
+        "{stdout}"
+    );
+    let out = query("lots");
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("SPARKIFY_DUCKDB_MEMORY"), "{stderr}");
+}
