@@ -236,8 +236,8 @@ const ETL_ATTEMPTS: u32 = 3;
 
 /// create → stage → transform as one transaction (see [`pipeline::etl`]). When the connection
 /// to the warehouse is lost half-way, the whole job starts over on a new connection: that is
-/// safe because nothing of the lost transaction was committed, and a repeated run loads only
-/// what the ledger does not hold.
+/// safe because the lost transaction was kept whole or not at all, and a repeated run loads
+/// only what the ledger does not hold.
 fn etl(
     ctx: &Context,
     mut wh: Box<dyn Warehouse>,
@@ -252,12 +252,16 @@ fn etl(
             Ok(report) => return Ok((wh, report)),
             Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
                 ctx.note(&format!(
-                    "{why}: the connection was lost and nothing was committed; reconnecting to \
-                     start over (attempt {} of {ETL_ATTEMPTS})",
+                    "{why}: the connection was lost. The run is one transaction, so none of it \
+                     (or, if it broke during COMMIT, all of it) was kept; reconnecting to start \
+                     over (attempt {} of {ETL_ATTEMPTS})",
                     attempt + 1
                 ));
                 drop(wh);
-                wh = reconnect(ctx)?;
+                wh = reconnect(ctx).map_err(|e| match e {
+                    Error::Interrupted => e,
+                    other => Error::ConnectionLost(format!("{why}; reconnecting failed: {other}")),
+                })?;
                 attempt += 1;
             }
             Err(e) => return Err(e),
@@ -593,14 +597,13 @@ fn cmd_infra(ctx: &Context, cmd: InfraCommand) -> Result<()> {
     let settings =
         |a: &InfraArgs| infra::Settings::from_config(&ctx.ini, a.cidr.as_deref(), a.allow_anywhere);
     let wait = |w: &WaitArgs| -> Result<infra::Wait> {
-        if !(w.poll.is_finite() && w.poll >= 0.0) {
-            return Err(Error::usage(
-                "--poll must be a number of seconds, 0 or more",
-            ));
-        }
+        let poll = std::time::Duration::try_from_secs_f64(w.poll)
+            .ok()
+            .filter(|p| *p >= std::time::Duration::from_millis(10) && p.as_secs() <= 3600)
+            .ok_or_else(|| Error::usage("--poll must be between 0.01 and 3600 seconds"))?;
         Ok(infra::Wait {
             timeout: std::time::Duration::from_secs(w.timeout),
-            poll: std::time::Duration::from_secs_f64(w.poll),
+            poll,
         })
     };
     let result = match cmd {

@@ -203,7 +203,17 @@ pub fn update_file(path: &Path, updates: &[(&str, &str, &str)]) -> Result<()> {
     out.push('\n');
     let tmp = path.with_extension("cfg.sparkify-tmp");
     let write = || -> std::io::Result<()> {
-        std::fs::write(&tmp, out.as_bytes())?;
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        // Created 0600, so the secrets in it are never readable by others, not even briefly.
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(out.as_bytes())?;
+        f.sync_all()?;
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
         std::fs::rename(&tmp, path)
     };

@@ -44,9 +44,11 @@ pub enum Error {
     Warehouse(String),
 
     /// The connection to the warehouse broke during the work (server stopped or restarted,
-    /// network cut). The transaction it was in is gone, so nothing of it was committed.
+    /// network cut). The transaction it was in either committed whole (if it broke during
+    /// COMMIT) or not at all.
     #[error(
-        "{0} (the connection to the warehouse was lost; nothing of the unfinished work was committed)"
+        "{0} (the connection to the warehouse was lost; the run is one transaction, so the \
+         warehouse holds all of it or none of it, never part; running again is safe)"
     )]
     ConnectionLost(String),
 

@@ -232,9 +232,21 @@ fn keep_rejected<T>(
             // The rolled-back run may have been the one creating the tables.
             create_in(wh, false)?;
             for (table, errors) in rejected {
+                // Errors of earlier, committed loads of other files stay; those of earlier
+                // failed loads, and of the files this load tried, are replaced.
+                let mut files: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
+                files.sort_unstable();
+                files.dedup();
+                let tried: Vec<String> = files.iter().map(|f| sql::quote_literal(f)).collect();
                 wh.execute(&format!(
-                    "DELETE FROM load_errors WHERE table_name = {}",
-                    sql::quote_literal(table)
+                    "DELETE FROM load_errors WHERE table_name = {q} AND (file NOT IN \
+                     (SELECT file FROM load_ledger WHERE table_name = {q}) OR file IN ({tried}))",
+                    q = sql::quote_literal(table),
+                    tried = if tried.is_empty() {
+                        "NULL".to_string()
+                    } else {
+                        tried.join(", ")
+                    }
                 ))?;
                 insert_errors(wh, table, errors)?;
             }
@@ -331,11 +343,19 @@ fn stage_in(
         });
     }
     if plan.gone > 0 {
-        progress.note(&format!(
-            "{} file(s) loaded into {table} earlier are no longer listed by {}; their rows stay \
-             (pass --full-refresh to load only what the source lists now)",
-            plan.gone, request.source
-        ));
+        progress.note(&if plan.full_reload {
+            format!(
+                "{} file(s) loaded into {table} earlier are no longer listed by {}; the reload \
+                 drops their rows",
+                plan.gone, request.source
+            )
+        } else {
+            format!(
+                "{} file(s) loaded into {table} earlier are no longer listed by {}; their rows \
+                 stay (pass --full-refresh to load only what the source lists now)",
+                plan.gone, request.source
+            )
+        });
     }
     let options = LoadOptions {
         repair_mojibake: request.repair_mojibake,
@@ -411,7 +431,7 @@ fn plan_files(
                 Cell::Text(v) => Some(v.clone()),
                 _ => None,
             };
-            loaded.insert(file.clone(), (size, version));
+            loaded.insert(ledger_key(file), (size, version));
         }
     }
     let mut plan = FilePlan {
@@ -423,7 +443,7 @@ fn plan_files(
     };
     let listed_count = listed.len();
     for file in &listed {
-        match loaded.get(&file.location) {
+        match loaded.get(&ledger_key(&file.location)) {
             None => plan.files.push(file.clone()),
             Some((size, version)) if *size == file.size as i64 && *version == file.version => {
                 plan.already_loaded += 1
@@ -438,6 +458,17 @@ fn plan_files(
         plan.full_reload = true;
     }
     Ok(plan)
+}
+
+/// The identity of a loaded file: `data/x.json`, `./data/x.json` and its absolute path are
+/// one file, so a run that spells the folder differently does not load it twice.
+fn ledger_key(location: &str) -> String {
+    if location.starts_with("s3://") {
+        return location.to_string();
+    }
+    std::fs::canonicalize(location)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| location.to_string())
 }
 
 enum LoadFailure {

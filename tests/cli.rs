@@ -285,3 +285,42 @@ fn the_duckdb_memory_cap_is_applied_and_a_bad_one_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("SPARKIFY_DUCKDB_MEMORY"), "{stderr}");
 }
+
+#[test]
+fn the_same_files_named_another_way_are_not_loaded_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = sparkify(
+        tmp.path(),
+        &[
+            "generate", "-q", "--out", "data", "--songs", "20", "--days", "2",
+        ],
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+    let first = sparkify(
+        tmp.path(),
+        &[
+            "etl",
+            "--songs",
+            "data/song_data",
+            "--events",
+            "data/log_data",
+        ],
+    );
+    assert!(first.status.success(), "{:?}", text(&first));
+    let absolute = |p: &str| data.join(p).display().to_string();
+    let second = sparkify(
+        tmp.path(),
+        &[
+            "etl",
+            "--songs",
+            &absolute("song_data"),
+            "--events",
+            &format!("{}/../data/./log_data", data.display()),
+        ],
+    );
+    let (stdout, stderr) = text(&second);
+    assert!(second.status.success(), "{stderr}");
+    assert!(stdout.contains("2 already loaded, skipped"), "{stdout}");
+    assert!(stdout.contains("20 already loaded, skipped"), "{stdout}");
+}

@@ -446,3 +446,34 @@ fn the_course_template_layout_and_static_keys_work_with_a_warning() {
     );
     ok(&sparkify(tmp.path(), &env, &["infra", "down", "--yes"]));
 }
+
+#[test]
+fn down_finishes_what_an_interrupted_down_left() {
+    let m = moto::server();
+    let env = moto::env(&m.endpoint);
+    let sdk = sdk(&m.endpoint);
+    let tmp = tempfile::tempdir().unwrap();
+    seed_config(tmp.path(), "cut-dwh", "cutRole");
+    ok(&sparkify(
+        tmp.path(),
+        &env,
+        &["infra", "up", "--cidr", "192.0.2.77/32"],
+    ));
+    // A `down` stopped right after the cluster was deleted: the rule and the role remain.
+    sdk.rt.block_on(async {
+        sdk.redshift
+            .delete_cluster()
+            .cluster_identifier("cut-dwh")
+            .skip_final_cluster_snapshot(true)
+            .send()
+            .await
+            .unwrap();
+    });
+    let down = ok(&sparkify(tmp.path(), &env, &["infra", "down", "--yes"]));
+    assert!(down.contains("= cluster cut-dwh does not exist"), "{down}");
+    assert!(
+        down.contains("- removed ingress rule tcp 5439 from 192.0.2.77/32"),
+        "{down}"
+    );
+    assert!(down.contains("- deleted IAM role cutRole"), "{down}");
+}

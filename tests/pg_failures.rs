@@ -111,8 +111,7 @@ fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_h
     let (out, stderr) = finish(child);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("the connection was lost and nothing was committed")
-            && stderr.contains("attempt 2 of 3"),
+        stderr.contains("the connection was lost") && stderr.contains("attempt 2 of 3"),
         "{stderr}"
     );
     assert_eq!(state(&db), after);
@@ -128,7 +127,10 @@ fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_h
     let (out, stderr) = finish(child);
     server.start_again();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("connection"), "{stderr}");
+    assert!(
+        stderr.contains("reconnecting failed") && stderr.contains("running again is safe"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(state(&db), before);
     // And the next run succeeds with the uninterrupted result.
@@ -190,7 +192,10 @@ fn a_second_run_on_the_same_postgres_database_waits_for_the_first() {
     let mut wh = Postgres::connect(Target::parse(&db, 5432, "disable").unwrap()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while wh
-        .count("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'")
+        .count(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
         .unwrap()
         == 0
     {

@@ -5,7 +5,7 @@
 //! resource `sparkify` creates carries the tag `managed-by=sparkify`, and `down` deletes only
 //! what carries it. `plan` and `status` call only read-only APIs.
 //!
-//! API calls — `up`: iam:GetRole, iam:CreateRole, iam:ListAttachedRolePolicies,
+//! API calls — `up`: iam:GetRole, iam:ListRoleTags, iam:CreateRole, iam:ListAttachedRolePolicies,
 //! iam:AttachRolePolicy, redshift:DescribeClusters, redshift:CreateCluster,
 //! ec2:DescribeSecurityGroups, ec2:DescribeVpcs, ec2:AuthorizeSecurityGroupIngress.
 //! `down`: redshift:DescribeClusters, redshift:DeleteCluster, ec2:DescribeSecurityGroups,
@@ -203,16 +203,16 @@ impl Aws {
     /// The security group that guards the cluster: its own, else its VPC's default group,
     /// else the default VPC's default group (moto reports neither VPC nor group for a cluster
     /// created without one; neither does AWS for an EC2-Classic-style default setup).
-    fn security_group(&self, cluster: &Cluster) -> Result<Option<String>> {
-        if let Some(id) = cluster
-            .vpc_security_groups()
-            .iter()
-            .find_map(|g| g.vpc_security_group_id())
-        {
+    fn security_group(&self, cluster: Option<&Cluster>) -> Result<Option<String>> {
+        if let Some(id) = cluster.and_then(|c| {
+            c.vpc_security_groups()
+                .iter()
+                .find_map(|g| g.vpc_security_group_id())
+        }) {
             return Ok(Some(id.to_string()));
         }
         self.runtime.block_on(async {
-            let vpc = match cluster.vpc_id() {
+            let vpc = match cluster.and_then(|c| c.vpc_id()) {
                 Some(v) => Some(v.to_string()),
                 None => {
                     let out = self
@@ -405,7 +405,7 @@ pub fn plan(aws: &Aws, s: &Settings, out: &mut dyn Report) -> Result<()> {
              (e.g. --cidr 203.0.113.7/32) or [CLUSTER] CIDR; `up` refuses without it",
         ),
         (Some(cidr), Some(c)) => {
-            let group = aws.security_group(c)?;
+            let group = aws.security_group(Some(c))?;
             let present = match &group {
                 Some(g) => aws
                     .ingress_rules(g, s.port.value)?
@@ -597,7 +597,7 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
     };
 
     // 3. The ingress rule, on the cluster's VPC security group.
-    let group = aws.security_group(&cluster)?.ok_or_else(|| {
+    let group = aws.security_group(Some(&cluster))?.ok_or_else(|| {
         Error::Aws(format!(
             "cannot find the security group of cluster {id} (no VPC security group, no default VPC)"
         ))
@@ -761,7 +761,7 @@ pub fn show_status(aws: &Aws, s: &Settings, out: &mut dyn Report) -> Result<()> 
         }
     ));
     let port = endpoint(&c).map_or(s.port.value, |(_, p)| p);
-    match aws.security_group(&c)? {
+    match aws.security_group(Some(&c))? {
         Some(g) => {
             let rules = aws.ingress_rules(&g, port)?;
             if rules.is_empty() {
@@ -788,7 +788,7 @@ pub fn show_status(aws: &Aws, s: &Settings, out: &mut dyn Report) -> Result<()> 
         );
         if let Some(h) = settings::hourly_cost(node_type, nodes) {
             line.push_str(&format!(
-                "; about {} so far at {}/hour (pauses not counted)",
+                "; about {} so far at {}/hour (since creation, paused time included)",
                 money(h * secs as f64 / 3600.0),
                 money(h)
             ));
@@ -869,7 +869,14 @@ pub fn down(
     let id = &s.identifier.value;
     let mut changed = 0;
     match aws.cluster(id)? {
-        None => out.line(&format!("= cluster {id} does not exist")),
+        None => {
+            out.line(&format!("= cluster {id} does not exist"));
+            // A `down` stopped after deleting the cluster left its rule: the rule is found by
+            // its description on the group a cluster without its own group uses.
+            if let Some(g) = aws.security_group(None)? {
+                changed += revoke_rules(aws, &g, s.port.value, id, out)?;
+            }
+        }
         Some(c) if !tag_value(&c) => {
             return Err(Error::usage(format!(
                 "cluster {id} was not created by sparkify (no {TAG_KEY}={TAG_VALUE} tag); \
@@ -877,7 +884,7 @@ pub fn down(
             )));
         }
         Some(c) => {
-            let group = aws.security_group(&c)?;
+            let group = aws.security_group(Some(&c))?;
             if status(&c) != "deleting" {
                 aws.runtime.block_on(async {
                     let mut req = aws.redshift.delete_cluster().cluster_identifier(id);

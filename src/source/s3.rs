@@ -3,7 +3,7 @@
 //! Listing follows Redshift COPY: every object whose key *starts with* the prefix, so
 //! `s3://b/log_data` also reads `s3://b/log_data_old/...` (S3's own `ListObjectsV2` prefix
 //! rule, not path segments). Keys ending in `/` (folder markers) and hidden names (`.DS_Store`,
-//! `_SUCCESS.crc`) are passed over and reported, as for local folders.
+//! `.part-0.crc`) below the prefix are passed over and reported, as for local folders.
 //!
 //! The standard AWS configuration applies: `AWS_REGION`/profile, the credential chain
 //! (environment, profile, SSO, IMDS), and `AWS_ENDPOINT_URL` for S3-compatible servers (MinIO,
@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::ProvideCredentials;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
@@ -80,9 +81,12 @@ fn s3() -> Result<&'static S3> {
         })
 }
 
-/// A one-time remark about how S3 is reached, for the caller to show.
+static NOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A remark about how S3 is reached, returned once per process for the caller to show.
 pub fn note() -> Option<&'static str> {
-    S3_CLIENT.get()?.as_ref().ok()?.note.as_deref()
+    let note = S3_CLIENT.get()?.as_ref().ok()?.note.as_deref()?;
+    (!NOTED.swap(true, std::sync::atomic::Ordering::SeqCst)).then_some(note)
 }
 
 fn build() -> std::result::Result<S3, String> {
@@ -98,8 +102,19 @@ fn build() -> std::result::Result<S3, String> {
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         let mut config = loader.load().await;
         let mut note = None;
+        // Only "no credentials anywhere" means a public bucket; an expired SSO token or a
+        // broken profile is an error to show, not a reason to go unsigned.
         let signed = match config.credentials_provider() {
-            Some(provider) => provider.provide_credentials().await.is_ok(),
+            Some(provider) => match provider.provide_credentials().await {
+                Ok(_) => true,
+                Err(CredentialsError::CredentialsNotLoaded(_)) => false,
+                Err(e) => {
+                    return Err(format!(
+                        "the AWS credentials could not be loaded: {}",
+                        DisplayErrorContext(&e)
+                    ));
+                }
+            },
             None => false,
         };
         if !signed {
@@ -121,8 +136,8 @@ fn build() -> std::result::Result<S3, String> {
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(custom_endpoint)
             .build();
-        (Client::from_conf(s3_config), note)
-    });
+        Ok((Client::from_conf(s3_config), note))
+    })?;
     Ok(S3 {
         runtime,
         client,
@@ -161,6 +176,7 @@ pub fn list(uri: &str) -> Result<Listing> {
     let loc = S3Uri::parse(uri)?;
     let s3 = s3()?;
     let mut listing = Listing::default();
+    let folder = loc.key.rfind('/').map_or(0, |i| i + 1);
     s3.runtime.block_on(async {
         let mut pages = s3
             .client
@@ -177,11 +193,12 @@ pub fn list(uri: &str) -> Result<Listing> {
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
                 let location = format!("s3://{}/{key}", loc.bucket);
-                let name = key.rsplit('/').next().unwrap_or(key);
                 if key.ends_with('/') {
                     continue;
                 }
-                if name.starts_with('.') || key.split('/').any(|part| part.starts_with('.')) {
+                // Hidden names below the prefix's folder; the user's own prefix may be hidden.
+                let below = &key[folder.min(key.len())..];
+                if below.split('/').any(|part| part.starts_with('.')) {
                     listing.skipped.push(location);
                     continue;
                 }

@@ -41,8 +41,8 @@ impl DuckDb {
             )));
         }
         let conn = Connection::open(path).map_err(|e| open_error(path, &e))?;
-        // DuckDB's default (80 % of RAM) let a 10M-event run hold 5.4 GB; with a cap it spills
-        // to `<file>.tmp` instead, so memory stays bounded whatever the data size.
+        // DuckDB's default buffer pool (80 % of RAM) let a 10M-event run hold 5.4 GB; with a
+        // cap DuckDB spills to `<file>.tmp` instead (1.1 GB peak RSS at 10M events, 0.6 GB at 1M).
         let limit = std::env::var("SPARKIFY_DUCKDB_MEMORY")
             .ok()
             .filter(|v| !v.trim().is_empty())

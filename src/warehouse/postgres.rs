@@ -362,7 +362,7 @@ impl Warehouse for Postgres {
         let writer = self
             .client
             .copy_in(&sql)
-            .map_err(|e| Error::warehouse(format!("{target}: {}", describe_error(&e))))?;
+            .map_err(|e| statement_error(&target, &e))?;
         Ok(Box::new(CopySink {
             writer: Some(writer),
             buffer: String::new(),
