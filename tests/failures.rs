@@ -7,33 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sparkify::generate::{GenerateOptions, generate};
+use common::{STATE_TABLES, dataset};
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::duckdb::DuckDb;
-
-fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
-    generate(
-        dir,
-        &GenerateOptions {
-            songs: 300,
-            users: 80,
-            days,
-            events_per_day: per_day,
-            seed: days,
-            match_rate: 0.5,
-        },
-        |_| {},
-    )
-    .unwrap();
-    vec![
-        "--songs".into(),
-        dir.join("song_data").display().to_string(),
-        "--events".into(),
-        dir.join("log_data").display().to_string(),
-        "--jsonpaths".into(),
-        dir.join("log_json_path.json").display().to_string(),
-    ]
-}
 
 fn spawn_run(cwd: &Path, warehouse: &str, data: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_sparkify"))
@@ -66,17 +42,10 @@ fn state(path: &Path) -> Vec<i64> {
         "inconsistent warehouse: {:?}",
         report.failed()
     );
-    [
-        "staging_events",
-        "staging_songs",
-        "songplays",
-        "users",
-        "time",
-        "load_ledger",
-    ]
-    .iter()
-    .map(|t| wh.count(&format!("SELECT COUNT(*) FROM {t}")).unwrap())
-    .collect()
+    STATE_TABLES
+        .iter()
+        .map(|t| wh.count(&format!("SELECT COUNT(*) FROM {t}")).unwrap())
+        .collect()
 }
 
 #[test]

@@ -35,6 +35,42 @@ pub fn assert_sample_counts(wh: &mut dyn Warehouse) {
     }
 }
 
+/// Generates a dataset of `days` × `per_day` events (300 songs) into `dir` and returns the
+/// `--songs/--events/--jsonpaths` arguments that load it.
+pub fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
+    sparkify::generate::generate(
+        dir,
+        &sparkify::generate::GenerateOptions {
+            songs: 300,
+            users: 80,
+            days,
+            events_per_day: per_day,
+            seed: days,
+            match_rate: 0.5,
+        },
+        |_| {},
+    )
+    .unwrap();
+    vec![
+        "--songs".into(),
+        dir.join("song_data").display().to_string(),
+        "--events".into(),
+        dir.join("log_data").display().to_string(),
+        "--jsonpaths".into(),
+        dir.join("log_json_path.json").display().to_string(),
+    ]
+}
+
+/// The tables whose row counts tell a complete run from an interrupted one.
+pub const STATE_TABLES: [&str; 6] = [
+    "staging_events",
+    "staging_songs",
+    "songplays",
+    "users",
+    "time",
+    "load_ledger",
+];
+
 /// The real public sample beside the project (never copied into it).
 pub fn sample_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("SPARKIFY_SAMPLE_DATA") {
