@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{STATE_TABLES, dataset};
-use sparkify::warehouse::Warehouse;
+use common::{dataset, run_state};
 use sparkify::warehouse::duckdb::DuckDb;
 
 fn spawn_run(cwd: &Path, warehouse: &str, data: &[String]) -> Child {
@@ -36,16 +35,7 @@ fn run_to_end(cwd: &Path, warehouse: &str, data: &[String]) -> Duration {
 /// What a complete run leaves behind, in a form that tells two runs apart.
 fn state(path: &Path) -> Vec<i64> {
     let mut wh = DuckDb::open(path).unwrap();
-    let report = sparkify::checks::run(&mut wh).unwrap();
-    assert!(
-        report.failed().is_empty(),
-        "inconsistent warehouse: {:?}",
-        report.failed()
-    );
-    STATE_TABLES
-        .iter()
-        .map(|t| wh.count(&format!("SELECT COUNT(*) FROM {t}")).unwrap())
-        .collect()
+    run_state(&mut wh)
 }
 
 #[test]

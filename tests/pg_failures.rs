@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pg;
-use common::{STATE_TABLES, dataset};
+use common::{dataset, run_state};
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::postgres::{Postgres, Target};
 
@@ -46,16 +46,7 @@ fn state(url: &str) -> Vec<i64> {
     {
         return Vec::new();
     }
-    let report = sparkify::checks::run(&mut wh).unwrap();
-    assert!(
-        report.failed().is_empty(),
-        "inconsistent warehouse: {:?}",
-        report.failed()
-    );
-    STATE_TABLES
-        .iter()
-        .map(|t| wh.count(&format!("SELECT COUNT(*) FROM {t}")).unwrap())
-        .collect()
+    run_state(&mut wh)
 }
 
 #[test]

@@ -171,6 +171,11 @@ where
     }
 }
 
+/// The ledger's version of an object: its ETag without S3's quotes.
+fn etag_version(etag: &str) -> String {
+    format!("etag:{}", etag.trim_matches('"'))
+}
+
 /// Lists every object whose key starts with the URI's key, in key order.
 pub fn list(uri: &str) -> Result<Listing> {
     let loc = S3Uri::parse(uri)?;
@@ -205,9 +210,7 @@ pub fn list(uri: &str) -> Result<Listing> {
                 listing.files.push(SourceFile {
                     location,
                     size: object.size().unwrap_or(0).max(0) as u64,
-                    version: object
-                        .e_tag()
-                        .map(|t| format!("etag:{}", t.trim_matches('"'))),
+                    version: object.e_tag().map(etag_version),
                 });
             }
         }
@@ -233,7 +236,7 @@ pub fn head(uri: &str) -> Result<Option<SourceFile>> {
             Ok(out) => Ok(Some(SourceFile {
                 location: uri.to_string(),
                 size: out.content_length().unwrap_or(0).max(0) as u64,
-                version: out.e_tag().map(|t| format!("etag:{}", t.trim_matches('"'))),
+                version: out.e_tag().map(etag_version),
             })),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
             Err(e) => Err(Error::Source {

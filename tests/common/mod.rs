@@ -61,6 +61,21 @@ pub fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
     ]
 }
 
+/// Row counts of [`STATE_TABLES`] after asserting that every data-quality check passes: what a
+/// run leaves behind, in a form that tells a complete run from an interrupted one.
+pub fn run_state(wh: &mut dyn Warehouse) -> Vec<i64> {
+    let report = sparkify::checks::run(wh).unwrap();
+    assert!(
+        report.failed().is_empty(),
+        "inconsistent warehouse: {:?}",
+        report.failed()
+    );
+    STATE_TABLES
+        .iter()
+        .map(|t| count(wh, &format!("SELECT COUNT(*) FROM {t}")))
+        .collect()
+}
+
 /// The tables whose row counts tell a complete run from an interrupted one.
 pub const STATE_TABLES: [&str; 6] = [
     "staging_events",
