@@ -176,17 +176,9 @@ fn every_question_answers_the_sample_exactly() {
 }
 
 fn cli(args: &[&str], cwd: &std::path::Path) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SPARKIFY_WAREHOUSE")
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = sparkify().args(args).current_dir(cwd).output();
+    let (stdout, stderr) = text(&out);
+    (out.status.code(), stdout, stderr)
 }
 
 #[test]

@@ -3,24 +3,16 @@
 
 mod common;
 
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::bin::{self, Sparkify, is_cleared};
+use common::{ok, text};
+
+/// `sparkify ARGS` in `cwd`, with none of the developer's settings.
 fn sparkify(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sparkify"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SPARKIFY_WAREHOUSE")
-        .env_remove("SPARKIFY_CONFIG")
-        .output()
-        .expect("run sparkify")
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::sparkify().args(args).current_dir(cwd).output()
 }
 
 #[test]
@@ -66,20 +58,11 @@ fn run_with_no_configuration_generates_data_and_builds_the_warehouse() {
 #[test]
 fn run_on_the_real_sample_prints_the_counts() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::sample_dir();
-    let out = sparkify(
+    let out = common::run(
         tmp.path(),
-        &[
-            "run",
-            "--songs",
-            &data.join("song_data").display().to_string(),
-            "--events",
-            &data.join("log_data").display().to_string(),
-            "--jsonpaths",
-            &data.join("log_json_path.json").display().to_string(),
-            "--warehouse",
-            "duckdb:sample.duckdb",
-        ],
+        "duckdb:sample.duckdb",
+        &common::sample_sources(),
+        &[],
     );
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -258,7 +241,7 @@ fn help_explains_the_commands_and_exit_codes() {
 fn the_duckdb_memory_cap_is_applied_and_a_bad_one_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let query = |limit: &str| {
-        Command::new(env!("CARGO_BIN_EXE_sparkify"))
+        common::sparkify()
             .current_dir(tmp.path())
             .env("SPARKIFY_DUCKDB_MEMORY", limit)
             .args([
@@ -270,7 +253,6 @@ fn the_duckdb_memory_cap_is_applied_and_a_bad_one_is_refused() {
                 "SELECT current_setting('memory_limit') AS m",
             ])
             .output()
-            .unwrap()
     };
     let out = query("");
     let (stdout, stderr) = text(&out);
@@ -323,4 +305,90 @@ fn the_same_files_named_another_way_are_not_loaded_twice() {
     assert!(second.status.success(), "{stderr}");
     assert!(stdout.contains("2 already loaded, skipped"), "{stdout}");
     assert!(stdout.contains("20 already loaded, skipped"), "{stdout}");
+}
+
+/// The filter behind every `sparkify` the tests start: given an environment, which variables
+/// the child keeps.
+#[test]
+fn the_test_harness_drops_every_sparkify_aws_and_pg_variable_and_keeps_the_rest() {
+    let parent: Vec<(OsString, OsString)> = [
+        ("PATH", "/usr/local/bin:/usr/bin"),
+        ("HOME", "/home/dev"),
+        ("SPARKIFY_CIDR", "0.0.0.0/0"),
+        ("SPARKIFY_WAREHOUSE", "postgres://nowhere"),
+        ("SPARKIFY_SONGS", "s3://somebody-else/song_data"),
+        ("LANG", "C.UTF-8"),
+        ("AWS_PROFILE", "nope"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+        ("PGUSER", "nobody"),
+        ("PGPASSWORD", "hunter2"),
+        ("PG_BIN", "/opt/pg/bin"),
+        ("TMPDIR", "/tmp"),
+        // The prefix must start the name; anywhere else it is someone else's variable.
+        ("MY_AWS_THING", "kept"),
+        ("XSPARKIFY_", "kept"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+    .collect();
+    let kept: Vec<OsString> = bin::inherited(parent.clone())
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "PATH",
+            "HOME",
+            "LANG",
+            "TMPDIR",
+            "MY_AWS_THING",
+            "XSPARKIFY_"
+        ]
+        .map(OsString::from)
+    );
+    for (name, _) in &parent {
+        assert_eq!(
+            is_cleared(name),
+            !kept.contains(name),
+            "{}",
+            name.to_string_lossy()
+        );
+    }
+}
+
+/// The same filter on a real `sparkify`: settings that would each make this query fail (or
+/// go elsewhere) are in the environment the harness starts from, and the child sees none of
+/// them. (The test's own environment is shared by parallel threads, so it is not changed.)
+#[test]
+fn a_developers_settings_do_not_reach_the_sparkify_a_test_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shell = [
+        (
+            "SPARKIFY_WAREHOUSE",
+            "postgres://nobody@127.0.0.1:9/nowhere?connect_timeout=1",
+        ),
+        ("SPARKIFY_CONFIG", "/nonexistent/dwh.cfg"),
+        ("SPARKIFY_DUCKDB_MEMORY", "lots"),
+        ("AWS_PROFILE", "nope"),
+        ("PGUSER", "nobody"),
+    ];
+    let parent =
+        std::env::vars_os().chain(shell.map(|(k, v)| (OsString::from(k), OsString::from(v))));
+    let out = Sparkify::with_parent_env(parent)
+        .current_dir(tmp.path())
+        .args([
+            "query",
+            "--format",
+            "csv",
+            "SELECT current_setting('memory_limit') AS m",
+        ])
+        .output();
+    let stdout = ok(&out);
+    // The default warehouse, in the working directory, with the default memory cap.
+    assert!(tmp.path().join("sparkify.duckdb").is_file(), "{stdout}");
+    assert!(
+        stdout.contains("953.6 MiB") || stdout.contains("1.0 GB"),
+        "{stdout}"
+    );
 }

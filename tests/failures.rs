@@ -7,29 +7,16 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{dataset, run_state};
+use common::{dataset, finish, run_state};
 use sparkify::warehouse::duckdb::DuckDb;
 
+/// A quiet full-refresh `run` of `data` into `warehouse`, in the background.
 fn spawn_run(cwd: &Path, warehouse: &str, data: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sparkify"))
-        .args(["run", "-q", "--full-refresh", "--warehouse", warehouse])
-        .args(data)
-        .current_dir(cwd)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    common::spawn_run(cwd, warehouse, data, &["-q", "--full-refresh"])
 }
 
 fn run_to_end(cwd: &Path, warehouse: &str, data: &[String]) -> Duration {
-    let start = Instant::now();
-    let out = spawn_run(cwd, warehouse, data).wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    start.elapsed()
+    common::run_to_end(cwd, warehouse, data, &["-q", "--full-refresh"])
 }
 
 /// What a complete run leaves behind, in a form that tells two runs apart.
@@ -102,9 +89,8 @@ fn ctrl_c_stops_within_a_second_rolls_back_and_says_so() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let out = child.wait_with_output().unwrap();
+    let (out, stderr) = finish(child);
     let stopped_in = signalled.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(
         stderr.contains("interrupted (Ctrl-C)") && stderr.contains("rolled back"),
@@ -126,19 +112,12 @@ fn a_second_run_on_the_same_warehouse_is_refused_while_the_first_runs() {
     let first = spawn_run(tmp.path(), wh, &big);
     // Give the first run time to open the warehouse, then start a second one.
     std::thread::sleep(Duration::from_millis(300));
-    let second = spawn_run(tmp.path(), wh, &small)
-        .wait_with_output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&second.stderr);
+    let (second, stderr) = finish(spawn_run(tmp.path(), wh, &small));
     assert_eq!(second.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("is in use by another process"), "{stderr}");
     // The first run was not disturbed.
-    let out = first.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (out, stderr) = finish(first);
+    assert!(out.status.success(), "{stderr}");
     run_to_end(tmp.path(), "duckdb:ref.duckdb", &big);
     assert_eq!(
         state(&tmp.path().join("w.duckdb")),
@@ -187,15 +166,14 @@ fn a_full_disk_is_reported_as_such_and_nothing_half_written_is_kept() {
     run_to_end(tmp.path(), &wh, &small);
     let before = state(&disk.0.join("w.duckdb"));
 
-    let out = spawn_run(tmp.path(), &wh, &big).wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = finish(spawn_run(tmp.path(), &wh, &big));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("the disk is full"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(state(&disk.0.join("w.duckdb")), before);
 
     // Writing data or a report to a full disk says so too.
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
+    let out = common::sparkify()
         .args([
             "generate",
             "--days",
@@ -205,13 +183,12 @@ fn a_full_disk_is_reported_as_such_and_nothing_half_written_is_kept() {
             "--out",
         ])
         .arg(disk.0.join("data"))
-        .output()
-        .unwrap();
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("the disk is full"), "{stderr}");
     run_to_end(tmp.path(), "duckdb:ref.duckdb", &small);
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
+    let out = common::sparkify()
         .current_dir(tmp.path())
         .args([
             "report",
@@ -220,8 +197,7 @@ fn a_full_disk_is_reported_as_such_and_nothing_half_written_is_kept() {
             "--out",
             "/dev/full",
         ])
-        .output()
-        .unwrap();
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("the disk is full"), "{stderr}");

@@ -136,14 +136,12 @@ fn generated_data_loads_completely_and_passes_every_check() {
 
 /// Peak resident memory of `sparkify generate` with these arguments, in KiB (GNU time).
 fn generate_peak_kib(out: &Path, args: &[&str]) -> u64 {
-    let result = std::process::Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(env!("CARGO_BIN_EXE_sparkify"))
+    // (/usr/bin/time is the Debian package `time`.)
+    let result = common::bin::Sparkify::under("/usr/bin/time", &["-f", "%M"])
         .args(["generate", "-q", "--out"])
         .arg(out)
         .args(args)
-        .output()
-        .expect("/usr/bin/time (Debian package `time`) runs sparkify");
+        .output();
     assert!(result.status.success(), "{result:?}");
     let stderr = String::from_utf8_lossy(&result.stderr);
     stderr

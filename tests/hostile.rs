@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::*;
 use sparkify::Error;
@@ -24,110 +23,172 @@ fn corpus() -> PathBuf {
 /// A rejected row: line, column (None for a record-level error), words of the reason.
 type Rejection = (u64, Option<&'static str>, &'static str);
 
-/// One corpus file and what must happen to it.
-struct Case {
-    file: &'static str,
+/// What must happen to one input: rows read and loaded, and each rejected row.
+struct Expect {
     read: u64,
     loaded: u64,
-    /// (line, column or None for a record-level error, words of the reason)
     rejected: &'static [Rejection],
 }
 
-const CASES: &[Case] = &[
-    Case {
-        file: "malformed_middle.json",
-        read: 3,
-        loaded: 2,
-        rejected: &[(2, None, "malformed JSON")],
-    },
-    Case {
-        file: "truncated_last.json",
-        read: 3,
-        loaded: 2,
-        rejected: &[(3, None, "truncated JSON")],
-    },
-    Case {
-        file: "empty.json",
-        read: 0,
-        loaded: 0,
-        rejected: &[],
-    },
-    Case {
-        file: "whitespace_only.json",
-        read: 0,
-        loaded: 0,
-        rejected: &[],
-    },
-    Case {
-        file: "utf8_bom.json",
-        read: 2,
-        loaded: 2,
-        rejected: &[],
-    },
-    Case {
-        file: "invalid_utf8.json",
-        read: 3,
-        loaded: 2,
-        rejected: &[(2, None, "UTF-8")],
-    },
-    Case {
-        file: "json_array.json",
-        read: 1,
-        loaded: 0,
-        rejected: &[(1, None, "each record must be an object")],
-    },
-    Case {
-        file: "nested_object.json",
-        read: 3,
-        loaded: 1,
-        rejected: &[
-            (2, Some("userid"), "object cannot load"),
-            (3, Some("iteminsession"), "array cannot load"),
-        ],
-    },
-    Case {
-        file: "out_of_range.json",
-        read: 3,
-        loaded: 1,
-        rejected: &[
-            (1, Some("sessionid"), "out of range for INTEGER"),
-            (2, Some("status"), "out of range for SMALLINT"),
-        ],
-    },
-    Case {
-        file: "string_for_number.json",
-        read: 3,
-        loaded: 1,
-        rejected: &[
-            (1, Some("iteminsession"), "invalid digit"),
-            (2, Some("length"), "invalid number"),
-        ],
-    },
-    Case {
-        file: "all_null.json",
-        read: 1,
-        loaded: 1,
-        rejected: &[],
-    },
-    Case {
-        file: "duplicate_events.json",
-        read: 3,
-        loaded: 3,
-        rejected: &[],
-    },
-    Case {
-        file: "extra_keys.json",
-        read: 1,
-        loaded: 1,
-        rejected: &[],
-    },
-    Case {
-        file: "keys_differing_in_case.json",
-        read: 1,
-        loaded: 1,
-        rejected: &[],
-    },
-];
+/// One `#[test]` per case and warehouse (`on_duckdb::CASE`, `on_postgres::CASE`), each on a
+/// fresh warehouse, so that a failure names the input and the engine and hides no other case.
+/// `files`: `tests/hostile/events/CASE.json` and what must happen to it ([`corpus_file`]);
+/// `checks`: functions `fn(&mut dyn Warehouse, name)`. `name` ("duckdb: CASE") starts every
+/// assertion message.
+macro_rules! on_every_warehouse {
+    (files { $($file:ident: $expect:expr,)* } checks { $($check:ident,)* }) => {
+        /// The corpus files that have a case.
+        const CORPUS_FILES: &[&str] = &[$(stringify!($file)),*];
+        on_every_warehouse!(
+            @engine on_duckdb, with_duckdb, { $($file: $expect,)* } { $($check,)* }
+        );
+        on_every_warehouse!(
+            @engine on_postgres, with_postgres, { $($file: $expect,)* } { $($check,)* }
+        );
+    };
+    (
+        @engine $module:ident, $with:ident,
+        { $($file:ident: $expect:expr,)* } { $($check:ident,)* }
+    ) => {
+        mod $module {
+            use super::*;
+            $(
+                #[test]
+                fn $file() {
+                    $with(stringify!($file), |wh, name| {
+                        corpus_file(wh, name, concat!(stringify!($file), ".json"), $expect)
+                    });
+                }
+            )*
+            $(
+                #[test]
+                fn $check() {
+                    $with(stringify!($check), super::$check);
+                }
+            )*
+        }
+    };
+}
+
+fn with_duckdb(case: &str, check: fn(&mut dyn Warehouse, &str)) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    pipeline::create_tables(&mut wh, false).unwrap();
+    check(&mut wh, &format!("duckdb: {case}"));
+}
+
+fn with_postgres(case: &str, check: fn(&mut dyn Warehouse, &str)) {
+    let url = pg::server().new_database();
+    let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
+    pipeline::create_tables(&mut wh, false).unwrap();
+    check(&mut wh, &format!("postgres: {case}"));
+}
+
+on_every_warehouse! {
+    files {
+        malformed_middle: Expect {
+            read: 3,
+            loaded: 2,
+            rejected: &[(2, None, "malformed JSON")],
+        },
+        truncated_last: Expect {
+            read: 3,
+            loaded: 2,
+            rejected: &[(3, None, "truncated JSON")],
+        },
+        empty: Expect {
+            read: 0,
+            loaded: 0,
+            rejected: &[],
+        },
+        whitespace_only: Expect {
+            read: 0,
+            loaded: 0,
+            rejected: &[],
+        },
+        utf8_bom: Expect {
+            read: 2,
+            loaded: 2,
+            rejected: &[],
+        },
+        invalid_utf8: Expect {
+            read: 3,
+            loaded: 2,
+            rejected: &[(2, None, "UTF-8")],
+        },
+        json_array: Expect {
+            read: 1,
+            loaded: 0,
+            rejected: &[(1, None, "each record must be an object")],
+        },
+        nested_object: Expect {
+            read: 3,
+            loaded: 1,
+            rejected: &[
+                (2, Some("userid"), "object cannot load"),
+                (3, Some("iteminsession"), "array cannot load"),
+            ],
+        },
+        out_of_range: Expect {
+            read: 3,
+            loaded: 1,
+            rejected: &[
+                (1, Some("sessionid"), "out of range for INTEGER"),
+                (2, Some("status"), "out of range for SMALLINT"),
+            ],
+        },
+        string_for_number: Expect {
+            read: 3,
+            loaded: 1,
+            rejected: &[
+                (1, Some("iteminsession"), "invalid digit"),
+                (2, Some("length"), "invalid number"),
+            ],
+        },
+        all_null: Expect {
+            read: 1,
+            loaded: 1,
+            rejected: &[],
+        },
+        duplicate_events: Expect {
+            read: 3,
+            loaded: 3,
+            rejected: &[],
+        },
+        extra_keys: Expect {
+            read: 1,
+            loaded: 1,
+            rejected: &[],
+        },
+        keys_differing_in_case: Expect {
+            read: 1,
+            loaded: 1,
+            rejected: &[],
+        },
+    }
+    checks {
+        ten_mb_line,
+        auto_matches_keys_by_case_and_ignorecase_does_not,
+        blanks_around_digits_are_accepted,
+        duplicate_events_make_one_song_play,
+        jsonpaths_with_a_wildcard,
+        jsonpaths_with_too_few_paths,
+        jsonpaths_with_too_many_paths,
+    }
+}
+
+/// Every file of the corpus has its case above: a new file cannot go untested.
+#[test]
+fn every_corpus_file_has_a_case() {
+    let mut files: Vec<String> = std::fs::read_dir(corpus().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut cases: Vec<String> = CORPUS_FILES.iter().map(|c| format!("{c}.json")).collect();
+    cases.sort();
+    assert_eq!(files, cases);
+}
 
 fn request(file: &Path, format: FormatSpec) -> StageRequest {
     StageRequest {
@@ -153,10 +214,15 @@ fn text(c: &Cell) -> Option<String> {
     }
 }
 
-fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
-    pipeline::create_tables(wh, false).unwrap();
+/// A file of `tests/hostile/events/` loads what can be loaded, rejects the rest with a reason
+/// in `load_errors`, keeps rows read = loaded + rejected, and honours --max-errors.
+fn corpus_file(wh: &mut dyn Warehouse, name: &str, file: &str, expect: Expect) {
+    check_file(wh, name, &corpus().join("events").join(file), expect);
+}
+
+/// A 10 MB line: over Redshift's 4 MB object limit, so rejected, not loaded or crashed on.
+fn ten_mb_line(wh: &mut dyn Warehouse, name: &str) {
     let big = tempfile::tempdir().unwrap();
-    // A 10 MB line: over Redshift's 4 MB object limit, so rejected, not loaded or crashed on.
     let ten_mb = big.path().join("ten_mb_line.json");
     std::fs::write(
         &ten_mb,
@@ -166,87 +232,86 @@ fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
         ),
     )
     .unwrap();
+    let expect = Expect {
+        read: 1,
+        loaded: 0,
+        rejected: &[(1, None, "exceeds the 4 MB limit")],
+    };
+    check_file(wh, name, &ten_mb, expect);
+}
 
-    let mut cases: Vec<(PathBuf, u64, u64, Vec<Rejection>)> = CASES
-        .iter()
-        .map(|c| {
-            (
-                corpus().join("events").join(c.file),
-                c.read,
-                c.loaded,
-                c.rejected.to_vec(),
-            )
-        })
-        .collect();
-    cases.push((ten_mb, 1, 0, vec![(1, None, "exceeds the 4 MB limit")]));
-
-    for (path, read, loaded, rejected) in cases {
-        let name = format!("{engine}: {}", path.file_name().unwrap().to_string_lossy());
-        let r = pipeline::stage(
-            wh,
-            &request(&path, FormatSpec::AutoIgnoreCase),
-            &options(100),
-            &Silent,
-        )
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+fn check_file(wh: &mut dyn Warehouse, name: &str, path: &Path, expect: Expect) {
+    let Expect {
+        read,
+        loaded,
+        rejected,
+    } = expect;
+    let r = pipeline::stage(
+        wh,
+        &request(path, FormatSpec::AutoIgnoreCase),
+        &options(100),
+        &Silent,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        (r.rows_read, r.rows_loaded, r.rows_rejected),
+        (read, loaded, rejected.len() as u64),
+        "{name}"
+    );
+    assert_eq!(r.rows_read, r.rows_loaded + r.rows_rejected, "{name}");
+    assert_eq!(
+        count(wh, "SELECT COUNT(*) FROM staging_events"),
+        loaded as i64,
+        "{name}"
+    );
+    let errors = wh
+        .query("SELECT file, line, column_name, reason FROM load_errors ORDER BY line")
+        .unwrap()
+        .rows;
+    assert_eq!(errors.len(), rejected.len(), "{name}: {errors:?}");
+    for (row, (line, column, reason)) in errors.iter().zip(rejected) {
         assert_eq!(
-            (r.rows_read, r.rows_loaded, r.rows_rejected),
-            (read, loaded, rejected.len() as u64),
+            text(&row[0]).as_deref(),
+            Some(path.display().to_string().as_str()),
             "{name}"
         );
-        assert_eq!(r.rows_read, r.rows_loaded + r.rows_rejected, "{name}");
+        assert_eq!(row[1], Cell::Int(*line as i64), "{name}");
+        assert_eq!(text(&row[2]).as_deref(), *column, "{name}");
+        let got = text(&row[3]).unwrap_or_default();
+        assert!(
+            got.contains(reason),
+            "{name}: reason {got:?} lacks {reason:?}"
+        );
+    }
+    // MAXERROR 0: a file with any bad row loads nothing, and says so.
+    if !rejected.is_empty() {
+        let err = pipeline::stage(
+            wh,
+            &request(path, FormatSpec::AutoIgnoreCase),
+            &options(0),
+            &Silent,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::TooManyLoadErrors { .. }),
+            "{name}: {err}"
+        );
+        // The failed load changed nothing: the previous load's rows are still there.
         assert_eq!(
             count(wh, "SELECT COUNT(*) FROM staging_events"),
             loaded as i64,
             "{name}"
         );
-        let errors = wh
-            .query("SELECT file, line, column_name, reason FROM load_errors ORDER BY line")
-            .unwrap()
-            .rows;
-        assert_eq!(errors.len(), rejected.len(), "{name}: {errors:?}");
-        for (row, (line, column, reason)) in errors.iter().zip(&rejected) {
-            assert_eq!(
-                text(&row[0]).as_deref(),
-                Some(path.display().to_string().as_str()),
-                "{name}"
-            );
-            assert_eq!(row[1], Cell::Int(*line as i64), "{name}");
-            assert_eq!(text(&row[2]).as_deref(), *column, "{name}");
-            let got = text(&row[3]).unwrap_or_default();
-            assert!(
-                got.contains(reason),
-                "{name}: reason {got:?} lacks {reason:?}"
-            );
-        }
-        // MAXERROR 0: a file with any bad row loads nothing, and says so.
-        if !rejected.is_empty() {
-            let err = pipeline::stage(
-                wh,
-                &request(&path, FormatSpec::AutoIgnoreCase),
-                &options(0),
-                &Silent,
-            )
-            .unwrap_err();
-            assert!(
-                matches!(err, Error::TooManyLoadErrors { .. }),
-                "{name}: {err}"
-            );
-            // The failed load changed nothing: the previous load's rows are still there.
-            assert_eq!(
-                count(wh, "SELECT COUNT(*) FROM staging_events"),
-                loaded as i64,
-                "{name}"
-            );
-            assert_eq!(
-                count(wh, "SELECT COUNT(*) FROM load_errors") as usize,
-                rejected.len(),
-                "{name}"
-            );
-        }
+        assert_eq!(
+            count(wh, "SELECT COUNT(*) FROM load_errors") as usize,
+            rejected.len(),
+            "{name}"
+        );
     }
+}
 
-    // Keys differing only in case: 'auto' matches none of them, 'auto ignorecase' the first.
+/// Keys differing only in case: 'auto' matches none of them, 'auto ignorecase' the first.
+fn auto_matches_keys_by_case_and_ignorecase_does_not(wh: &mut dyn Warehouse, name: &str) {
     let case_file = corpus().join("events/keys_differing_in_case.json");
     pipeline::stage(
         wh,
@@ -254,11 +319,11 @@ fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
         &options(0),
         &Silent,
     )
-    .unwrap();
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(
         count(wh, "SELECT COUNT(userid) FROM staging_events"),
         0,
-        "{engine}"
+        "{name}"
     );
     pipeline::stage(
         wh,
@@ -266,13 +331,16 @@ fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
         &options(0),
         &Silent,
     )
-    .unwrap();
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(
         count(wh, "SELECT MAX(userid) FROM staging_events"),
         5,
-        "{engine}"
+        "{name}"
     );
-    // Leading and trailing blanks around digits are accepted, as COPY does.
+}
+
+/// Leading and trailing blanks around digits are accepted, as COPY does.
+fn blanks_around_digits_are_accepted(wh: &mut dyn Warehouse, name: &str) {
     let s = corpus().join("events/string_for_number.json");
     pipeline::stage(
         wh,
@@ -280,14 +348,16 @@ fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
         &options(5),
         &Silent,
     )
-    .unwrap();
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(
         count(wh, "SELECT MAX(userid) FROM staging_events"),
         7,
-        "{engine}"
+        "{name}"
     );
+}
 
-    // Duplicate events stage as read but make one song play.
+/// Duplicate events stage as read but make one song play.
+fn duplicate_events_make_one_song_play(wh: &mut dyn Warehouse, name: &str) {
     let dup = corpus().join("events/duplicate_events.json");
     pipeline::stage(
         wh,
@@ -295,7 +365,7 @@ fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
         &options(0),
         &Silent,
     )
-    .unwrap();
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     let songs = StageRequest {
         table: "staging_songs".into(),
         source: Source::Local(corpus().join("songs")),
@@ -303,71 +373,71 @@ fn check_corpus(wh: &mut dyn Warehouse, engine: &str) {
         repair_mojibake: false,
         refresh: Refresh::Full,
     };
-    let r = pipeline::stage(wh, &songs, &options(0), &Silent).unwrap();
+    let r =
+        pipeline::stage(wh, &songs, &options(0), &Silent).unwrap_or_else(|e| panic!("{name}: {e}"));
     // One file holding two objects gives two rows; hidden files are skipped and reported.
-    assert_eq!((r.files, r.rows_loaded), (1, 2), "{engine}");
-    assert_eq!(r.skipped.len(), 2, "{engine}: {:?}", r.skipped);
-    pipeline::transform(wh).unwrap();
-    assert_eq!(count(wh, "SELECT COUNT(*) FROM songplays"), 1, "{engine}");
+    assert_eq!((r.files, r.rows_loaded), (1, 2), "{name}");
+    assert_eq!(r.skipped.len(), 2, "{name}: {:?}", r.skipped);
+    pipeline::transform(wh).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(count(wh, "SELECT COUNT(*) FROM songplays"), 1, "{name}");
     assert_eq!(
         count(wh, "SELECT COUNT(*) FROM songplays WHERE song_id = 'SO1'"),
         1,
-        "{engine}"
+        "{name}"
     );
-
-    // Bad JSONPaths files fail before any row is read, whatever --max-errors says.
-    for (file, needle) in [
-        ("jsonpaths_bad_path.json", "wildcards"),
-        (
-            "jsonpaths_too_few.json",
-            "2 paths but table staging_events has 18 columns",
-        ),
-        (
-            "jsonpaths_too_many.json",
-            "19 paths but table staging_events has 18 columns",
-        ),
-    ] {
-        let format = FormatSpec::JsonPaths(Source::Local(corpus().join(file)));
-        let err = pipeline::stage(
-            wh,
-            &request(&corpus().join("events/extra_keys.json"), format),
-            &options(1000),
-            &Silent,
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, Error::JsonPaths { .. }),
-            "{engine} {file}: {err}"
-        );
-        assert!(err.to_string().contains(needle), "{engine} {file}: {err}");
-    }
 }
 
-#[test]
-fn the_hostile_corpus_on_duckdb() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    check_corpus(&mut wh, "duckdb");
+fn jsonpaths_with_a_wildcard(wh: &mut dyn Warehouse, name: &str) {
+    bad_jsonpaths(wh, name, "jsonpaths_bad_path.json", "wildcards");
 }
 
-#[test]
-fn the_hostile_corpus_on_postgres() {
-    let url = pg::server().new_database();
-    let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
-    check_corpus(&mut wh, "postgres");
+fn jsonpaths_with_too_few_paths(wh: &mut dyn Warehouse, name: &str) {
+    bad_jsonpaths(
+        wh,
+        name,
+        "jsonpaths_too_few.json",
+        "2 paths but table staging_events has 18 columns",
+    );
+}
+
+fn jsonpaths_with_too_many_paths(wh: &mut dyn Warehouse, name: &str) {
+    bad_jsonpaths(
+        wh,
+        name,
+        "jsonpaths_too_many.json",
+        "19 paths but table staging_events has 18 columns",
+    );
+}
+
+/// A bad JSONPaths file fails before any row is read, whatever --max-errors says.
+fn bad_jsonpaths(wh: &mut dyn Warehouse, name: &str, file: &str, needle: &str) {
+    let format = FormatSpec::JsonPaths(Source::Local(corpus().join(file)));
+    let err = pipeline::stage(
+        wh,
+        &request(&corpus().join("events/extra_keys.json"), format),
+        &options(1000),
+        &Silent,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::JsonPaths { .. }), "{name}: {err}");
+    assert!(err.to_string().contains(needle), "{name}: {err}");
+    assert_eq!(
+        count(wh, "SELECT COUNT(*) FROM staging_events"),
+        0,
+        "{name}"
+    );
 }
 
 #[test]
 fn the_cli_explains_a_rejected_load_and_exits_4() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
+    let out = sparkify()
         .args(["etl", "--events"])
         .arg(corpus().join("events/nested_object.json"))
         .arg("--songs")
         .arg(corpus().join("songs"))
         .current_dir(tmp.path())
-        .output()
-        .unwrap();
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(
@@ -379,7 +449,7 @@ fn the_cli_explains_a_rejected_load_and_exits_4() {
         "{stderr}"
     );
     // The rejected rows are there to inspect.
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
+    let out = sparkify()
         .args([
             "query",
             "SELECT line, column_name FROM load_errors ORDER BY line",
@@ -387,8 +457,7 @@ fn the_cli_explains_a_rejected_load_and_exits_4() {
             "csv",
         ])
         .current_dir(tmp.path())
-        .output()
-        .unwrap();
+        .output();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "line,column_name\n2,userid\n3,iteminsession\n"
@@ -445,12 +514,7 @@ fn configured_secrets_never_reach_any_output() {
         ],
         vec!["--help"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
-            .args(&args)
-            .current_dir(tmp.path())
-            .env_remove("SPARKIFY_WAREHOUSE")
-            .output()
-            .unwrap();
+        let out = sparkify().args(&args).current_dir(tmp.path()).output();
         let all = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -475,11 +539,10 @@ fn configured_secrets_never_reach_any_output() {
         }
     }
     // The report holds no secrets either.
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
+    let out = sparkify()
         .args(["report", "--out", "r.html"])
         .current_dir(tmp.path())
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",

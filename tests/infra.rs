@@ -1,38 +1,24 @@
 //! `sparkify infra` against a real moto server on 127.0.0.1: the whole lifecycle, idempotency,
 //! resuming a half-finished `up`, a duplicate ingress rule, and refusing what is unsafe.
 
+mod common;
 #[path = "common/moto.rs"]
 mod moto;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{ok, text};
+
+/// `sparkify ARGS` in `cwd` with `env` (the moto server's), polling fast, and none of the
+/// developer's settings (a `SPARKIFY_CIDR` or an `AWS_PROFILE` would change what `up` does).
 fn sparkify(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sparkify"))
+    common::sparkify()
         .current_dir(cwd)
-        .env_remove("AWS_PROFILE")
         .env("SPARKIFY_POLL_SECONDS", "0.05")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(args)
         .output()
-        .expect("run sparkify")
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
-
-fn ok(out: &Output) -> String {
-    let (stdout, stderr) = text(out);
-    assert!(
-        out.status.success(),
-        "sparkify failed ({:?}):\n{stdout}\n{stderr}",
-        out.status.code()
-    );
-    stdout
 }
 
 /// A seed-layout dwh.cfg for cluster `id` and role `role`, with no password (so `up` makes
@@ -394,16 +380,7 @@ fn unsafe_or_impossible_requests_are_refused_with_clear_messages() {
         .filter(|(k, _)| !k.starts_with("AWS_ACCESS_KEY_ID") && !k.starts_with("AWS_SECRET"))
         .cloned()
         .collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify"))
-        .current_dir(tmp.path())
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .envs(no_creds.iter().map(|(k, v)| (*k, v.as_str())))
-        .args(["infra", "status"])
-        .output()
-        .unwrap();
+    let out = sparkify(tmp.path(), &no_creds, &["infra", "status"]);
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
     assert!(
         text(&out).1.contains("no AWS credentials found"),

@@ -3,37 +3,12 @@
 
 mod common;
 
-use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pg;
-use common::{dataset, run_state};
+use common::{dataset, finish, run_state, run_to_end, spawn_run};
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::postgres::{Postgres, Target};
-
-fn spawn_run(url: &str, data: &[String], extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sparkify"))
-        .args(["run", "--warehouse", url])
-        .args(extra)
-        .args(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: Child) -> (Output, String) {
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    (out, stderr)
-}
-
-fn run_to_end(url: &str, data: &[String], extra: &[&str]) -> Duration {
-    let start = Instant::now();
-    let (out, stderr) = finish(spawn_run(url, data, extra));
-    assert!(out.status.success(), "{stderr}");
-    start.elapsed()
-}
 
 /// Row counts that tell the states apart, after checking the warehouse is consistent; empty
 /// when the tables do not exist.
@@ -56,13 +31,13 @@ fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_h
     let small = dataset(&tmp.path().join("small"), 3, 200);
     let big = dataset(&tmp.path().join("big"), 20, 4000);
     let reference = server.new_database();
-    let took = run_to_end(&reference, &big, &[]);
+    let took = run_to_end(tmp.path(), &reference, &big, &[]);
     let after = state(&reference);
 
     // Stopped for a moment: the run reconnects, starts over and ends as an uninterrupted one.
     let db = server.new_database();
-    run_to_end(&db, &small, &[]);
-    let child = spawn_run(&db, &big, &["--full-refresh"]);
+    run_to_end(tmp.path(), &db, &small, &[]);
+    let child = spawn_run(tmp.path(), &db, &big, &["--full-refresh"]);
     std::thread::sleep(took / 3);
     server.stop();
     std::thread::sleep(Duration::from_millis(1500));
@@ -78,9 +53,9 @@ fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_h
     // Stopped for good: a clear error, exit 1, and after a restart the database is exactly
     // as it was before the run.
     let db = server.new_database();
-    run_to_end(&db, &small, &[]);
+    run_to_end(tmp.path(), &db, &small, &[]);
     let before = state(&db);
-    let child = spawn_run(&db, &big, &["--full-refresh"]);
+    let child = spawn_run(tmp.path(), &db, &big, &["--full-refresh"]);
     std::thread::sleep(took / 3);
     server.stop();
     let (out, stderr) = finish(child);
@@ -93,7 +68,7 @@ fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_h
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(state(&db), before);
     // And the next run succeeds with the uninterrupted result.
-    run_to_end(&db, &big, &["--full-refresh"]);
+    run_to_end(tmp.path(), &db, &big, &["--full-refresh"]);
     assert_eq!(state(&db), after);
 }
 
@@ -104,17 +79,17 @@ fn a_run_on_postgres_killed_at_any_moment_leaves_it_as_before_or_as_after() {
     let small = dataset(&tmp.path().join("small"), 3, 200);
     let big = dataset(&tmp.path().join("big"), 20, 4000);
     let reference = server.new_database();
-    let took = run_to_end(&reference, &big, &[]);
+    let took = run_to_end(tmp.path(), &reference, &big, &[]);
     let after = state(&reference);
     let db = server.new_database();
-    run_to_end(&db, &small, &[]);
+    run_to_end(tmp.path(), &db, &small, &[]);
     let before = state(&db);
     assert_ne!(before, after);
 
     let (mut as_before, mut as_after) = (0, 0);
     for i in 0..20u32 {
         let at = took.mul_f64(0.02 + f64::from((i * 7) % 20) / 19.0 * 1.03);
-        let mut child = spawn_run(&db, &big, &["--full-refresh"]);
+        let mut child = spawn_run(tmp.path(), &db, &big, &["--full-refresh"]);
         std::thread::sleep(at);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -123,7 +98,7 @@ fn a_run_on_postgres_killed_at_any_moment_leaves_it_as_before_or_as_after() {
             as_before += 1;
         } else if now == after {
             as_after += 1;
-            run_to_end(&db, &small, &["--full-refresh"]);
+            run_to_end(tmp.path(), &db, &small, &["--full-refresh"]);
         } else {
             panic!("kill {i} at {at:?} left a half-loaded database: {now:?}");
         }
@@ -134,7 +109,7 @@ fn a_run_on_postgres_killed_at_any_moment_leaves_it_as_before_or_as_after() {
         "too few kills landed inside the run ({as_before})"
     );
     // The server may still be finishing a killed run's statement: the next run waits for it.
-    run_to_end(&db, &big, &["--full-refresh"]);
+    run_to_end(tmp.path(), &db, &big, &["--full-refresh"]);
     assert_eq!(state(&db), after);
 }
 
@@ -144,9 +119,9 @@ fn a_second_run_on_the_same_postgres_database_waits_for_the_first() {
     let tmp = tempfile::tempdir().unwrap();
     let big = dataset(&tmp.path().join("big"), 20, 4000);
     let reference = server.new_database();
-    run_to_end(&reference, &big, &[]);
+    run_to_end(tmp.path(), &reference, &big, &[]);
     let db = server.new_database();
-    let first = spawn_run(&db, &big, &[]);
+    let first = spawn_run(tmp.path(), &db, &big, &[]);
     // Start the second once the first holds the lock.
     let mut wh = Postgres::connect(Target::parse(&db, 5432, "disable").unwrap()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -164,7 +139,7 @@ fn a_second_run_on_the_same_postgres_database_waits_for_the_first() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    let (second, stderr) = finish(spawn_run(&db, &big, &[]));
+    let (second, stderr) = finish(spawn_run(tmp.path(), &db, &big, &[]));
     assert!(second.status.success(), "{stderr}");
     assert!(
         stderr.contains("another sparkify run is loading") && stderr.contains("waiting"),

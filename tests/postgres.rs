@@ -4,7 +4,6 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::Command;
 
 use common::*;
 use sparkify::checks;
@@ -124,47 +123,25 @@ fn load_errors_and_max_errors_behave_as_on_duckdb() {
     assert_eq!(line, 2);
 }
 
+/// `sparkify ARGS` in a fresh folder, with `envs` and none of the developer's settings.
 fn sparkify_cli(args: &[&str], envs: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparkify"));
-    cmd.args(args)
+    let out = sparkify()
+        .args(args)
         .current_dir(tmp.path())
-        .env_remove("PGPASSWORD");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .envs(envs.iter().copied())
+        .output();
+    let (stdout, stderr) = text(&out);
+    (out.status.code(), stdout, stderr)
 }
 
 #[test]
 fn the_cli_runs_against_postgres_with_the_password_in_the_url_or_pgpassword() {
     let url = pg::server().new_database();
-    let data = sample_dir();
-    let (songs, events, paths) = (
-        data.join("song_data").display().to_string(),
-        data.join("log_data").display().to_string(),
-        data.join("log_json_path.json").display().to_string(),
-    );
-    let (code, stdout, stderr) = sparkify_cli(
-        &[
-            "run",
-            "--warehouse",
-            &url,
-            "--songs",
-            &songs,
-            "--events",
-            &events,
-            "--jsonpaths",
-            &paths,
-        ],
-        &[],
-    );
-    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(tmp.path(), &url, &sample_sources(), &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("transform songplays            6,820"),
         "{stdout}"

@@ -9,7 +9,7 @@ mod moto;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -27,25 +27,13 @@ const STAR: [&str; 7] = [
     "time",
 ];
 
+/// `sparkify ARGS` in `cwd` with `env` (the moto server's) and none of the developer's settings.
 fn sparkify(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sparkify"))
+    common::sparkify()
         .current_dir(cwd)
-        .env_remove("AWS_PROFILE")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(args)
         .output()
-        .expect("run sparkify")
-}
-
-fn ok(out: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "sparkify failed ({:?}):\n{stdout}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
 }
 
 fn stderr(out: &Output) -> String {
@@ -405,15 +393,7 @@ fn without_credentials_requests_go_unsigned_and_bad_buckets_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     let wh_path = tmp.path().join("w.duckdb");
     let args = s3_args("public", &wh_path);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sparkify"));
-    cmd.current_dir(tmp.path())
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .args(run_args("etl", &args, &[]));
-    let out = cmd.output().unwrap();
+    let out = sparkify(tmp.path(), &env, &run_args("etl", &args, &[]));
     ok(&out);
     assert!(
         stderr(&out).contains("unsigned requests"),

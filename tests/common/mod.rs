@@ -1,7 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod bin;
 pub mod pg;
+
+// Each test binary uses a different part of these (some none), as with `dead_code` above.
+#[allow(unused_imports)]
+pub use bin::{finish, ok, run, run_command, run_to_end, sparkify, spawn_run, text};
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +56,11 @@ pub fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
         |_| {},
     )
     .unwrap();
+    sources(dir)
+}
+
+/// The `--songs/--events/--jsonpaths` arguments that load a dataset laid out as the sample is.
+pub fn sources(dir: &Path) -> Vec<String> {
     vec![
         "--songs".into(),
         dir.join("song_data").display().to_string(),
@@ -92,6 +102,11 @@ pub fn sample_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sparkify")
+}
+
+/// The `--songs/--events/--jsonpaths` arguments that load the real sample.
+pub fn sample_sources() -> Vec<String> {
+    sources(&sample_dir())
 }
 
 pub fn events_request(dir: &Path, format: FormatSpec, repair: bool) -> StageRequest {
