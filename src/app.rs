@@ -10,47 +10,44 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::analytics;
 use crate::checks::{self, CheckReport};
 use crate::cli::{Cli, Command, Format, GenerateArgs, InfraArgs, InfraCommand, LoadArgs, WaitArgs};
-use crate::config::{self, Ini};
-use crate::copy::load::{FileReport, LoadOptions};
+use crate::copy::load::FileReport;
 use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
 use crate::infra;
 use crate::output::{self, thousands};
-use crate::pipeline::{self, FormatSpec, Progress, Refresh, StageReport, StageRequest};
-use crate::source::Source;
-use crate::warehouse::{self, DEFAULT_WAREHOUSE, Warehouse};
+use crate::pipeline::{self, Progress, StageReport, StageRequest};
+use crate::settings::{LoadSettings, Settings};
+use crate::warehouse::{self, Warehouse};
 
 /// Where `run` writes a sample dataset when given no sources.
 pub const SAMPLE_DIR: &str = "sparkify-data";
 const SAMPLE_MARKER: &str = ".generated-by-sparkify";
 
-/// Settings shared by every command.
+/// What every command shares: the resolved settings and how much to print.
 struct Context {
-    ini: Ini,
-    warehouse: String,
+    settings: Settings,
+    /// `--warehouse` as given; resolved (with its environment variable and `dwh.cfg` key) when
+    /// a command opens the warehouse, so commands that do not need one never fail on it.
+    warehouse_flag: Option<String>,
     quiet: bool,
 }
 
 impl Context {
     fn new(cli: &Cli) -> Result<Context> {
-        let ini = config::load_config(cli.config.as_deref())?;
-        let warehouse = cli
-            .warehouse
-            .clone()
-            .or_else(|| ini.get("DWH", "WAREHOUSE").map(str::to_string))
-            .unwrap_or_else(|| DEFAULT_WAREHOUSE.to_string());
-        if let Some(warning) = ini.permission_warning() {
+        let settings = Settings::from_process(cli.config.as_deref())?;
+        if let Some(warning) = settings.permission_warning() {
             eprintln!("warning: {warning}");
         }
+        crate::source::s3::configure(settings.region(), crate::settings::DEFAULT_REGION);
         Ok(Context {
-            ini,
-            warehouse,
+            settings,
+            warehouse_flag: cli.warehouse.clone(),
             quiet: cli.quiet,
         })
     }
 
     fn open(&self) -> Result<Box<dyn Warehouse>> {
-        warehouse::open(&self.warehouse, &self.ini)
+        warehouse::open(&self.settings.warehouse(self.warehouse_flag.clone())?)
     }
 
     fn note(&self, message: &str) {
@@ -74,62 +71,19 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             format,
             limit,
         } => cmd_analytics(&ctx, name.as_deref(), format, limit),
-        Command::Report { out } => cmd_report(&ctx, &out),
+        Command::Report { out } => cmd_report(&ctx, out),
         Command::Generate(args) => cmd_generate(&ctx, &args),
         Command::Infra(cmd) => cmd_infra(&ctx, cmd),
     }
 }
 
 /// The two staging requests, from flags, environment and dwh.cfg, or a generated sample.
-fn stage_requests(ctx: &Context, args: &LoadArgs) -> Result<Vec<StageRequest>> {
-    let pick = |flag: &Option<String>, env: &str, key: &str| {
-        config::resolve(flag.as_deref(), env, &ctx.ini, "S3", key)
-    };
-    let mut songs = pick(&args.songs, "SPARKIFY_SONGS", "SONG_DATA");
-    let mut events = pick(&args.events, "SPARKIFY_EVENTS", "LOG_DATA");
-    let mut jsonpaths = pick(&args.jsonpaths, "SPARKIFY_JSONPATHS", "LOG_JSONPATH");
-    match (&songs, &events) {
-        (None, None) => {
-            let dir = ensure_sample(ctx, Path::new(SAMPLE_DIR))?;
-            songs = Some(dir.join("song_data").display().to_string());
-            events = Some(dir.join("log_data").display().to_string());
-            jsonpaths = Some(dir.join("log_json_path.json").display().to_string());
-        }
-        (None, Some(_)) => {
-            return Err(Error::usage(
-                "--events was given without --songs; give both (or set S3.SONG_DATA in dwh.cfg)",
-            ));
-        }
-        (Some(_), None) => {
-            return Err(Error::usage(
-                "--songs was given without --events; give both (or set S3.LOG_DATA in dwh.cfg)",
-            ));
-        }
-        _ => {}
+fn stage_requests(ctx: &Context, load: &LoadSettings) -> Result<Vec<StageRequest>> {
+    let mut load = load.clone();
+    if load.no_sources() {
+        load.use_dataset(&ensure_sample(ctx, Path::new(SAMPLE_DIR))?);
     }
-    let events_format = match (&args.events_format, &jsonpaths) {
-        (Some(f), _) => FormatSpec::parse(f)?,
-        (None, Some(p)) => FormatSpec::JsonPaths(Source::parse(p)?),
-        // The log keys are camelCase and the columns their lower-case forms: only
-        // case-insensitive matching fills them without a JSONPaths file.
-        (None, None) => FormatSpec::AutoIgnoreCase,
-    };
-    Ok(vec![
-        StageRequest {
-            table: "staging_events".into(),
-            source: Source::parse(events.as_deref().unwrap_or_default())?,
-            format: events_format,
-            repair_mojibake: !args.keep_mojibake,
-            refresh: refresh(args),
-        },
-        StageRequest {
-            table: "staging_songs".into(),
-            source: Source::parse(songs.as_deref().unwrap_or_default())?,
-            format: FormatSpec::parse(&args.songs_format)?,
-            repair_mojibake: false,
-            refresh: refresh(args),
-        },
-    ])
+    load.requests()
 }
 
 /// Generates the sample dataset into `dir` unless an earlier run did.
@@ -164,25 +118,6 @@ fn ensure_sample(ctx: &Context, dir: &Path) -> Result<PathBuf> {
         opts.seed
     ));
     Ok(dir.to_path_buf())
-}
-
-fn refresh(args: &LoadArgs) -> Refresh {
-    if args.full_refresh {
-        Refresh::Full
-    } else if args.reload_changed {
-        Refresh::ReloadChanged
-    } else {
-        Refresh::Incremental
-    }
-}
-
-fn load_options(args: &LoadArgs) -> LoadOptions {
-    LoadOptions {
-        max_errors: args.max_errors,
-        threads: args.threads,
-        remote_concurrency: usize::from(args.concurrency),
-        ..LoadOptions::default()
-    }
 }
 
 /// A progress bar by files, drawn only on a terminal.
@@ -243,9 +178,10 @@ fn etl(
     mut wh: Box<dyn Warehouse>,
     args: &LoadArgs,
 ) -> Result<(Box<dyn Warehouse>, pipeline::EtlReport)> {
-    let requests = stage_requests(ctx, args)?;
+    let load = ctx.settings.load(args)?;
+    let requests = stage_requests(ctx, &load)?;
     let bar = Bar::new(ctx.quiet);
-    let options = load_options(args);
+    let options = load.options;
     let mut attempt = 1;
     loop {
         match pipeline::etl(wh.as_mut(), &requests, &options, &bar) {
@@ -313,9 +249,8 @@ fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     for (model, rows) in &done.transformed.models {
         let _ = writeln!(
             out,
-            "{:<24}{:>12}",
-            format!("transform {model}"),
-            thousands(*rows)
+            "{}",
+            step_row(&format!("transform {model}"), &thousands(*rows), "")
         );
     }
     let _ = writeln!(out, "done in {}", output::duration(start.elapsed()));
@@ -399,7 +334,9 @@ fn cmd_analytics(
     print_result(&result, format)
 }
 
-fn cmd_report(ctx: &Context, out: &Path) -> Result<()> {
+fn cmd_report(ctx: &Context, out: Option<PathBuf>) -> Result<()> {
+    let out: PathBuf = ctx.settings.parsed("report_out", out)?;
+    let out = out.as_path();
     let mut wh = ctx.open()?;
     let html = analytics::report::build(wh.as_mut())?;
     std::fs::write(out, html).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
@@ -411,19 +348,9 @@ fn cmd_report(ctx: &Context, out: &Path) -> Result<()> {
 }
 
 fn cmd_generate(ctx: &Context, args: &GenerateArgs) -> Result<()> {
-    if !(0.0..=1.0).contains(&args.match_rate) {
-        return Err(Error::usage("--match-rate must be between 0 and 1"));
-    }
-    let opts = GenerateOptions {
-        songs: args.songs,
-        users: args.users,
-        days: args.days,
-        events_per_day: args.events_per_day,
-        seed: args.seed,
-        match_rate: args.match_rate,
-    };
+    let opts = ctx.settings.generate(args)?;
     let start = Instant::now();
-    let total = args.days * args.events_per_day;
+    let total = opts.days * opts.events_per_day;
     let bar = Bar::new(ctx.quiet);
     bar.bar.set_length(total);
     if let Ok(style) =
@@ -455,12 +382,21 @@ fn checks_outcome(report: &CheckReport) -> Result<()> {
     }
 }
 
+/// One line of a step table: step, rows and time in aligned columns, no trailing blanks.
+fn step_row(step: &str, rows: &str, time: &str) -> String {
+    format!("{step:<24}{rows:>12}  {time:>9}")
+        .trim_end()
+        .to_string()
+}
+
 fn stage_line(s: &StageReport) -> String {
     let mut line = format!(
-        "{:<24}{:>12}  {:>9}   {} read, {} rejected, {} files, {}",
-        format!("stage {}", s.table),
-        thousands(s.rows_loaded as i64),
-        output::duration(s.elapsed),
+        "{}   {} read, {} rejected, {} files, {}",
+        step_row(
+            &format!("stage {}", s.table),
+            &thousands(s.rows_loaded as i64),
+            &output::duration(s.elapsed)
+        ),
         thousands(s.rows_read as i64),
         thousands(s.rows_rejected as i64),
         thousands(s.files as i64),
@@ -502,13 +438,11 @@ fn print_summary(
         let _ = writeln!(out, "  {:<15} {} ({})", s.table, s.source, s.format);
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{:<24}{:>12}  {:>9}", "step", "rows", "time");
+    let _ = writeln!(out, "{}", step_row("step", "rows", "time"));
     let _ = writeln!(
         out,
-        "{:<24}{:>12}  {:>9}",
-        "create tables",
-        "",
-        output::duration(done.created)
+        "{}",
+        step_row("create tables", "", &output::duration(done.created))
     );
     for s in &done.staged {
         let _ = writeln!(out, "{}", stage_line(s));
@@ -521,21 +455,21 @@ fn print_summary(
         } else {
             String::new()
         };
-        let line = format!(
-            "{:<24}{:>12}  {:>9}",
-            format!("transform {model}"),
-            thousands(*rows),
-            time
+        let _ = writeln!(
+            out,
+            "{}",
+            step_row(&format!("transform {model}"), &thousands(*rows), &time)
         );
-        let _ = writeln!(out, "{}", line.trim_end());
     }
     let passed = checked.results.len() - checked.failed().len();
     let _ = writeln!(
         out,
-        "{:<24}{:>12}  {:>9}",
-        "checks",
-        format!("{passed}/{}", checked.results.len()),
-        output::duration(checked.elapsed)
+        "{}",
+        step_row(
+            "checks",
+            &format!("{passed}/{}", checked.results.len()),
+            &output::duration(checked.elapsed)
+        )
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", match_line(checked));
@@ -594,18 +528,8 @@ fn cmd_infra(ctx: &Context, cmd: InfraCommand) -> Result<()> {
     if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
         out.spinner.set_style(style);
     }
-    let settings =
-        |a: &InfraArgs| infra::Settings::from_config(&ctx.ini, a.cidr.as_deref(), a.allow_anywhere);
-    let wait = |w: &WaitArgs| -> Result<infra::Wait> {
-        let poll = std::time::Duration::try_from_secs_f64(w.poll)
-            .ok()
-            .filter(|p| *p >= std::time::Duration::from_millis(10) && p.as_secs() <= 3600)
-            .ok_or_else(|| Error::usage("--poll must be between 0.01 and 3600 seconds"))?;
-        Ok(infra::Wait {
-            timeout: std::time::Duration::from_secs(w.timeout),
-            poll,
-        })
-    };
+    let settings = |a: &InfraArgs| ctx.settings.cluster(a.cidr.clone(), a.allow_anywhere);
+    let wait = |w: &WaitArgs| ctx.settings.wait(w);
     let result = match cmd {
         InfraCommand::Plan(a) => {
             let s = settings(&a)?;

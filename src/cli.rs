@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Configuration: flags override environment variables (SPARKIFY_*), which override dwh.cfg
@@ -24,15 +24,15 @@ Exit codes: 0 success; 1 failure (I/O, warehouse); 2 bad usage or configuration;
 #[derive(Debug, Parser)]
 #[command(name = "sparkify", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// INI settings file in the seed's dwh.cfg format [default: ./dwh.cfg when present]
-    #[arg(long, global = true, env = "SPARKIFY_CONFIG", value_name = "FILE")]
+    // The help of every flag, its environment variables, `dwh.cfg` keys and default are
+    // declared once in `settings/decl.rs` and applied by [`command`]; the flags carry no
+    // defaults here, so that `settings` can tell a flag given from one left out.
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Where the warehouse is: duckdb:PATH [default: duckdb:sparkify.duckdb]
-    #[arg(long, global = true, env = "SPARKIFY_WAREHOUSE", value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub warehouse: Option<String>,
 
-    /// Print only the results, no progress or notes
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
@@ -46,7 +46,6 @@ pub enum Command {
     Run(LoadArgs),
     /// Create the staging, audit and star-schema tables that do not exist yet
     CreateTables {
-        /// Drop sparkify's tables first (all their data is lost)
         #[arg(long)]
         drop: bool,
     },
@@ -58,10 +57,8 @@ pub enum Command {
     Query {
         /// The SQL to run
         sql: String,
-        /// Output format [default: table on a terminal, csv otherwise]
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// Print at most N rows
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
     },
@@ -69,18 +66,15 @@ pub enum Command {
     Analytics {
         /// The question to answer; without it, the list of questions
         name: Option<String>,
-        /// Output format [default: table on a terminal, csv otherwise]
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// Print at most N rows
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
     },
     /// Write a self-contained HTML report: key figures, charts, data quality, loads
     Report {
-        /// The HTML file to write
-        #[arg(long, value_name = "FILE", default_value = "sparkify-report.html")]
-        out: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Write a Sparkify-shaped dataset (song_data/, log_data/, log_json_path.json)
     Generate(GenerateArgs),
@@ -122,10 +116,8 @@ pub enum InfraCommand {
         args: InfraArgs,
         #[command(flatten)]
         wait: WaitArgs,
-        /// Keep a final snapshot under this name (by default none is taken)
         #[arg(long, value_name = "NAME")]
         final_snapshot: Option<String>,
-        /// Do not ask for confirmation
         #[arg(long)]
         yes: bool,
     },
@@ -133,28 +125,18 @@ pub enum InfraCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct InfraArgs {
-    /// The one address range allowed to reach the cluster's port, e.g. 203.0.113.7/32
-    /// [env: SPARKIFY_CIDR; dwh.cfg CLUSTER.CIDR]
     #[arg(long, value_name = "CIDR")]
     pub cidr: Option<String>,
-    /// Allow --cidr 0.0.0.0/0 (the whole internet)
     #[arg(long)]
     pub allow_anywhere: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct WaitArgs {
-    /// Give up waiting for the cluster after this many seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
-    pub timeout: u64,
-    /// Seconds between status polls while waiting
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 15.0,
-        env = "SPARKIFY_POLL_SECONDS"
-    )]
-    pub poll: f64,
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    #[arg(long, value_name = "SECONDS")]
+    pub poll: Option<f64>,
 }
 
 /// How `query` prints rows.
@@ -167,80 +149,162 @@ pub enum Format {
 
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// Song files: a folder, file or prefix [env: SPARKIFY_SONGS; dwh.cfg S3.SONG_DATA]
     #[arg(long, value_name = "PATH")]
     pub songs: Option<String>,
-
-    /// Event logs: a folder, file or prefix [env: SPARKIFY_EVENTS; dwh.cfg S3.LOG_DATA]
     #[arg(long, value_name = "PATH")]
     pub events: Option<String>,
-
-    /// JSONPaths file for the events [env: SPARKIFY_JSONPATHS; dwh.cfg S3.LOG_JSONPATH]
     #[arg(long, value_name = "FILE")]
     pub jsonpaths: Option<String>,
-
-    /// How event keys map to columns: auto, 'auto ignorecase', or a JSONPaths file
-    /// [default: --jsonpaths when given, else 'auto ignorecase']
     #[arg(long, value_name = "FORMAT", conflicts_with = "jsonpaths")]
     pub events_format: Option<String>,
-
-    /// How song keys map to columns: auto, 'auto ignorecase', or a JSONPaths file
-    #[arg(long, value_name = "FORMAT", default_value = "auto")]
-    pub songs_format: String,
-
-    /// Bad rows a load may skip before it fails and loads nothing (Redshift's MAXERROR)
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 0,
-        env = "SPARKIFY_MAX_ERRORS"
-    )]
-    pub max_errors: u64,
-
-    /// Parser threads [default: one per CPU; for s3:// sources, --concurrency]
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
-
-    /// Objects read from S3 at once (small objects: latency, not bandwidth, dominates)
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
-    pub concurrency: u16,
-
-    /// Empty the staging tables and load every file again (by default only files the load
-    /// ledger does not hold are loaded, and their rows appended)
+    #[arg(long, value_name = "FORMAT")]
+    pub songs_format: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub concurrency: Option<u16>,
     #[arg(long)]
     pub full_refresh: bool,
-
-    /// Reload a table whole when one of its files changed (size or ETag/modification time)
-    /// since it was loaded; by default a changed file is reported and left as loaded
     #[arg(long, conflicts_with = "full_refresh")]
     pub reload_changed: bool,
-
-    /// Keep double-encoded UTF-8 in the events as it is (by default it is repaired)
     #[arg(long)]
     pub keep_mojibake: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
-    /// Folder to write into (created if missing)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Songs in the catalogue (one file each)
-    #[arg(long, default_value_t = 400)]
-    pub songs: u64,
-    /// Distinct users
-    #[arg(long, default_value_t = 120)]
-    pub users: u64,
-    /// Days of logs (one file per day)
-    #[arg(long, default_value_t = 30)]
-    pub days: u64,
-    /// Events per day
-    #[arg(long, default_value_t = 300)]
-    pub events_per_day: u64,
-    /// Seed: the same seed writes byte-identical files
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Share of song plays that match a song of the catalogue, 0 to 1
-    #[arg(long, default_value_t = 0.6)]
-    pub match_rate: f64,
+    #[arg(long, value_name = "N")]
+    pub songs: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub users: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub days: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub events_per_day: Option<u64>,
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    #[arg(long, value_name = "SHARE")]
+    pub match_rate: Option<f64>,
+}
+
+/// The command line as clap parses it, with every flag's help taken from its declaration in
+/// `settings/decl.rs` (help, environment variables, `dwh.cfg` keys, default).
+pub fn command() -> clap::Command {
+    with_declared_help(Cli::command(), "")
+}
+
+/// Parses the process's arguments (exits with clap's message and code 2 on bad usage).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn with_declared_help(cmd: clap::Command, parent: &str) -> clap::Command {
+    let path = match (parent, cmd.get_name()) {
+        ("", _) => String::new(),
+        ("sparkify", name) => name.to_string(),
+        (p, name) => format!("{p} {name}"),
+    };
+    let here = if path.is_empty() {
+        "sparkify"
+    } else {
+        path.as_str()
+    };
+    let lookup = if path.is_empty() {
+        "run"
+    } else {
+        path.as_str()
+    };
+    cmd.mut_args(|arg| {
+        match arg
+            .get_long()
+            .and_then(|long| crate::settings::decl::for_flag(lookup, long))
+        {
+            Some(d) => arg.help(d.help_line()),
+            None => arg,
+        }
+    })
+    .mut_subcommands(|sub| with_declared_help(sub, here))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::decl::{DECLS, for_flag};
+
+    /// `(command path, long flag)` of every flag clap knows, global ones under "".
+    fn flags(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+        for arg in cmd.get_arguments() {
+            if let Some(long) = arg.get_long()
+                && !matches!(long, "help" | "version")
+                && (!arg.is_global_set() || path.is_empty())
+            {
+                out.push((path.to_string(), long.to_string()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            let p = if path.is_empty() {
+                sub.get_name().to_string()
+            } else {
+                format!("{path} {}", sub.get_name())
+            };
+            flags(sub, &p, out);
+        }
+    }
+
+    #[test]
+    fn every_flag_is_declared_and_every_declared_flag_exists() {
+        let mut found = Vec::new();
+        flags(&Cli::command(), "", &mut found);
+        for (path, long) in &found {
+            let lookup = if path.is_empty() { "run" } else { path };
+            assert!(
+                for_flag(lookup, long).is_some(),
+                "--{long} of `{path}` is not declared in settings/decl.rs"
+            );
+        }
+        for d in DECLS {
+            let Some(f) = d.flag else { continue };
+            let paths: Vec<&str> = if d.commands.is_empty() {
+                vec![""]
+            } else {
+                d.commands.to_vec()
+            };
+            for p in paths {
+                assert!(
+                    found.iter().any(|(fp, fl)| fp == p && fl == f),
+                    "setting {} declares --{f} for `{p}`, which clap does not have",
+                    d.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn help_shows_the_declared_text_environment_and_default() {
+        // Global flags reach the subcommands when the command is built; help wraps lines.
+        let flat = |help: String| help.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut cmd = command();
+        cmd.build();
+        let run = cmd.find_subcommand_mut("run").unwrap();
+        let help = flat(run.render_help().to_string());
+        assert!(help.contains("Redshift's MAXERROR"), "{help}");
+        assert!(help.contains("env: SPARKIFY_MAX_ERRORS"), "{help}");
+        assert!(help.contains("dwh.cfg: S3.SONG_DATA"), "{help}");
+        assert!(help.contains("env: SPARKIFY_WAREHOUSE"), "{help}");
+        let mut cmd = command();
+        cmd.build();
+        let down = cmd
+            .find_subcommand_mut("infra")
+            .unwrap()
+            .find_subcommand_mut("down")
+            .unwrap();
+        let help = flat(down.render_help().to_string());
+        assert!(help.contains("env: SPARKIFY_POLL_SECONDS"), "{help}");
+        assert!(help.contains("Do not ask for confirmation"), "{help}");
+    }
 }

@@ -1,4 +1,5 @@
-//! Settings from `dwh.cfg`, the environment and flags, in that order of precedence (flags win).
+//! The `dwh.cfg` file: parsing it and writing values back into it. What its keys mean is
+//! declared in [`crate::settings`], the only reader.
 //!
 //! `dwh.cfg` is the seed project's INI file, read the way Python's `configparser` reads it:
 //! `[SECTION]` headers, `KEY = VALUE` or `KEY: VALUE`, `#` and `;` comment lines, keys
@@ -9,9 +10,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-
-/// The file read when `--config` is not given and it exists in the working directory.
-pub const DEFAULT_CONFIG: &str = "dwh.cfg";
 
 /// A parsed INI file.
 #[derive(Debug, Clone, Default)]
@@ -268,44 +266,6 @@ fn set_line(lines: &mut Vec<String>, section: &str, key: &str, value: &str) {
     lines.insert(at, format!("{key}={value}"));
 }
 
-/// Loads the configuration the user asked for: `--config FILE` (which must exist), else
-/// `dwh.cfg` in the working directory when present, else nothing.
-pub fn load_config(explicit: Option<&Path>) -> Result<Ini> {
-    match explicit {
-        Some(path) => {
-            if !path.exists() {
-                return Err(Error::Config {
-                    path: path.to_path_buf(),
-                    line: 0,
-                    message: "configuration file not found".into(),
-                });
-            }
-            Ini::load(path)
-        }
-        None => {
-            let default = Path::new(DEFAULT_CONFIG);
-            if default.is_file() {
-                Ini::load(default)
-            } else {
-                Ok(Ini::default())
-            }
-        }
-    }
-}
-
-/// Resolves one setting: the flag if given, else the environment variable, else `dwh.cfg`.
-pub fn resolve(
-    flag: Option<&str>,
-    env_var: &str,
-    ini: &Ini,
-    section: &str,
-    key: &str,
-) -> Option<String> {
-    flag.map(str::to_string)
-        .or_else(|| std::env::var(env_var).ok().filter(|v| !v.is_empty()))
-        .or_else(|| ini.get(section, key).map(str::to_string))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,12 +352,6 @@ SONG_DATA='s3://udacity-dend/song_data'
         std::fs::write(&path, "[S3]\nLOG_DATA=x\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(Ini::load(&path).unwrap().permission_warning(), None);
-    }
-
-    #[test]
-    fn a_missing_explicit_config_is_an_error() {
-        let err = load_config(Some(Path::new("/nonexistent/dwh.cfg"))).unwrap_err();
-        assert!(err.to_string().contains("not found"), "{err}");
     }
 
     #[test]

@@ -3,11 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use sparkify::{Error, app, cli::Cli, interrupt};
+use sparkify::{Error, app, cli, interrupt};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     // The first Ctrl-C asks the running step to roll back and stop; a second one exits now.
     let _ = ctrlc::set_handler(|| {
         if interrupt::requested() {

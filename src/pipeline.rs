@@ -1,5 +1,5 @@
-//! create → stage → transform → check. Each step is one warehouse transaction, so an
-//! interrupted step leaves the warehouse as it was before that step.
+//! create → stage → transform, as one warehouse transaction (see [`etl`]), so a run that is
+//! interrupted, killed or fails leaves the warehouse as it was before it; `run` then checks.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -8,9 +8,9 @@ use crate::copy::Cell;
 pub use crate::copy::FormatSpec;
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
 use crate::error::{Error, Result};
-use crate::source::{Source, SourceFile};
+use crate::source::{Listing, Source, SourceFile};
 use crate::sql::{self, Dialect, MODELS};
-use crate::warehouse::{Literal, Warehouse};
+use crate::warehouse::{Literal, StageJob, Staging, Warehouse};
 
 /// Receives progress of long steps; the command line draws bars, tests ignore it.
 pub trait Progress {
@@ -304,12 +304,103 @@ fn stage_in(
     if crate::interrupt::requested() {
         return Err(Error::Interrupted);
     }
-    if wh.stages_server_side() {
-        return stage_server_side_in(wh, request, options, progress);
-    }
     let start = Instant::now();
     let spec = sql::table_spec(&request.table)?;
-    let format = request.format.resolve()?;
+    let table = spec.name.clone();
+    // The one thing that differs between engines: whether sparkify reads the files (and so
+    // can skip those the ledger holds) or the engine reads the whole source itself.
+    let (plan, skipped, json) = match wh.staging() {
+        Staging::ClientLoader => {
+            let json = request.format.resolve()?;
+            let listing = list_source(request, progress)?;
+            let plan = plan_files(wh, &table, request.refresh, listing.files)?;
+            (
+                plan,
+                [listing.skipped, listing.missing].concat(),
+                Some(json),
+            )
+        }
+        Staging::ServerCopy => {
+            if request.refresh != Refresh::Full {
+                // COPY reads every object the prefix names; the server keeps no ledger to
+                // skip by.
+                progress.note(&format!(
+                    "{}: Redshift reloads {table} whole from the source on every run",
+                    wh.describe()
+                ));
+            }
+            (FilePlan::whole_source(), Vec::new(), None)
+        }
+    };
+    note_plan(&plan, &table, &request.source, progress);
+    let options = LoadOptions {
+        repair_mojibake: request.repair_mojibake,
+        threads: match options.threads {
+            // Reading S3 waits on the network, not the CPU: keep many requests in flight.
+            0 if request.source.is_remote() => options.remote_concurrency,
+            n => n,
+        },
+        ..options.clone()
+    };
+    let mut report = LoadReport::default();
+    if plan.full_reload {
+        wh.execute(&clear_statements(&table))?;
+    }
+    if plan.whole_source || !plan.files.is_empty() {
+        report = load_files(
+            wh,
+            &spec,
+            json.as_ref(),
+            request,
+            &plan.files,
+            &options,
+            progress,
+        )
+        .map_err(|failed| match failed {
+            LoadFailure::Rejected(errors, error) => {
+                rejected.push((table.clone(), errors));
+                error
+            }
+            LoadFailure::Other(error) => error,
+        })?;
+        record_load(wh, &table, &report)?;
+        wh.after_load(&table)?;
+    }
+    let mut staged = StageReport::new(table, request, &report, skipped, start);
+    staged.already_loaded = plan.already_loaded;
+    staged.changed = plan.changed;
+    staged.full_reload = plan.full_reload;
+    Ok(staged)
+}
+
+/// Which listed files to load, given what the load ledger says was loaded before.
+struct FilePlan {
+    files: Vec<SourceFile>,
+    already_loaded: usize,
+    changed: Vec<String>,
+    /// Ledger entries the source no longer lists.
+    gone: usize,
+    full_reload: bool,
+    /// The engine reads the whole source itself; `files` is empty.
+    whole_source: bool,
+}
+
+impl FilePlan {
+    /// The plan of an engine that reads the whole source itself: reload the table whole.
+    fn whole_source() -> FilePlan {
+        FilePlan {
+            files: Vec::new(),
+            already_loaded: 0,
+            changed: Vec::new(),
+            gone: 0,
+            full_reload: true,
+            whole_source: true,
+        }
+    }
+}
+
+/// Lists the source, says what is passed over, and fails as COPY does when nothing matches.
+fn list_source(request: &StageRequest, progress: &dyn Progress) -> Result<Listing> {
     let listing = request.source.list()?;
     if let Some(note) = crate::source::s3::note() {
         progress.note(note);
@@ -328,8 +419,11 @@ fn stage_in(
             "skipping {missing}: listed in the manifest as optional, and it does not exist"
         ));
     }
-    let table = spec.name.clone();
-    let plan = plan_files(wh, &table, request.refresh, listing.files)?;
+    Ok(listing)
+}
+
+/// Says what the plan does with files that changed or disappeared since they were loaded.
+fn note_plan(plan: &FilePlan, table: &str, source: &Source, progress: &dyn Progress) {
     if !plan.changed.is_empty() {
         let what = format!(
             "{} file(s) of {table} changed since they were loaded (first: {})",
@@ -345,60 +439,18 @@ fn stage_in(
     if plan.gone > 0 {
         progress.note(&if plan.full_reload {
             format!(
-                "{} file(s) loaded into {table} earlier are no longer listed by {}; the reload \
-                 drops their rows",
-                plan.gone, request.source
+                "{} file(s) loaded into {table} earlier are no longer listed by {source}; the \
+                 reload drops their rows",
+                plan.gone
             )
         } else {
             format!(
-                "{} file(s) loaded into {table} earlier are no longer listed by {}; their rows \
-                 stay (pass --full-refresh to load only what the source lists now)",
-                plan.gone, request.source
+                "{} file(s) loaded into {table} earlier are no longer listed by {source}; their \
+                 rows stay (pass --full-refresh to load only what the source lists now)",
+                plan.gone
             )
         });
     }
-    let options = LoadOptions {
-        repair_mojibake: request.repair_mojibake,
-        threads: match options.threads {
-            // Reading S3 waits on the network, not the CPU: keep many requests in flight.
-            0 if request.source.is_remote() => options.remote_concurrency,
-            n => n,
-        },
-        ..options.clone()
-    };
-    let skipped = [listing.skipped, listing.missing].concat();
-    let mut report = LoadReport::default();
-    if plan.full_reload {
-        wh.execute(&clear_statements(&table))?;
-    }
-    if !plan.files.is_empty() {
-        report = load_files(wh, &spec, &format, request, &plan.files, &options, progress).map_err(
-            |failed| match failed {
-                LoadFailure::Rejected(errors, error) => {
-                    rejected.push((table.clone(), errors));
-                    error
-                }
-                LoadFailure::Other(error) => error,
-            },
-        )?;
-        record_load(wh, &table, &report)?;
-        wh.analyze(&table)?;
-    }
-    let mut staged = StageReport::new(table, request, &report, skipped, start);
-    staged.already_loaded = plan.already_loaded;
-    staged.changed = plan.changed;
-    staged.full_reload = plan.full_reload;
-    Ok(staged)
-}
-
-/// Which listed files to load, given what the load ledger says was loaded before.
-struct FilePlan {
-    files: Vec<SourceFile>,
-    already_loaded: usize,
-    changed: Vec<String>,
-    /// Ledger entries the source no longer lists.
-    gone: usize,
-    full_reload: bool,
 }
 
 fn plan_files(
@@ -414,6 +466,7 @@ fn plan_files(
             changed: Vec::new(),
             gone: 0,
             full_reload: true,
+            whole_source: false,
         });
     }
     let ledger = wh.query(&format!(
@@ -440,6 +493,7 @@ fn plan_files(
         changed: Vec::new(),
         gone: 0,
         full_reload: false,
+        whole_source: false,
     };
     let listed_count = listed.len();
     for file in &listed {
@@ -483,31 +537,29 @@ impl From<Error> for LoadFailure {
     }
 }
 
-/// Runs sparkify's loader over `files` into the table's bulk sink.
+/// Fills the table through the engine's [`Stager`]: sparkify's loader over `files`, or the
+/// engine's own COPY of the whole source.
 fn load_files(
     wh: &mut dyn Warehouse,
     spec: &crate::copy::TableSpec,
-    format: &crate::copy::JsonFormat,
+    json: Option<&crate::copy::JsonFormat>,
     request: &StageRequest,
     files: &[SourceFile],
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> std::result::Result<LoadReport, LoadFailure> {
-    let total_bytes = files.iter().map(|f| f.size).sum();
-    let source = &request.source;
-    let read = |f: &SourceFile| source.read(f);
-    let mut sink = wh.bulk_sink(spec)?;
-    let mut on_file = |f: &FileReport| progress.file_loaded(f);
-    progress.load_started(&request.table, files.len() as u64, total_bytes);
-    let loaded = load::load(
+    let mut stager = wh.stager(spec)?;
+    let job = StageJob {
         spec,
-        format,
+        source: &request.source,
+        format: &request.format,
+        json,
         files,
-        &read,
         options,
-        sink.as_mut(),
-        &mut on_file,
-    );
+    };
+    let total_bytes = files.iter().map(|f| f.size).sum();
+    progress.load_started(&request.table, files.len() as u64, total_bytes);
+    let loaded = stager.load(&job, &mut |f: &FileReport| progress.file_loaded(f));
     progress.load_finished();
     let report = loaded?;
     if report.exceeded_max_errors {
@@ -528,31 +580,8 @@ fn load_files(
             },
         ));
     }
-    sink.finish()?;
+    stager.finish()?;
     Ok(report)
-}
-
-/// Staging where the engine reads the source itself (Redshift's COPY from S3). The server's
-/// per-file counts and errors go into the same ledger and error tables as a local load.
-fn stage_server_side_in(
-    wh: &mut dyn Warehouse,
-    request: &StageRequest,
-    options: &LoadOptions,
-    progress: &dyn Progress,
-) -> Result<StageReport> {
-    let start = Instant::now();
-    let table = request.table.clone();
-    wh.execute(&clear_statements(&table))?;
-    if request.refresh != Refresh::Full {
-        // COPY reads every object the prefix names; the server keeps no ledger to skip by.
-        progress.note(&format!(
-            "{}: Redshift reloads {table} whole from the source on every run",
-            wh.describe()
-        ));
-    }
-    let report = wh.server_copy(&table, &request.source, &request.format, options.max_errors)?;
-    record_load(wh, &table, &report)?;
-    Ok(StageReport::new(table, request, &report, Vec::new(), start))
 }
 
 /// Empties a staging table and its bookkeeping before a full reload.

@@ -203,12 +203,14 @@ fn connection_errors_are_clear_and_never_show_the_password() {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
     let start = std::time::Instant::now();
-    let err = open(
-        &format!("postgres://u@127.0.0.1:{port}/db?connect_timeout=1&sslmode=disable"),
-        &sparkify::config::Ini::default(),
-    )
-    .err()
-    .expect("a silent server cannot be a warehouse");
+    let config = sparkify::settings::Settings::default()
+        .warehouse(Some(format!(
+            "postgres://u@127.0.0.1:{port}/db?connect_timeout=1&sslmode=disable"
+        )))
+        .unwrap();
+    let err = open(&config)
+        .err()
+        .expect("a silent server cannot be a warehouse");
     assert!(start.elapsed().as_secs() < 10, "took {:?}", start.elapsed());
     assert!(err.to_string().contains("cannot connect"), "{err}");
 

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use sparkify::config::Ini;
 use sparkify::copy::FormatSpec;
 use sparkify::pipeline;
+use sparkify::settings::Settings;
 use sparkify::source::Source;
 use sparkify::sql::Dialect;
-use sparkify::warehouse::redshift::{CopyAuth, copy_statement, target_from};
+use sparkify::warehouse::redshift::copy_statement;
 use sqlparser::dialect::RedshiftSqlDialect;
 use sqlparser::parser::Parser;
 
@@ -46,7 +47,9 @@ fn parses(what: &str, sql: &str) {
 
 fn copies(max_errors: u64) -> (String, String) {
     let ini = seed_cfg();
-    let auth = CopyAuth::resolve(&ini, |_| None).expect("IAM role from dwh.cfg");
+    let auth = Settings::new(ini.clone(), &[])
+        .copy_auth()
+        .expect("IAM role from dwh.cfg");
     let s3 = |key: &str| Source::parse(ini.get("S3", key).unwrap()).unwrap();
     let events = copy_statement(
         "staging_events",
@@ -83,7 +86,7 @@ fn copy_statements_built_from_the_seed_dwh_cfg_are_pinned_and_parse() {
 
 #[test]
 fn copy_from_a_local_folder_is_refused_on_redshift() {
-    let auth = CopyAuth::resolve(&seed_cfg(), |_| None).unwrap();
+    let auth = Settings::new(seed_cfg(), &[]).copy_auth().unwrap();
     let err = copy_statement(
         "staging_songs",
         &Source::Local("data/song_data".into()),
@@ -97,15 +100,18 @@ fn copy_from_a_local_folder_is_refused_on_redshift() {
 
 #[test]
 fn the_environment_overrides_dwh_cfg_for_the_copy() {
-    let auth = CopyAuth::resolve(&seed_cfg(), |k| match k {
-        "SPARKIFY_IAM_ROLE" => Some("arn:aws:iam::1:role/other".into()),
-        "AWS_REGION" => Some("eu-west-1".into()),
-        _ => None,
-    })
+    let auth = Settings::new(
+        seed_cfg(),
+        &[
+            ("SPARKIFY_IAM_ROLE", "arn:aws:iam::1:role/other"),
+            ("AWS_REGION", "eu-west-1"),
+        ],
+    )
+    .copy_auth()
     .unwrap();
     assert_eq!(auth.iam_role, "arn:aws:iam::1:role/other");
     assert_eq!(auth.region, "eu-west-1");
-    assert!(CopyAuth::resolve(&Ini::default(), |_| None).is_none());
+    assert!(Settings::default().copy_auth().is_none());
 }
 
 #[test]
@@ -158,7 +164,8 @@ fn ddl_and_transforms_are_pinned_and_parse() {
 
 #[test]
 fn the_cluster_endpoint_comes_from_dwh_cfg_with_tls_and_no_password_shown() {
-    let t = target_from("redshift", &seed_cfg()).unwrap();
+    let cfg = Settings::new(seed_cfg(), &[]);
+    let t = cfg.redshift_target("redshift").unwrap();
     assert_eq!(
         t.host,
         "sparkify-dwh.c1x2y3z4.us-west-2.redshift.amazonaws.com"
@@ -174,9 +181,11 @@ fn the_cluster_endpoint_comes_from_dwh_cfg_with_tls_and_no_password_shown() {
         "redshift://awsuser@sparkify-dwh.c1x2y3z4.us-west-2.redshift.amazonaws.com:5439/sparkify"
     );
     // A URL names the endpoint; the password still comes from dwh.cfg when the URL has none.
-    let t = target_from("redshift://admin@example.internal/dev", &seed_cfg()).unwrap();
+    let t = cfg
+        .redshift_target("redshift://admin@example.internal/dev")
+        .unwrap();
     assert_eq!((t.user.as_str(), t.port), ("admin", 5439));
     assert_eq!(t.password.as_deref(), Some("Passw0rdFromCfg"));
-    let err = target_from("redshift", &Ini::default()).unwrap_err();
+    let err = Settings::default().redshift_target("redshift").unwrap_err();
     assert!(err.to_string().contains("[CLUSTER] HOST"), "{err}");
 }

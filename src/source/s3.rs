@@ -28,8 +28,26 @@ use crate::error::{Error, Result};
 /// Attempts per request (the first try included) before an error is reported.
 const MAX_ATTEMPTS: u32 = 5;
 
-/// The region used when none is configured: the seed's public bucket lives there.
-const FALLBACK_REGION: &str = "us-west-2";
+/// The region used when neither the settings nor the AWS profile name one: the seed's public
+/// bucket (and so, by default, its cluster) lives there.
+pub const DEFAULT_REGION: &str = "us-west-2";
+
+/// The region sparkify's settings chose (`AWS_REGION`, `dwh.cfg`), and the one used when
+/// neither they nor the AWS profile name one. Set once, before the first request.
+static REGION: OnceLock<(Option<String>, &'static str)> = OnceLock::new();
+
+/// Tells the S3 client which region the settings chose; without a call, the AWS profile's
+/// region or us-west-2 (the seed's public bucket) is used.
+pub fn configure(region: Option<String>, fallback: &'static str) {
+    let _ = REGION.set((region, fallback));
+}
+
+fn region_chain() -> RegionProviderChain {
+    let (configured, fallback) = REGION.get().cloned().unwrap_or((None, DEFAULT_REGION));
+    RegionProviderChain::first_try(configured.map(aws_config::Region::new))
+        .or_default_provider()
+        .or_else(fallback)
+}
 
 /// A bucket and a key prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +114,8 @@ fn build() -> std::result::Result<S3, String> {
         .build()
         .map_err(|e| format!("cannot start the S3 client's runtime: {e}"))?;
     let (client, note) = runtime.block_on(async {
-        let region = RegionProviderChain::default_provider().or_else(FALLBACK_REGION);
         let loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(region)
+            .region(region_chain())
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         let mut config = loader.load().await;
         let mut note = None;
@@ -118,9 +135,8 @@ fn build() -> std::result::Result<S3, String> {
             None => false,
         };
         if !signed {
-            let region = RegionProviderChain::default_provider().or_else(FALLBACK_REGION);
             config = aws_config::defaults(BehaviorVersion::latest())
-                .region(region)
+                .region(region_chain())
                 .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
                 .no_credentials()
                 .load()

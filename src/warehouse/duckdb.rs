@@ -6,7 +6,7 @@ use duckdb::arrow;
 use duckdb::types::{TimeUnit, Value, ValueRef};
 use duckdb::{Appender, Connection};
 
-use super::{QueryResult, Warehouse};
+use super::{ClientStager, QueryResult, Stager, Warehouse};
 use crate::copy::load::RowSink;
 use crate::copy::{Cell, ColumnType, Row, TableSpec};
 use crate::error::{Error, Result};
@@ -17,13 +17,18 @@ pub struct DuckDb {
     path: PathBuf,
 }
 
-/// DuckDB's memory cap unless `SPARKIFY_DUCKDB_MEMORY` says otherwise.
+/// DuckDB's memory cap unless configured otherwise (the `duckdb_memory` setting).
 pub const DEFAULT_MEMORY_LIMIT: &str = "1GB";
 
 impl DuckDb {
     /// Opens (or creates) a DuckDB file, turning DuckDB's low-level messages about locks and
     /// foreign files into ones that say what to do.
     pub fn open(path: &Path) -> Result<DuckDb> {
+        DuckDb::open_with(path, DEFAULT_MEMORY_LIMIT)
+    }
+
+    /// [`DuckDb::open`] with DuckDB's memory cap (`memory_limit`, e.g. `1GB`).
+    pub fn open_with(path: &Path, memory_limit: &str) -> Result<DuckDb> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
             && !parent.is_dir()
@@ -43,13 +48,10 @@ impl DuckDb {
         let conn = Connection::open(path).map_err(|e| open_error(path, &e))?;
         // DuckDB's default buffer pool (80 % of RAM) let a 10M-event run hold 5.4 GB; with a
         // cap DuckDB spills to `<file>.tmp` instead (1.1 GB peak RSS at 10M events, 0.6 GB at 1M).
-        let limit = std::env::var("SPARKIFY_DUCKDB_MEMORY")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_MEMORY_LIMIT.to_string());
+        let limit = memory_limit;
         conn.execute_batch(&format!(
             "SET memory_limit = {}",
-            crate::sql::quote_literal(&limit)
+            crate::sql::quote_literal(limit)
         ))
         .map_err(|e| {
             Error::usage(format!(
@@ -129,6 +131,13 @@ impl Warehouse for DuckDb {
         Ok(QueryResult { columns, rows: out })
     }
 
+    fn stager<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
+        Ok(Box::new(ClientStager::new(self.bulk_sink(table)?)))
+    }
+}
+
+impl DuckDb {
+    /// Appends rows to `table` through DuckDB's appender, as Arrow record batches.
     fn bulk_sink<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn RowSink + 'a>> {
         let appender = self.conn.appender(&table.name).map_err(|e| {
             Error::warehouse(format!("DuckDB: cannot append to {}: {e}", table.name))

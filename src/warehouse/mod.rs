@@ -1,17 +1,19 @@
 //! One interface over the engines `sparkify` builds the star schema in.
 //!
-//! The pipeline only asks a warehouse for its dialect, to run SQL, to answer queries, and for a
-//! bulk sink that receives rows from the Rust COPY loader. It never branches on the engine.
+//! The pipeline asks a warehouse for its dialect, to run SQL, to answer queries, and for the
+//! [`Stager`] that fills a staging table (sparkify's loader into a bulk sink, or the engine's
+//! own COPY); locking and post-load work are hooks. It never branches on the engine.
 
 pub mod duckdb;
 pub mod postgres;
 pub mod redshift;
+pub mod stage;
 
-use crate::config::Ini;
-use crate::copy::load::{LoadReport, RowSink};
-use crate::copy::{Cell, FormatSpec, TableSpec};
+pub use stage::{ClientStager, StageJob, Stager, Staging};
+
+use crate::copy::{Cell, TableSpec};
 use crate::error::{Error, Result};
-use crate::source::Source;
+use crate::settings::WarehouseConfig;
 use crate::sql::{Dialect, quote_literal};
 
 /// Columns and rows of a query answer. Timestamps arrive as ISO-8601 text.
@@ -48,41 +50,24 @@ pub trait Warehouse {
     /// Runs one query and returns all its rows.
     fn query(&mut self, sql: &str) -> Result<QueryResult>;
 
-    /// A fast path for appending many rows to `table` inside the current transaction.
-    fn bulk_sink<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn RowSink + 'a>>;
-
-    /// The staging method: `false` (the default) when rows come from sparkify's own loader
-    /// through [`Warehouse::bulk_sink`], `true` when the engine reads the source itself
-    /// (Redshift's `COPY ... FROM 's3://...'`) through [`Warehouse::server_copy`].
-    fn stages_server_side(&self) -> bool {
-        false
+    /// How this engine's staging tables are filled (see [`stage`]).
+    fn staging(&self) -> Staging {
+        Staging::ClientLoader
     }
 
-    /// Loads `table` from `source` on the server, inside the current transaction.
-    fn server_copy(
-        &mut self,
-        table: &str,
-        _source: &Source,
-        _format: &FormatSpec,
-        _max_errors: u64,
-    ) -> Result<LoadReport> {
-        Err(Error::usage(format!(
-            "{} cannot load {table} by itself; sparkify's loader does it",
-            self.describe()
-        )))
-    }
+    /// The stager that fills `table` inside the current transaction.
+    fn stager<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn Stager + 'a>>;
 
-    /// Takes the lock that keeps two `sparkify` runs from loading this warehouse at once, held
-    /// until the connection closes; `false` when another run holds it. DuckDB locks its whole
-    /// file anyway, and Redshift has no advisory locks.
+    /// Hook before a load: takes the lock that keeps two `sparkify` runs from loading this
+    /// warehouse at once, held until the connection closes; `false` when another run holds
+    /// it. DuckDB locks its whole file anyway, and Redshift has no advisory locks.
     fn try_lock_for_load(&mut self) -> Result<bool> {
         Ok(true)
     }
 
-    /// Refreshes the planner's statistics of a freshly loaded table, inside the transaction.
-    /// PostgreSQL needs it: without statistics it joins the staged plays to the catalogue
-    /// with a nested loop (seconds on 10k events, hours on millions).
-    fn analyze(&mut self, _table: &str) -> Result<()> {
+    /// Hook after a staging table was loaded, inside the transaction (PostgreSQL refreshes
+    /// the planner's statistics here).
+    fn after_load(&mut self, _table: &str) -> Result<()> {
         Ok(())
     }
 
@@ -149,41 +134,15 @@ impl Literal {
     }
 }
 
-/// The default warehouse: an embedded DuckDB file in the working directory.
-pub const DEFAULT_WAREHOUSE: &str = "duckdb:sparkify.duckdb";
-
-/// Opens the warehouse a `--warehouse` value names: `duckdb:PATH` (or a `.duckdb` path),
-/// `postgres://...`, `redshift://...`, or `redshift` for the endpoint in `dwh.cfg`.
-pub fn open(spec: &str, ini: &Ini) -> Result<Box<dyn Warehouse>> {
-    let spec = spec.trim();
-    if let Some(path) = spec.strip_prefix("duckdb:") {
-        let path = path.strip_prefix("//").unwrap_or(path);
-        if path.is_empty() {
-            return Err(Error::usage(
-                "--warehouse duckdb: needs a file path, e.g. duckdb:sparkify.duckdb",
-            ));
+/// Opens the warehouse [`crate::settings`] resolved.
+pub fn open(config: &WarehouseConfig) -> Result<Box<dyn Warehouse>> {
+    Ok(match config {
+        WarehouseConfig::DuckDb { path, memory_limit } => {
+            Box::new(duckdb::DuckDb::open_with(path, memory_limit)?)
         }
-        return Ok(Box::new(duckdb::DuckDb::open(std::path::Path::new(path))?));
-    }
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        let target = postgres::Target::parse(spec, 5432, "prefer")?;
-        return Ok(Box::new(postgres::Postgres::connect(target)?));
-    }
-    if spec == "redshift" || spec.starts_with("redshift://") {
-        return Ok(Box::new(redshift::Redshift::open(spec, ini)?));
-    }
-    if let Some((scheme, _)) = spec.split_once("://") {
-        return Err(Error::usage(format!(
-            "--warehouse: unknown or unsupported scheme {scheme:?}; use duckdb:PATH, \
-             postgres://USER@HOST:PORT/DB or redshift://USER@HOST:5439/DB"
-        )));
-    }
-    if spec.ends_with(".duckdb") || spec.ends_with(".db") {
-        return Ok(Box::new(duckdb::DuckDb::open(std::path::Path::new(spec))?));
-    }
-    Err(Error::usage(format!(
-        "--warehouse {:?} is not understood; use duckdb:PATH (e.g. duckdb:sparkify.duckdb), \
-         postgres://... or redshift://...",
-        postgres::redact(spec)
-    )))
+        WarehouseConfig::Postgres(target) => Box::new(postgres::Postgres::connect(target.clone())?),
+        WarehouseConfig::Redshift { target, copy } => {
+            Box::new(redshift::Redshift::open(target.clone(), copy.clone())?)
+        }
+    })
 }

@@ -5,44 +5,22 @@
 //! reconciles Redshift loads exactly like local ones.
 
 use super::postgres::{Postgres, Target};
-use super::{QueryResult, Warehouse};
-use crate::config::Ini;
-use crate::copy::load::{FileReport, LoadError, LoadReport, RowSink};
+use super::{QueryResult, StageJob, Stager, Staging, Warehouse};
+use crate::copy::load::{FileReport, LoadError, LoadReport};
 use crate::copy::{Cell, FormatSpec, TableSpec};
 use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::sql::{Dialect, quote_literal};
 
-/// Redshift's port when none is given.
+/// Redshift's port unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 5439;
-/// The seed's bucket lives in us-west-2.
-pub const DEFAULT_REGION: &str = "us-west-2";
 
-/// What a server-side COPY needs besides the table and source.
+/// What a server-side COPY needs besides the table and source (built by
+/// [`crate::settings`] from `[IAM_ROLE] ARN` / `SPARKIFY_IAM_ROLE` and the region).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyAuth {
     pub iam_role: String,
     pub region: String,
-}
-
-impl CopyAuth {
-    /// `[IAM_ROLE] ARN` and the region from `dwh.cfg` (seed layout or `[DWH]` course layout),
-    /// overridden by `SPARKIFY_IAM_ROLE` / `AWS_REGION`.
-    pub fn from_config(ini: &Ini) -> Option<CopyAuth> {
-        Self::resolve(ini, |k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-    }
-
-    /// As [`CopyAuth::from_config`], with the environment given as a lookup.
-    pub fn resolve(ini: &Ini, env: impl Fn(&str) -> Option<String>) -> Option<CopyAuth> {
-        let iam_role = env("SPARKIFY_IAM_ROLE")
-            .or_else(|| ini.get("IAM_ROLE", "ARN").map(str::to_string))
-            .or_else(|| ini.get("DWH", "DWH_ROLE_ARN").map(str::to_string))?;
-        let region = env("AWS_REGION")
-            .or_else(|| ini.get("AWS", "REGION").map(str::to_string))
-            .or_else(|| ini.get("CLUSTER", "REGION").map(str::to_string))
-            .unwrap_or_else(|| DEFAULT_REGION.to_string());
-        Some(CopyAuth { iam_role, region })
-    }
 }
 
 /// The `COPY` Redshift runs to stage `table` from S3. Pure, so tests can pin it exactly.
@@ -91,50 +69,11 @@ pub struct Redshift {
 }
 
 impl Redshift {
-    /// Connects to `redshift://user[:password]@host[:port]/db`, or with `url` = `redshift`,
-    /// to the endpoint in `dwh.cfg` `[CLUSTER]` as the seed does. TLS is required unless the
-    /// URL says `sslmode=disable`.
-    pub fn open(url: &str, ini: &Ini) -> Result<Redshift> {
-        let target = target_from(url, ini)?;
+    /// Connects to the cluster; `copy` is what staging's COPY authenticates with.
+    pub fn open(target: Target, copy: Option<CopyAuth>) -> Result<Redshift> {
         let inner = Postgres::connect_as(target, Dialect::Redshift)?;
-        Ok(Redshift {
-            inner,
-            auth: CopyAuth::from_config(ini),
-        })
+        Ok(Redshift { inner, auth: copy })
     }
-}
-
-/// The connection target for a `redshift` warehouse value.
-pub fn target_from(url: &str, ini: &Ini) -> Result<Target> {
-    let cfg = |keys: &[(&str, &str)]| {
-        keys.iter()
-            .find_map(|(s, k)| ini.get(s, k).map(str::to_string))
-    };
-    let url = if url == "redshift" {
-        let host = cfg(&[("CLUSTER", "HOST"), ("DWH", "DWH_ENDPOINT")]).ok_or_else(|| {
-            Error::usage(
-                "--warehouse redshift needs the cluster endpoint: set [CLUSTER] HOST in dwh.cfg \
-                 (`sparkify infra up` writes it) or pass redshift://USER@HOST:5439/DB",
-            )
-        })?;
-        let db = cfg(&[("CLUSTER", "DB_NAME"), ("DWH", "DWH_DB")]).unwrap_or_else(|| "dev".into());
-        let user = cfg(&[("CLUSTER", "DB_USER"), ("DWH", "DWH_DB_USER")])
-            .unwrap_or_else(|| "awsuser".into());
-        let port = cfg(&[
-            ("CLUSTER", "DB_PORT"),
-            ("CLUSTER", "DWH_PORT"),
-            ("DWH", "DWH_PORT"),
-        ])
-        .unwrap_or_else(|| DEFAULT_PORT.to_string());
-        format!("redshift://{user}@{host}:{port}/{db}")
-    } else {
-        url.to_string()
-    };
-    let mut target = Target::parse(&url, DEFAULT_PORT, "require")?;
-    if target.password.is_none() {
-        target.password = cfg(&[("CLUSTER", "DB_PASSWORD"), ("DWH", "DWH_DB_PASSWORD")]);
-    }
-    Ok(target)
 }
 
 impl Warehouse for Redshift {
@@ -154,29 +93,43 @@ impl Warehouse for Redshift {
         self.inner.query(sql)
     }
 
-    fn bulk_sink<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn RowSink + 'a>> {
-        Err(Error::usage(format!(
-            "Redshift stages {} with its own COPY from S3, not through sparkify",
-            table.name
-        )))
+    fn staging(&self) -> Staging {
+        Staging::ServerCopy
     }
 
-    fn stages_server_side(&self) -> bool {
-        true
-    }
-
-    fn server_copy(
-        &mut self,
-        table: &str,
-        source: &Source,
-        format: &FormatSpec,
-        max_errors: u64,
-    ) -> Result<LoadReport> {
+    fn stager<'a>(&'a mut self, _table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
         let auth = self.auth.clone().ok_or_else(|| {
-            Error::usage("Redshift COPY needs an IAM role: set [IAM_ROLE] ARN in dwh.cfg or SPARKIFY_IAM_ROLE")
+            Error::usage(
+                "Redshift COPY needs an IAM role: set [IAM_ROLE] ARN in dwh.cfg or SPARKIFY_IAM_ROLE",
+            )
         })?;
-        self.inner
-            .execute(&copy_statement(table, source, format, &auth, max_errors)?)?;
+        Ok(Box::new(ServerCopy {
+            inner: &mut self.inner,
+            auth,
+        }))
+    }
+}
+
+/// Redshift's own `COPY ... FROM 's3://...'`: the cluster reads the source, then its load
+/// history says what was read and rejected, per file.
+struct ServerCopy<'a> {
+    inner: &'a mut Postgres,
+    auth: CopyAuth,
+}
+
+impl Stager for ServerCopy<'_> {
+    fn load(
+        &mut self,
+        job: &StageJob<'_>,
+        on_file: &mut dyn FnMut(&FileReport),
+    ) -> Result<LoadReport> {
+        self.inner.execute(&copy_statement(
+            &job.spec.name,
+            job.source,
+            job.format,
+            &self.auth,
+            job.options.max_errors,
+        )?)?;
         // What this COPY read, per file, and what it rejected.
         let commits = self.inner.query(
             "SELECT TRIM(filename), SUM(lines_scanned) FROM stl_load_commits \
@@ -187,7 +140,11 @@ impl Warehouse for Redshift {
              TRIM(raw_field_value), TRIM(raw_line), TRIM(err_reason) FROM stl_load_errors \
              WHERE query = pg_last_copy_id() ORDER BY 1, 2",
         )?;
-        Ok(report_from_system_tables(&commits, &errors))
+        let report = report_from_system_tables(&commits, &errors);
+        for f in &report.files {
+            on_file(f);
+        }
+        Ok(report)
     }
 }
 

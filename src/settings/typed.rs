@@ -1,0 +1,585 @@
+//! Typed values built from the declared settings, one per consumer: the loader, the
+//! warehouse connection, the Redshift COPY, the cluster and the infra waits.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{DEFAULT_REGION, Origin, POSTGRES_PORT, REDSHIFT_PORT, Settings, decl};
+use crate::cli::{GenerateArgs, LoadArgs, WaitArgs};
+use crate::copy::load::LoadOptions;
+use crate::error::{Error, Result};
+use crate::generate::GenerateOptions;
+use crate::infra::Wait;
+use crate::infra::settings::{self as cluster, ClusterConfig, Layout, Setting};
+use crate::pipeline::{FormatSpec, Refresh, StageRequest};
+use crate::source::Source;
+use crate::warehouse::postgres::{self, ConnDefaults, Target};
+use crate::warehouse::redshift::CopyAuth;
+
+/// What `run` and `etl` load, and how.
+#[derive(Debug, Clone)]
+pub struct LoadSettings {
+    pub songs: Option<String>,
+    pub events: Option<String>,
+    pub jsonpaths: Option<String>,
+    pub events_format: Option<String>,
+    pub songs_format: String,
+    pub refresh: Refresh,
+    pub repair_mojibake: bool,
+    pub options: LoadOptions,
+}
+
+impl LoadSettings {
+    /// Whether neither source is configured (then `run` generates a sample).
+    pub fn no_sources(&self) -> bool {
+        self.songs.is_none() && self.events.is_none()
+    }
+
+    /// Points both sources and the JSONPaths file at a dataset written by `generate`.
+    pub fn use_dataset(&mut self, dir: &Path) {
+        self.songs = Some(dir.join("song_data").display().to_string());
+        self.events = Some(dir.join("log_data").display().to_string());
+        self.jsonpaths = Some(dir.join("log_json_path.json").display().to_string());
+    }
+
+    /// The two staging requests.
+    pub fn requests(&self) -> Result<Vec<StageRequest>> {
+        let (songs, events) = match (&self.songs, &self.events) {
+            (Some(s), Some(e)) => (s, e),
+            (None, _) => {
+                return Err(Error::usage(
+                    "--events was given without --songs; give both (or set S3.SONG_DATA in dwh.cfg)",
+                ));
+            }
+            (_, None) => {
+                return Err(Error::usage(
+                    "--songs was given without --events; give both (or set S3.LOG_DATA in dwh.cfg)",
+                ));
+            }
+        };
+        let events_format = match (&self.events_format, &self.jsonpaths) {
+            (Some(f), _) => FormatSpec::parse(f)?,
+            (None, Some(p)) => FormatSpec::JsonPaths(Source::parse(p)?),
+            // The log keys are camelCase and the columns their lower-case forms: only
+            // case-insensitive matching fills them without a JSONPaths file.
+            (None, None) => FormatSpec::AutoIgnoreCase,
+        };
+        Ok(vec![
+            StageRequest {
+                table: "staging_events".into(),
+                source: Source::parse(events)?,
+                format: events_format,
+                repair_mojibake: self.repair_mojibake,
+                refresh: self.refresh,
+            },
+            StageRequest {
+                table: "staging_songs".into(),
+                source: Source::parse(songs)?,
+                format: FormatSpec::parse(&self.songs_format)?,
+                repair_mojibake: false,
+                refresh: self.refresh,
+            },
+        ])
+    }
+}
+
+/// Which warehouse to open, with everything needed to open it.
+#[derive(Debug, Clone)]
+pub enum WarehouseConfig {
+    DuckDb {
+        path: PathBuf,
+        /// DuckDB's `memory_limit`, e.g. `1GB`.
+        memory_limit: String,
+    },
+    Postgres(Target),
+    Redshift {
+        target: Target,
+        /// `None` when no IAM role is configured; staging then fails with a clear message.
+        copy: Option<CopyAuth>,
+    },
+}
+
+impl Settings {
+    /// `run`/`etl` settings.
+    pub fn load(&self, args: &LoadArgs) -> Result<LoadSettings> {
+        let concurrency: u16 = self.parsed("concurrency", args.concurrency)?;
+        if !(1..=512).contains(&concurrency) {
+            return Err(Error::usage("--concurrency must be between 1 and 512"));
+        }
+        let refresh = if args.full_refresh {
+            Refresh::Full
+        } else if args.reload_changed {
+            Refresh::ReloadChanged
+        } else {
+            Refresh::Incremental
+        };
+        Ok(LoadSettings {
+            songs: self.get("songs", args.songs.clone()),
+            events: self.get("events", args.events.clone()),
+            jsonpaths: self.get("jsonpaths", args.jsonpaths.clone()),
+            events_format: self.get("events_format", args.events_format.clone()),
+            songs_format: self.parsed("songs_format", args.songs_format.clone())?,
+            refresh,
+            repair_mojibake: !args.keep_mojibake,
+            options: LoadOptions {
+                max_errors: self.parsed("max_errors", args.max_errors)?,
+                // 0 means "decide": one per CPU, or --concurrency for S3.
+                threads: args.threads.unwrap_or(0),
+                remote_concurrency: usize::from(concurrency),
+                ..LoadOptions::default()
+            },
+        })
+    }
+
+    /// `generate` settings; the defaults are the sample's ([`GenerateOptions::default`]).
+    pub fn generate(&self, args: &GenerateArgs) -> Result<GenerateOptions> {
+        let opts = GenerateOptions {
+            songs: self.parsed("generate_songs", args.songs)?,
+            users: self.parsed("generate_users", args.users)?,
+            days: self.parsed("generate_days", args.days)?,
+            events_per_day: self.parsed("generate_events_per_day", args.events_per_day)?,
+            seed: self.parsed("generate_seed", args.seed)?,
+            match_rate: self.parsed("generate_match_rate", args.match_rate)?,
+        };
+        if !(0.0..=1.0).contains(&opts.match_rate) {
+            return Err(Error::usage("--match-rate must be between 0 and 1"));
+        }
+        Ok(opts)
+    }
+
+    /// How `infra up`/`down` wait for the cluster.
+    pub fn wait(&self, args: &WaitArgs) -> Result<Wait> {
+        let poll: f64 = self.parsed("poll", args.poll)?;
+        let poll = Duration::try_from_secs_f64(poll)
+            .ok()
+            .filter(|p| *p >= Duration::from_millis(10) && p.as_secs() <= 3600)
+            .ok_or_else(|| Error::usage("--poll must be between 0.01 and 3600 seconds"))?;
+        Ok(Wait {
+            timeout: Duration::from_secs(self.parsed("timeout", args.timeout)?),
+            poll,
+        })
+    }
+
+    /// The region set for sparkify (`AWS_REGION`, then `dwh.cfg`); `None` leaves it to the
+    /// AWS profile, then [`DEFAULT_REGION`].
+    pub fn region(&self) -> Option<String> {
+        self.get("region", None)
+    }
+
+    /// What Redshift's server-side COPY needs, when an IAM role is configured.
+    pub fn copy_auth(&self) -> Option<CopyAuth> {
+        Some(CopyAuth {
+            iam_role: self.get("iam_role_arn", None)?,
+            region: self.region().unwrap_or_else(|| DEFAULT_REGION.to_string()),
+        })
+    }
+
+    /// The warehouse `--warehouse` (or its environment variable / `dwh.cfg` key) names.
+    pub fn warehouse(&self, flag: Option<String>) -> Result<WarehouseConfig> {
+        let spec = self
+            .get("warehouse", flag)
+            .unwrap_or_else(|| decl::decl("warehouse").default.unwrap_or_default().into());
+        let spec = spec.trim();
+        let duckdb = |path: &str| -> Result<WarehouseConfig> {
+            Ok(WarehouseConfig::DuckDb {
+                path: PathBuf::from(path),
+                memory_limit: self.parsed("duckdb_memory", None)?,
+            })
+        };
+        if let Some(path) = spec.strip_prefix("duckdb:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err(Error::usage(
+                    "--warehouse duckdb: needs a file path, e.g. duckdb:sparkify.duckdb",
+                ));
+            }
+            return duckdb(path);
+        }
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            let target =
+                Target::parse_with(spec, POSTGRES_PORT, "prefer", &self.connection_defaults())?;
+            return Ok(WarehouseConfig::Postgres(target));
+        }
+        if spec == "redshift" || spec.starts_with("redshift://") {
+            return Ok(WarehouseConfig::Redshift {
+                target: self.redshift_target(spec)?,
+                copy: self.copy_auth(),
+            });
+        }
+        if let Some((scheme, _)) = spec.split_once("://") {
+            return Err(Error::usage(format!(
+                "--warehouse: unknown or unsupported scheme {scheme:?}; use duckdb:PATH, \
+                 postgres://USER@HOST:PORT/DB or redshift://USER@HOST:5439/DB"
+            )));
+        }
+        if spec.ends_with(".duckdb") || spec.ends_with(".db") {
+            return duckdb(spec);
+        }
+        Err(Error::usage(format!(
+            "--warehouse {:?} is not understood; use duckdb:PATH (e.g. duckdb:sparkify.duckdb), \
+             postgres://... or redshift://...",
+            postgres::redact(spec)
+        )))
+    }
+
+    /// `PGUSER` and `PGPASSWORD` fill what the URL leaves out, as libpq does.
+    fn connection_defaults(&self) -> ConnDefaults {
+        ConnDefaults {
+            user: Some(
+                self.get("pg_user", None)
+                    .unwrap_or_else(|| decl::decl("pg_user").default.unwrap_or_default().into()),
+            ),
+            password: self.get("pg_password", None),
+        }
+    }
+
+    /// The connection to the Redshift cluster: `redshift://...`, or with `redshift` alone the
+    /// endpoint, database, user and port of [`Settings::cluster`]'s configuration, so the
+    /// cluster `infra up` creates is the one this connects to. TLS is required unless the URL
+    /// says `sslmode=disable`; the password comes from the URL, `PGPASSWORD` or `dwh.cfg`.
+    pub fn redshift_target(&self, spec: &str) -> Result<Target> {
+        let url = if spec == "redshift" {
+            let host = self.get("cluster_host", None).ok_or_else(|| {
+                Error::usage(
+                    "--warehouse redshift needs the cluster endpoint: set [CLUSTER] HOST in \
+                     dwh.cfg (`sparkify infra up` writes it) or pass redshift://USER@HOST:5439/DB",
+                )
+            })?;
+            let cluster = self.cluster_identity()?;
+            format!(
+                "redshift://{}@{host}:{}/{}",
+                cluster.db_user.value, cluster.port.value, cluster.db_name.value
+            )
+        } else {
+            spec.to_string()
+        };
+        let mut target =
+            Target::parse_with(&url, REDSHIFT_PORT, "require", &self.connection_defaults())?;
+        if target.password.is_none() {
+            target.password = self.get("db_password", None);
+        }
+        Ok(target)
+    }
+
+    /// The cluster's configuration; `cidr` and `allow_anywhere` come from the command line.
+    pub fn cluster(&self, cidr: Option<String>, allow_anywhere: bool) -> Result<ClusterConfig> {
+        let mut config = self.cluster_identity()?;
+        if let Some(pw) = &config.password {
+            cluster::validate_password(pw)?;
+        }
+        config.cidr = self.get("cidr", cidr);
+        if let Some(c) = &config.cidr {
+            cluster::validate_cidr(c)?;
+            if c == cluster::ANYWHERE && !allow_anywhere {
+                return Err(Error::usage(
+                    "the ingress CIDR 0.0.0.0/0 opens the cluster to the whole internet; pass \
+                     --allow-anywhere if that is really meant, or give your own address \
+                     (e.g. --cidr 203.0.113.7/32)",
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    /// Everything about the cluster but the ingress rule.
+    fn cluster_identity(&self) -> Result<ClusterConfig> {
+        let text = |name: &str| -> Setting<String> {
+            match self.lookup(name, None) {
+                Some((value, _)) => Setting {
+                    value,
+                    from: "dwh.cfg",
+                },
+                None => Setting {
+                    value: decl::decl(name).default.unwrap_or_default().to_string(),
+                    from: "default",
+                },
+            }
+        };
+        let number = |name: &str, what: &str| -> Result<Setting<i32>> {
+            let d = decl::decl(name);
+            match self.lookup(name, None) {
+                Some((v, origin)) => v
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(|value| Setting {
+                        value,
+                        from: "dwh.cfg",
+                    })
+                    .ok_or_else(|| {
+                        let key = match origin {
+                            Origin::Config(_, key) => key.to_string(),
+                            other => super::origin_name(d, other),
+                        };
+                        Error::usage(format!(
+                            "dwh.cfg {key} = {v:?}: {what} must be a whole number above 0"
+                        ))
+                    }),
+                None => Ok(Setting {
+                    value: self.parsed(name, None)?,
+                    from: "default",
+                }),
+            }
+        };
+        let identifier = text("cluster_identifier");
+        cluster::validate_identifier(&identifier.value)?;
+        let cluster_type = text("cluster_type");
+        if !matches!(cluster_type.value.as_str(), "single-node" | "multi-node") {
+            return Err(Error::usage(format!(
+                "cluster type {:?}: must be single-node or multi-node",
+                cluster_type.value
+            )));
+        }
+        let mut nodes = number("num_nodes", "the number of nodes")?;
+        if cluster_type.value == "single-node" {
+            nodes.value = 1;
+        } else if nodes.value < 2 {
+            return Err(Error::usage(
+                "a multi-node cluster needs at least 2 nodes (or set the cluster type to single-node)",
+            ));
+        }
+        let static_keys = match (self.get("aws_key", None), self.get("aws_secret", None)) {
+            (Some(k), Some(s)) => Some((k, s)),
+            _ => None,
+        };
+        Ok(ClusterConfig {
+            layout: if self.ini.has_section("DWH") && !self.ini.has_section("CLUSTER") {
+                Layout::Template
+            } else {
+                Layout::Seed
+            },
+            config_path: self.config_path().map(Path::to_path_buf),
+            region: self.region(),
+            identifier,
+            cluster_type,
+            node_type: text("node_type"),
+            nodes,
+            db_name: text("db_name"),
+            db_user: text("db_user"),
+            password: self.get("db_password", None),
+            port: number("db_port", "the port")?,
+            role_name: text("iam_role_name"),
+            cidr: None,
+            static_keys,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Ini;
+
+    fn settings(text: &str) -> Settings {
+        Settings::new(Ini::parse(text).unwrap(), &[])
+    }
+
+    #[test]
+    fn declared_defaults_agree_with_the_constants_the_code_uses() {
+        let args = GenerateArgs {
+            out: PathBuf::from("x"),
+            songs: None,
+            users: None,
+            days: None,
+            events_per_day: None,
+            seed: None,
+            match_rate: None,
+        };
+        let declared = Settings::default().generate(&args).unwrap();
+        let sample = GenerateOptions::default();
+        assert_eq!(
+            (
+                declared.songs,
+                declared.users,
+                declared.days,
+                declared.events_per_day
+            ),
+            (
+                sample.songs,
+                sample.users,
+                sample.days,
+                sample.events_per_day
+            )
+        );
+        assert_eq!(
+            (declared.seed, declared.match_rate),
+            (sample.seed, sample.match_rate)
+        );
+        let port: u16 = Settings::default().parsed("db_port", None).unwrap();
+        assert_eq!(port, REDSHIFT_PORT);
+        assert!(
+            decl::decl("region")
+                .default
+                .unwrap()
+                .contains(DEFAULT_REGION)
+        );
+        let memory: String = Settings::default().parsed("duckdb_memory", None).unwrap();
+        assert_eq!(memory, crate::warehouse::duckdb::DEFAULT_MEMORY_LIMIT);
+        let defaults = LoadOptions::default();
+        let load = Settings::default()
+            .load(&LoadArgs {
+                songs: None,
+                events: None,
+                jsonpaths: None,
+                events_format: None,
+                songs_format: None,
+                max_errors: None,
+                threads: None,
+                concurrency: None,
+                full_refresh: false,
+                reload_changed: false,
+                keep_mojibake: false,
+            })
+            .unwrap();
+        assert_eq!(load.options.remote_concurrency, defaults.remote_concurrency);
+        assert_eq!(load.options.max_errors, defaults.max_errors);
+        assert!(load.no_sources());
+    }
+
+    #[test]
+    fn both_dwh_cfg_layouts_are_read() {
+        let seed = settings(
+            "[DEFAULT]\nREGION=us-west-2\n[CLUSTER]\nCLUSTER_IDENTIFIER=dwh-a\nCLUSTER_TYPE=multi-node\nNUM_NODES=2\nNODE_TYPE=ra3.xlplus\nDB_NAME=dev\nDB_USER=awsuser\nDB_PASSWORD=Passw0rd1\nDWH_PORT=5439\nDWH_IAM_ROLE_NAME=myRole\n",
+        );
+        let s = seed.cluster(Some("203.0.113.7/32".into()), false).unwrap();
+        assert_eq!(s.layout, Layout::Seed);
+        assert_eq!(s.identifier.value, "dwh-a");
+        assert_eq!(
+            (s.nodes.value, s.node_type.value.as_str()),
+            (2, "ra3.xlplus")
+        );
+        assert_eq!(s.role_name.value, "myRole");
+        assert_eq!(s.password.as_deref(), Some("Passw0rd1"));
+        assert_eq!(s.region.as_deref(), Some("us-west-2"));
+
+        let template = settings(
+            "[AWS]\nKEY=AKIA\nSECRET=shh\n[DWH]\nDWH_CLUSTER_TYPE=single-node\nDWH_NUM_NODES=4\nDWH_NODE_TYPE=dc2.large\nDWH_CLUSTER_IDENTIFIER=dwhcluster\nDWH_DB=dwh\nDWH_DB_USER=dwhuser\nDWH_DB_PASSWORD=Passw0rd\nDWH_PORT=5439\nDWH_IAM_ROLE_NAME=dwhRole\n",
+        );
+        let t = template.cluster(None, false).unwrap();
+        assert_eq!(t.layout, Layout::Template);
+        assert_eq!(
+            (t.cluster_type.value.as_str(), t.nodes.value),
+            ("single-node", 1)
+        );
+        assert_eq!(t.db_name.value, "dwh");
+        assert_eq!(t.static_keys, Some(("AKIA".into(), "shh".into())));
+        assert_eq!(t.write_back_keys().host, ("DWH", "DWH_ENDPOINT"));
+    }
+
+    #[test]
+    fn unsafe_or_invalid_cluster_settings_are_refused() {
+        let empty = Settings::default();
+        let err = empty.cluster(Some("0.0.0.0/0".into()), false).unwrap_err();
+        assert!(err.to_string().contains("--allow-anywhere"), "{err}");
+        assert!(empty.cluster(Some("0.0.0.0/0".into()), true).is_ok());
+        assert!(empty.cluster(Some("10.0.0.1".into()), false).is_err());
+        assert!(empty.cluster(Some("300.0.0.1/32".into()), false).is_err());
+        for bad in [
+            "[CLUSTER]\nDB_PASSWORD=short\n",
+            "[CLUSTER]\nCLUSTER_IDENTIFIER=My_Cluster\n",
+            "[CLUSTER]\nNUM_NODES=four\n",
+        ] {
+            assert!(settings(bad).cluster(None, false).is_err(), "{bad}");
+        }
+        let env = Settings::new(Ini::default(), &[("SPARKIFY_CIDR", "0.0.0.0/0")]);
+        assert!(env.cluster(None, false).is_err());
+    }
+
+    #[test]
+    fn infra_and_the_redshift_warehouse_agree_on_one_cluster() {
+        // Nothing configured but the endpoint: the database, user and port that `infra up`
+        // would create are the ones `--warehouse redshift` connects to.
+        let s = settings("[CLUSTER]\nHOST=example.internal\n");
+        let cluster = s.cluster(None, false).unwrap();
+        let target = s.redshift_target("redshift").unwrap();
+        assert_eq!(target.database, cluster.db_name.value);
+        assert_eq!(target.user, cluster.db_user.value);
+        assert_eq!(i32::from(target.port), cluster.port.value);
+        assert_eq!(
+            (target.database.as_str(), target.user.as_str(), target.port),
+            ("dev", "awsuser", REDSHIFT_PORT)
+        );
+        // The template layout's keys are read by both as well.
+        let s =
+            settings("[DWH]\nDWH_ENDPOINT=e.internal\nDWH_DB=dwh\nDWH_DB_USER=u\nDWH_PORT=5440\n");
+        let target = s.redshift_target("redshift").unwrap();
+        assert_eq!(
+            (target.database.as_str(), target.user.as_str(), target.port),
+            ("dwh", "u", 5440)
+        );
+    }
+
+    #[test]
+    fn one_region_for_copy_infra_and_s3() {
+        let s = Settings::new(
+            Ini::parse("[AWS]\nREGION=eu-west-1\n").unwrap(),
+            &[("SPARKIFY_IAM_ROLE", "arn:aws:iam::1:role/r")],
+        );
+        assert_eq!(s.region().as_deref(), Some("eu-west-1"));
+        assert_eq!(s.copy_auth().unwrap().region, "eu-west-1");
+        assert_eq!(
+            s.cluster(None, false).unwrap().region.as_deref(),
+            Some("eu-west-1")
+        );
+        let s = Settings::new(
+            Ini::parse("[AWS]\nREGION=eu-west-1\n").unwrap(),
+            &[("AWS_REGION", "ap-south-1")],
+        );
+        assert_eq!(s.region().as_deref(), Some("ap-south-1"));
+        assert!(s.copy_auth().is_none(), "no role configured");
+    }
+
+    #[test]
+    fn pguser_and_pgpassword_fill_what_the_url_leaves_out() {
+        let s = Settings::new(Ini::default(), &[("PGUSER", "alice"), ("PGPASSWORD", "pw")]);
+        let WarehouseConfig::Postgres(t) = s
+            .warehouse(Some("postgres://db.internal/x".into()))
+            .unwrap()
+        else {
+            panic!("not postgres")
+        };
+        assert_eq!(
+            (t.user.as_str(), t.password.as_deref()),
+            ("alice", Some("pw"))
+        );
+        let WarehouseConfig::Postgres(t) = s
+            .warehouse(Some("postgres://bob:secret@db.internal/x".into()))
+            .unwrap()
+        else {
+            panic!("not postgres")
+        };
+        assert_eq!(
+            (t.user.as_str(), t.password.as_deref()),
+            ("bob", Some("secret"))
+        );
+        let WarehouseConfig::Postgres(t) = Settings::default()
+            .warehouse(Some("postgres://db.internal/x".into()))
+            .unwrap()
+        else {
+            panic!("not postgres")
+        };
+        assert_eq!(t.user, "postgres");
+    }
+
+    #[test]
+    fn the_warehouse_defaults_to_the_embedded_file_with_a_memory_cap() {
+        let s = Settings::new(Ini::default(), &[("SPARKIFY_DUCKDB_MEMORY", "2GB")]);
+        match s.warehouse(None).unwrap() {
+            WarehouseConfig::DuckDb { path, memory_limit } => {
+                assert_eq!(path, PathBuf::from("sparkify.duckdb"));
+                assert_eq!(memory_limit, "2GB");
+            }
+            other => panic!("{other:?}"),
+        }
+        let s = settings("[DWH]\nWAREHOUSE=duckdb:from-cfg.duckdb\n");
+        assert!(matches!(
+            s.warehouse(None).unwrap(),
+            WarehouseConfig::DuckDb { path, memory_limit } if path.as_path() == Path::new("from-cfg.duckdb") && memory_limit == "1GB"
+        ));
+        assert!(
+            Settings::default()
+                .warehouse(Some("mysql://x".into()))
+                .is_err()
+        );
+    }
+}
