@@ -565,7 +565,7 @@ fn cmd_infra(ctx: &Context, cmd: InfraCommand) -> Result<()> {
         } => {
             let s = settings(&args)?;
             let w = wait(&w)?;
-            infra::confirm_down(&s, yes)?;
+            crate::prompt::confirm(&infra::down_confirmation(&s), yes)?;
             let aws = infra::Aws::connect(&s, &mut out)?;
             infra::down(&aws, &s, final_snapshot.as_deref(), &w, &mut out)
         }

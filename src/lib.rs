@@ -16,6 +16,7 @@ pub mod infra;
 pub mod interrupt;
 pub mod output;
 pub mod pipeline;
+pub mod prompt;
 pub mod settings;
 pub mod source;
 pub mod sql;
