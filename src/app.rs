@@ -262,7 +262,7 @@ fn cmd_create_tables(ctx: &Context, drop: bool) -> Result<()> {
     let took = pipeline::create_tables(wh.as_mut(), drop)?;
     println!(
         "{} tables ready in {} ({})",
-        crate::sql::all_tables().count(),
+        crate::sql::all_tables()?.len(),
         wh.describe(),
         output::duration(took)
     );

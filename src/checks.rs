@@ -1,11 +1,12 @@
 //! Data-quality rules. Key rules come from the `-- check:` declarations beside each model in
-//! `sql/schema/`; reconciliation rules tie staging back to what was read, so every count can be
-//! traced to files.
+//! `sql/schema/`; reconciliation rules (`sql/checks/*.sql`, each naming its rule and the tables
+//! it applies to in its header) tie staging back to what was read, so every count can be traced
+//! to files.
 
 use std::time::{Duration, Instant};
 
-use crate::error::Result;
-use crate::sql::{self, CheckDecl, MODELS, STAGING_TABLES, quote_literal};
+use crate::error::{Error, Result};
+use crate::sql::{self, CheckDecl, Param};
 use crate::warehouse::Warehouse;
 
 /// The outcome of one rule: `violations` rows break it.
@@ -97,53 +98,50 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
         .collect())
 }
 
-fn reconciliation_rules() -> Vec<Rule> {
-    let mut rules = Vec::new();
-    for t in STAGING_TABLES {
-        let q = quote_literal(t);
-        rules.push(Rule {
-            table: t.into(),
-            name: "rows read = rows loaded + rows rejected".into(),
-            sql: format!(
-                "SELECT COUNT(*) FROM load_ledger WHERE table_name = {q} \
-                 AND rows_read <> rows_loaded + rows_rejected"
-            ),
-        });
-        rules.push(Rule {
-            table: t.into(),
-            name: "rows loaded = rows in table".into(),
-            sql: format!(
-                "SELECT ABS((SELECT COUNT(*) FROM {t}) - \
-                 (SELECT COALESCE(SUM(rows_loaded), 0) FROM load_ledger WHERE table_name = {q}))"
-            ),
-        });
-        rules.push(Rule {
-            table: t.into(),
-            name: "rows rejected = rows in load_errors".into(),
-            sql: format!(
-                "SELECT ABS((SELECT COUNT(*) FROM load_errors WHERE table_name = {q}) - \
-                 (SELECT COALESCE(SUM(rows_rejected), 0) FROM load_ledger WHERE table_name = {q}))"
-            ),
-        });
+/// The rules of `sql/checks/*.sql`, per table in creation order, then in file-name order. A
+/// file names its rule in `-- rule:` and the tables it checks in `-- tables:`; `:table` /
+/// `:'table'` in it stand for each of those tables.
+fn reconciliation_rules() -> Result<Vec<Rule>> {
+    let mut files = Vec::new();
+    for (name, text) in sql::files_in("checks") {
+        let path = format!("checks/{name}.sql");
+        let missing = |key: &str| Error::usage(format!("sql/{path}: no `-- {key}:` header"));
+        let rule = sql::header(text, "rule").ok_or_else(|| missing("rule"))?;
+        let tables = sql::header(text, "tables").ok_or_else(|| missing("tables"))?;
+        files.push((path, rule, tables));
     }
-    // Every distinct NextSong event with a user and a time became exactly one songplay.
-    rules.push(Rule {
-        table: "songplays".into(),
-        name: "one songplay per NextSong event".into(),
-        sql: "SELECT ABS((SELECT COUNT(*) FROM songplays) - (SELECT COUNT(*) FROM (\
-              SELECT DISTINCT userid, sessionid, iteminsession, ts FROM staging_events \
-              WHERE page = 'NextSong' AND ts IS NOT NULL AND userid IS NOT NULL) events))"
-            .into(),
-    });
-    rules
+    let known = sql::all_tables()?;
+    for (path, _, tables) in &files {
+        if let Some(t) = tables
+            .split(',')
+            .map(str::trim)
+            .find(|t| !known.contains(t))
+        {
+            return Err(Error::usage(format!("sql/{path}: no table {t:?}")));
+        }
+    }
+    let mut rules = Vec::new();
+    for table in known {
+        for (path, rule, tables) in &files {
+            if !tables.split(',').any(|t| t.trim() == table) {
+                continue;
+            }
+            rules.push(Rule {
+                table: table.into(),
+                name: rule.to_string(),
+                sql: sql::statement(path, &[("table", Param::Text(table))])?,
+            });
+        }
+    }
+    Ok(rules)
 }
 
 fn all_rules() -> Result<Vec<Rule>> {
     let mut rules = Vec::new();
-    for table in MODELS.iter().chain(&["load_ledger"]) {
+    for table in sql::models()?.iter().chain(&["load_ledger"]) {
         rules.extend(declared_rules(table)?);
     }
-    rules.extend(reconciliation_rules());
+    rules.extend(reconciliation_rules()?);
     Ok(rules)
 }
 
@@ -152,11 +150,8 @@ pub fn rule_sql() -> Result<Vec<(String, String, String)>> {
     Ok(all_rules()?
         .into_iter()
         .map(|r| {
-            (
-                r.table,
-                r.name,
-                format!("SELECT CAST(({}) AS BIGINT)", r.sql),
-            )
+            let statement = r.statement();
+            (r.table, r.name, statement)
         })
         .collect())
 }
@@ -174,8 +169,8 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
             violations,
         });
     }
-    let matched_songplays = wh.count("SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL")?;
-    let songplays = wh.count("SELECT COUNT(*) FROM songplays")?;
+    let matched_songplays = wh.count(&sql::statement("figures/matched_songplays.sql", &[])?)?;
+    let songplays = wh.count(&sql::statement("figures/songplays.sql", &[])?)?;
     Ok(CheckReport {
         results,
         matched_songplays,

@@ -9,7 +9,7 @@ pub use crate::copy::FormatSpec;
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
 use crate::error::{Error, Result};
 use crate::source::{Listing, Source, SourceFile};
-use crate::sql::{self, Dialect, MODELS};
+use crate::sql::{self, Dialect, Param};
 use crate::warehouse::{Literal, StageJob, Staging, Warehouse};
 
 /// Receives progress of long steps; the command line draws bars, tests ignore it.
@@ -116,16 +116,20 @@ pub struct TransformReport {
 /// dropping the tables first.
 pub fn create_script(dialect: Dialect, drop: bool) -> Result<String> {
     let mut script = String::new();
+    let tables = sql::all_tables()?;
     if drop {
-        let tables: Vec<&str> = sql::all_tables().collect();
         for t in tables.iter().rev() {
-            script.push_str(&format!("DROP TABLE IF EXISTS {t};\n"));
+            script.push_str(&sql::statement(
+                "bookkeeping/drop_table.sql",
+                &[("table", Param::Text(t))],
+            )?);
+            script.push_str(";\n");
         }
     }
     script.push_str(sql::functions(dialect)?);
     script.push('\n');
-    for t in sql::all_tables() {
-        script.push_str(sql::schema(t, dialect)?);
+    for t in tables {
+        script.push_str(&sql::schema(t, dialect)?);
         script.push('\n');
     }
     Ok(script)
@@ -134,7 +138,7 @@ pub fn create_script(dialect: Dialect, drop: bool) -> Result<String> {
 /// The statements that rebuild the star schema from staging in `dialect`, in order.
 pub fn transform_script(dialect: Dialect) -> Result<String> {
     let mut script = String::new();
-    for model in MODELS {
+    for model in sql::models()? {
         script.push_str(sql::transform(model, dialect)?);
         script.push('\n');
     }
@@ -237,17 +241,13 @@ fn keep_rejected<T>(
                 let mut files: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
                 files.sort_unstable();
                 files.dedup();
-                let tried: Vec<String> = files.iter().map(|f| sql::quote_literal(f)).collect();
-                wh.execute(&format!(
-                    "DELETE FROM load_errors WHERE table_name = {q} AND (file NOT IN \
-                     (SELECT file FROM load_ledger WHERE table_name = {q}) OR file IN ({tried}))",
-                    q = sql::quote_literal(table),
-                    tried = if tried.is_empty() {
-                        "NULL".to_string()
-                    } else {
-                        tried.join(", ")
-                    }
-                ))?;
+                wh.execute(&sql::statement(
+                    "bookkeeping/forget_errors.sql",
+                    &[
+                        ("table", Param::Text(table)),
+                        ("files", Param::TextList(&files)),
+                    ],
+                )?)?;
                 insert_errors(wh, table, errors)?;
             }
             Ok(())
@@ -344,7 +344,7 @@ fn stage_in(
     };
     let mut report = LoadReport::default();
     if plan.full_reload {
-        wh.execute(&clear_statements(&table))?;
+        wh.execute(&clear_statements(&table)?)?;
     }
     if plan.whole_source || !plan.files.is_empty() {
         report = load_files(
@@ -469,10 +469,10 @@ fn plan_files(
             whole_source: false,
         });
     }
-    let ledger = wh.query(&format!(
-        "SELECT file, size_bytes, version FROM load_ledger WHERE table_name = {}",
-        sql::quote_literal(table)
-    ))?;
+    let ledger = wh.query(&sql::statement(
+        "bookkeeping/ledger_entries.sql",
+        &[("table", Param::Text(table))],
+    )?)?;
     let mut loaded: HashMap<String, (i64, Option<String>)> = HashMap::new();
     for row in ledger.rows {
         if let [Cell::Text(file), size, version] = row.as_slice() {
@@ -585,10 +585,10 @@ fn load_files(
 }
 
 /// Empties a staging table and its bookkeeping before a full reload.
-fn clear_statements(table: &str) -> String {
-    format!(
-        "DELETE FROM {table};\nDELETE FROM load_ledger WHERE table_name = {q};\nDELETE FROM load_errors WHERE table_name = {q};",
-        q = sql::quote_literal(table)
+fn clear_statements(table: &str) -> Result<String> {
+    sql::statement(
+        "bookkeeping/clear_table.sql",
+        &[("table", Param::Text(table))],
     )
 }
 
@@ -599,6 +599,7 @@ fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadReport) -> Resu
         .files
         .iter()
         .map(|f| {
+            // The columns of sql/schema/load_ledger.sql, in order.
             vec![
                 Literal::Text(table.to_string()),
                 Literal::Text(f.file.clone()),
@@ -611,20 +612,7 @@ fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadReport) -> Resu
             ]
         })
         .collect();
-    wh.insert_rows(
-        "load_ledger",
-        &[
-            "table_name",
-            "file",
-            "size_bytes",
-            "version",
-            "rows_read",
-            "rows_loaded",
-            "rows_rejected",
-            "loaded_at",
-        ],
-        &rows,
-    )
+    insert_all_columns(wh, "load_ledger", &rows)
 }
 
 fn insert_errors(wh: &mut dyn Warehouse, table: &str, errors: &[load::LoadError]) -> Result<()> {
@@ -632,6 +620,7 @@ fn insert_errors(wh: &mut dyn Warehouse, table: &str, errors: &[load::LoadError]
     let rows: Vec<Vec<Literal>> = errors
         .iter()
         .map(|e| {
+            // The columns of sql/schema/load_errors.sql, in order.
             vec![
                 Literal::Text(table.to_string()),
                 Literal::Text(e.file.clone()),
@@ -645,21 +634,22 @@ fn insert_errors(wh: &mut dyn Warehouse, table: &str, errors: &[load::LoadError]
             ]
         })
         .collect();
-    wh.insert_rows(
-        "load_errors",
-        &[
-            "table_name",
-            "file",
-            "line",
-            "column_name",
-            "column_type",
-            "raw_value",
-            "raw_line",
-            "reason",
-            "logged_at",
-        ],
-        &rows,
-    )
+    insert_all_columns(wh, "load_errors", &rows)
+}
+
+/// Inserts rows that give every column of `table`, in the order its DDL declares them (the
+/// DDL is the one list of the columns).
+fn insert_all_columns(wh: &mut dyn Warehouse, table: &str, rows: &[Vec<Literal>]) -> Result<()> {
+    let columns = sql::column_names(table)?;
+    if let Some(row) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(Error::usage(format!(
+            "{table} has {} columns in sql/schema/{table}.sql, a row to insert has {}",
+            columns.len(),
+            row.len()
+        )));
+    }
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    wh.insert_rows(table, &columns, rows)
 }
 
 /// Rebuilds the star schema from staging in one transaction, and counts each model.
@@ -671,15 +661,16 @@ fn transform_in(wh: &mut dyn Warehouse) -> Result<TransformReport> {
     let start = Instant::now();
     let dialect = wh.dialect();
     let mut models = Vec::new();
-    for model in MODELS {
+    for model in sql::models()? {
         if crate::interrupt::requested() {
             return Err(Error::Interrupted);
         }
         wh.execute(sql::transform(model, dialect)?)?;
-        models.push((
-            model.to_string(),
-            wh.count(&format!("SELECT COUNT(*) FROM {model}"))?,
-        ));
+        let count = sql::statement(
+            "bookkeeping/row_count.sql",
+            &[("table", Param::Text(model))],
+        )?;
+        models.push((model.to_string(), wh.count(&count)?));
     }
     Ok(TransformReport {
         models,

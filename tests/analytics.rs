@@ -265,7 +265,12 @@ fn csv_and_json_output_round_trip() {
     );
     let (code, _, stderr) = cli(&["analytics", "plays_by_minute"], dir.path());
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("choose one of: top_songs"), "{stderr}");
+    // The choices are the files of sql/analytics/, in name order.
+    assert!(
+        stderr.contains("choose one of: busiest_users, daily_active_users,"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("top_songs"), "{stderr}");
 }
 
 fn report(dir: &tempfile::TempDir) -> String {

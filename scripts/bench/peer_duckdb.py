@@ -3,8 +3,9 @@
 
 Loads staging_events / staging_songs with DuckDB's `read_json` into the tables of
 sql/schema/staging_*.sql (same names, same types), then creates the star tables from
-sql/schema/*.sql and runs sql/functions/duckdb.sql and sql/transform/*.sql in sparkify's MODELS
-order, everything in one transaction on a DuckDB file, as sparkify does.
+sql/schema/*.sql and runs sql/functions/duckdb.sql and sql/transform/*.sql in sparkify's
+transform order (derived from the files' `-- depends:` headers by sql_order.py), everything in
+one transaction on a DuckDB file, as sparkify does.
 
 What it does not do that sparkify does: COPY-rule row rejection with a load_errors ledger,
 load_ledger rows, the mojibake repair (so fewer plays match the catalogue; row counts are the
@@ -17,13 +18,13 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 
-SQL = Path(__file__).resolve().parents[2] / "sql"
-# src/sql.rs MODELS: dimensions from staging first, `time` last (it is derived from songplays).
-MODELS = ["songs", "artists", "users", "songplays", "time"]
+from sql_order import SQL, models
+
+# sparkify's transform order, from the `-- depends:` headers of sql/transform/*.sql.
+MODELS = models()
 
 # Key names and types as in the logs; log_json_path.json maps them by position to the
 # lower-case columns of sql/schema/staging_events.sql.

@@ -23,15 +23,17 @@ import argparse
 import glob
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psycopg2
 from psycopg2.extensions import AsIs, register_adapter
 
-SQL = Path(__file__).resolve().parents[2] / "sql"
-TABLES = ["songs", "artists", "users", "songplays", "time"]
+from sql_order import SQL, models
+
+# sparkify's star tables, in its transform order (the `-- depends:` headers of
+# sql/transform/*.sql).
+TABLES = models()
 
 # The usual fix Udacity students add: psycopg2 cannot adapt numpy integers by itself.
 for np_type in (np.int64, np.int32, np.int16, np.int8, np.uint32, np.uint64):

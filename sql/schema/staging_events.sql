@@ -2,6 +2,9 @@
 -- Columns follow log_json_path.json position by position (a JSONPaths COPY maps by position).
 -- Names are the JSON keys folded to lower case, as Redshift folds identifiers, so that
 -- COPY ... JSON 'auto ignorecase' also fills them while plain 'auto' does not.
+-- On Redshift staging is read once by the transforms and joined to nothing by key, so rows are
+-- spread evenly.
+-- redshift: DISTSTYLE EVEN
 CREATE TABLE IF NOT EXISTS staging_events (
     artist          VARCHAR(512),
     auth            VARCHAR(32),

@@ -1,5 +1,7 @@
 -- staging_songs: the song metadata as loaded, one row per JSON record (one file per song).
 -- Column names equal the JSON keys, so COPY ... JSON 'auto' fills them.
+-- On Redshift spread evenly, like the events.
+-- redshift: DISTSTYLE EVEN
 CREATE TABLE IF NOT EXISTS staging_songs (
     num_songs        INTEGER,
     artist_id        VARCHAR(32),

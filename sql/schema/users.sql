@@ -1,6 +1,9 @@
 -- users (dimension): one row per user seen in the logs, with the level of their latest event.
 -- check: unique user_id
 -- check: not_null user_id, level
+-- On Redshift small, so a copy on every node (DISTSTYLE ALL) makes every join local.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (user_id)
 CREATE TABLE IF NOT EXISTS users (
     user_id     INTEGER NOT NULL,
     first_name  VARCHAR(256),

@@ -2,6 +2,10 @@
 -- item and ts) is one play, not two. The catalogue match is on title + artist name + duration;
 -- when several songs share all three, the lowest song_id is taken so a play never doubles.
 -- songplay_id numbers plays in time order, so it is the same on every engine and every re-run.
+-- depends: songs, artists, users
+-- The statement reads only staging, but the rows' keys point into these dimensions (the
+-- `references` checks in sql/schema/songplays.sql), so they are rebuilt first, in this order,
+-- as a star schema is loaded: dimensions, then the fact.
 DELETE FROM songplays;
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id,
                        session_id, location, user_agent)

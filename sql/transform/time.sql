@@ -1,4 +1,5 @@
 -- time: one row per distinct start_time of songplays. weekday: 0 = Sunday.
+-- depends: songplays
 DELETE FROM time;
 INSERT INTO time (start_time, hour, day, week, month, year, weekday)
 SELECT start_time,

@@ -1,6 +1,7 @@
 //! Ready-made business questions, one SQL file each in `sql/analytics/`. The first comment
 //! line of a file is its description; the list `sparkify analytics` prints is generated from
-//! them. The SQL is portable across DuckDB, PostgreSQL and Redshift.
+//! the folder, in name order, so a new file is a new question. The SQL is portable across
+//! DuckDB, PostgreSQL and Redshift.
 
 pub mod report;
 
@@ -15,30 +16,9 @@ pub struct Question {
     pub sql: &'static str,
 }
 
-macro_rules! questions {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../sql/analytics/", $name, ".sql")))),*]
-    };
-}
-
-static FILES: &[(&str, &str)] = questions![
-    "top_songs",
-    "top_artists",
-    "plays_by_hour",
-    "plays_by_weekday",
-    "free_vs_paid",
-    "top_locations",
-    "top_platforms",
-    "busiest_users",
-    "daily_active_users",
-    "session_lengths",
-    "level_changes",
-];
-
-/// Every built-in question, in a stable order.
+/// Every built-in question: the files of `sql/analytics/`, in name order.
 pub fn questions() -> Vec<Question> {
-    FILES
-        .iter()
+    crate::sql::files_in("analytics")
         .map(|(name, sql)| Question {
             name,
             description: sql

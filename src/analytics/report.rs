@@ -11,6 +11,7 @@ use crate::checks;
 use crate::copy::Cell;
 use crate::error::{Error, Result};
 use crate::output::{bytes, thousands};
+use crate::sql;
 use crate::warehouse::{QueryResult, Warehouse};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
@@ -185,16 +186,14 @@ fn percent(part: i64, whole: i64) -> String {
 pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
     let quality = checks::run(wh)?;
     let plays = quality.songplays;
-    let users = wh.count("SELECT COUNT(*) FROM users")?;
-    let paid_plays = wh.count("SELECT COUNT(*) FROM songplays WHERE level = 'paid'")?;
-    let sessions =
-        wh.count("SELECT COUNT(*) FROM (SELECT DISTINCT user_id, session_id FROM songplays) s")?;
-    let days = wh.count(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT CAST(start_time AS DATE) AS d FROM songplays) s",
-    )?;
-    let songs = wh.count("SELECT COUNT(*) FROM songs")?;
-    let artists = wh.count("SELECT COUNT(*) FROM artists")?;
-    let period = wh.query("SELECT MIN(start_time), MAX(start_time) FROM songplays")?;
+    let figure = |name: &str| sql::statement(&format!("figures/{name}.sql"), &[]);
+    let users = wh.count(&figure("listeners")?)?;
+    let paid_plays = wh.count(&figure("paid_plays")?)?;
+    let sessions = wh.count(&figure("sessions")?)?;
+    let days = wh.count(&figure("days")?)?;
+    let songs = wh.count(&figure("songs")?)?;
+    let artists = wh.count(&figure("artists")?)?;
+    let period = wh.query(&figure("period")?)?;
     let period_text = match period
         .rows
         .first()
@@ -272,15 +271,8 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
             context! { table => &r.table, name => &r.name, passed => r.passed(), violations => thousands(r.violations) }
         })
         .collect();
-    let errors = wh.query(
-        "SELECT table_name, file, line, column_name, reason FROM load_errors \
-         ORDER BY table_name, file, line",
-    )?;
-    let loads = wh.query(
-        "SELECT table_name, COUNT(*) AS files, SUM(size_bytes) AS size, SUM(rows_read) AS rows_read, \
-         SUM(rows_loaded) AS rows_loaded, SUM(rows_rejected) AS rows_rejected, MAX(loaded_at) AS loaded_at \
-         FROM load_ledger GROUP BY table_name ORDER BY table_name",
-    )?;
+    let errors = wh.query(&figure("load_errors")?)?;
+    let loads = wh.query(&figure("loads")?)?;
     let load_rows: Vec<Value> = loads
         .rows
         .iter()

@@ -1,0 +1,2 @@
+-- Rows in :table (each model after its transform).
+SELECT COUNT(*) FROM :table

@@ -1,0 +1,2 @@
+-- Artists in the catalogue.
+SELECT COUNT(*) FROM artists

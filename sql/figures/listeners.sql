@@ -1,0 +1,2 @@
+-- Listeners (users).
+SELECT COUNT(*) FROM users

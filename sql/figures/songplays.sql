@@ -1,0 +1,2 @@
+-- Song plays.
+SELECT COUNT(*) FROM songplays

@@ -1,0 +1,2 @@
+-- Songs in the catalogue.
+SELECT COUNT(*) FROM songs
