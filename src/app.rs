@@ -166,64 +166,24 @@ impl Progress for Bar {
     }
 }
 
-/// How many times `run`/`etl` start over after losing the warehouse connection.
-const ETL_ATTEMPTS: u32 = 3;
-
-/// create → stage → transform as one transaction (see [`pipeline::etl`]). When the connection
-/// to the warehouse is lost half-way, the whole job starts over on a new connection: that is
-/// safe because the lost transaction was kept whole or not at all, and a repeated run loads
-/// only what the ledger does not hold.
+/// create → stage → transform as one transaction, started over on a new connection when the
+/// connection is lost (see [`pipeline::etl_with_reconnect`]).
 fn etl(
     ctx: &Context,
-    mut wh: Box<dyn Warehouse>,
+    wh: Box<dyn Warehouse>,
     args: &LoadArgs,
 ) -> Result<(Box<dyn Warehouse>, pipeline::EtlReport)> {
     let load = ctx.settings.load(args)?;
     let requests = stage_requests(ctx, &load)?;
     let bar = Bar::new(ctx.quiet);
-    let options = load.options;
-    let mut attempt = 1;
-    loop {
-        match pipeline::etl(wh.as_mut(), &requests, &options, &bar) {
-            Ok(report) => return Ok((wh, report)),
-            Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
-                ctx.note(&format!(
-                    "{why}: the connection was lost. The run is one transaction, so none of it \
-                     (or, if it broke during COMMIT, all of it) was kept; reconnecting to start \
-                     over (attempt {} of {ETL_ATTEMPTS})",
-                    attempt + 1
-                ));
-                drop(wh);
-                wh = reconnect(ctx).map_err(|e| match e {
-                    Error::Interrupted => e,
-                    other => Error::ConnectionLost(format!("{why}; reconnecting failed: {other}")),
-                })?;
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Opens the warehouse again after a lost connection, waiting 1, 2, 4 and 8 s between tries
-/// for a server that is restarting.
-fn reconnect(ctx: &Context) -> Result<Box<dyn Warehouse>> {
-    let mut delay = std::time::Duration::from_secs(1);
-    let mut tries = 0;
-    loop {
-        std::thread::sleep(delay);
-        if crate::interrupt::requested() {
-            return Err(Error::Interrupted);
-        }
-        match ctx.open() {
-            Ok(wh) => return Ok(wh),
-            Err(e) if tries >= 3 => return Err(e),
-            Err(_) => {
-                tries += 1;
-                delay *= 2;
-            }
-        }
-    }
+    pipeline::etl_with_reconnect(
+        wh,
+        &|| ctx.open(),
+        &requests,
+        &load.options,
+        &bar,
+        &|message| ctx.note(message),
+    )
 }
 
 fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {

@@ -340,7 +340,10 @@ impl Warehouse for Postgres {
     /// Without statistics PostgreSQL joins the staged plays to the catalogue with a nested
     /// loop (seconds on 10k events, hours on millions).
     fn after_load(&mut self, table: &str) -> Result<()> {
-        self.execute(&format!("ANALYZE {table}"))
+        self.execute(&crate::sql::statement(
+            "bookkeeping/analyze.sql",
+            &[("table", crate::sql::Param::Text(table))],
+        )?)
     }
 
     /// A session-level advisory lock, so a second run waits instead of interleaving with the

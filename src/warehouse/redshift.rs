@@ -1,8 +1,9 @@
 //! Amazon Redshift: the PostgreSQL protocol, Redshift's dialect (distribution and sort keys),
 //! and server-side staging: Redshift reads S3 itself with `COPY ... FROM 's3://...'`, so no
 //! row passes through this process. Load errors and per-file counts are then read back from
-//! `STL_LOAD_ERRORS` and `STL_LOAD_COMMITS` into `load_errors` and `load_ledger`, so `check`
-//! reconciles Redshift loads exactly like local ones.
+//! `STL_LOAD_ERRORS` and `STL_LOAD_COMMITS` (`sql/bookkeeping/redshift_load_*.sql`) into
+//! `load_errors` and `load_ledger`, so `check` reconciles Redshift loads exactly like local
+//! ones.
 
 use super::postgres::{Postgres, Target};
 use super::{QueryResult, StageJob, Stager, Staging, Warehouse};
@@ -10,7 +11,7 @@ use crate::copy::load::{FileReport, LoadError, LoadReport};
 use crate::copy::{Cell, FormatSpec, TableSpec};
 use crate::error::{Error, Result};
 use crate::source::Source;
-use crate::sql::{Dialect, quote_literal};
+use crate::sql::{self, Dialect, quote_literal};
 
 /// Redshift's port unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 5439;
@@ -131,15 +132,13 @@ impl Stager for ServerCopy<'_> {
             job.options.max_errors,
         )?)?;
         // What this COPY read, per file, and what it rejected.
-        let commits = self.inner.query(
-            "SELECT TRIM(filename), SUM(lines_scanned) FROM stl_load_commits \
-             WHERE query = pg_last_copy_id() GROUP BY 1 ORDER BY 1",
-        )?;
-        let errors = self.inner.query(
-            "SELECT TRIM(filename), line_number, TRIM(colname), TRIM(type), \
-             TRIM(raw_field_value), TRIM(raw_line), TRIM(err_reason) FROM stl_load_errors \
-             WHERE query = pg_last_copy_id() ORDER BY 1, 2",
-        )?;
+        let commits = self
+            .inner
+            .query(&sql::statement("bookkeeping/redshift_load_files.sql", &[])?)?;
+        let errors = self.inner.query(&sql::statement(
+            "bookkeeping/redshift_load_errors.sql",
+            &[],
+        )?)?;
         let report = report_from_system_tables(&commits, &errors);
         for f in &report.files {
             on_file(f);

@@ -1,0 +1,218 @@
+//! The load ledger and load errors: which files were loaded (and so are skipped next time),
+//! what each read, loaded and rejected, and the rejected rows of a load that failed.
+
+use std::collections::HashMap;
+
+use super::{Refresh, create_in, in_transaction};
+use crate::copy::Cell;
+use crate::copy::load::{self, LoadReport};
+use crate::error::{Error, Result};
+use crate::source::SourceFile;
+use crate::sql::{self, Param};
+use crate::warehouse::{Literal, Warehouse};
+
+/// After a load failed on --max-errors and was rolled back, records its rejected rows, as
+/// STL_LOAD_ERRORS keeps them for a failed COPY.
+pub(super) fn keep_rejected<T>(
+    wh: &mut dyn Warehouse,
+    outcome: Result<T>,
+    rejected: &[(String, Vec<load::LoadError>)],
+) -> Result<T> {
+    if matches!(outcome, Err(Error::TooManyLoadErrors { .. })) {
+        in_transaction(wh, |wh| {
+            // The rolled-back run may have been the one creating the tables.
+            create_in(wh, false)?;
+            for (table, errors) in rejected {
+                // Errors of earlier, committed loads of other files stay; those of earlier
+                // failed loads, and of the files this load tried, are replaced.
+                let mut files: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
+                files.sort_unstable();
+                files.dedup();
+                wh.execute(&sql::statement(
+                    "bookkeeping/forget_errors.sql",
+                    &[
+                        ("table", Param::Text(table)),
+                        ("files", Param::TextList(&files)),
+                    ],
+                )?)?;
+                insert_errors(wh, table, errors)?;
+            }
+            Ok(())
+        })?;
+    }
+    outcome
+}
+
+/// Which listed files to load, given what the load ledger says was loaded before.
+pub(super) struct FilePlan {
+    pub(super) files: Vec<SourceFile>,
+    pub(super) already_loaded: usize,
+    pub(super) changed: Vec<String>,
+    /// Ledger entries the source no longer lists.
+    pub(super) gone: usize,
+    pub(super) full_reload: bool,
+    /// The engine reads the whole source itself; `files` is empty.
+    pub(super) whole_source: bool,
+}
+
+impl FilePlan {
+    /// The plan of an engine that reads the whole source itself: reload the table whole.
+    pub(super) fn whole_source() -> FilePlan {
+        FilePlan {
+            files: Vec::new(),
+            already_loaded: 0,
+            changed: Vec::new(),
+            gone: 0,
+            full_reload: true,
+            whole_source: true,
+        }
+    }
+}
+
+pub(super) fn plan_files(
+    wh: &mut dyn Warehouse,
+    table: &str,
+    refresh: Refresh,
+    listed: Vec<SourceFile>,
+) -> Result<FilePlan> {
+    if refresh == Refresh::Full {
+        return Ok(FilePlan {
+            files: listed,
+            already_loaded: 0,
+            changed: Vec::new(),
+            gone: 0,
+            full_reload: true,
+            whole_source: false,
+        });
+    }
+    let ledger = wh.query(&sql::statement(
+        "bookkeeping/ledger_entries.sql",
+        &[("table", Param::Text(table))],
+    )?)?;
+    let mut loaded: HashMap<String, (i64, Option<String>)> = HashMap::new();
+    for row in ledger.rows {
+        if let [Cell::Text(file), size, version] = row.as_slice() {
+            let size = match size {
+                Cell::Int(n) => *n,
+                _ => -1,
+            };
+            let version = match version {
+                Cell::Text(v) => Some(v.clone()),
+                _ => None,
+            };
+            loaded.insert(ledger_key(file), (size, version));
+        }
+    }
+    let mut plan = FilePlan {
+        files: Vec::new(),
+        already_loaded: 0,
+        changed: Vec::new(),
+        gone: 0,
+        full_reload: false,
+        whole_source: false,
+    };
+    let listed_count = listed.len();
+    for file in &listed {
+        match loaded.get(&ledger_key(&file.location)) {
+            None => plan.files.push(file.clone()),
+            Some((size, version)) if *size == file.size as i64 && *version == file.version => {
+                plan.already_loaded += 1
+            }
+            Some(_) => plan.changed.push(file.location.clone()),
+        }
+    }
+    plan.gone = loaded.len().saturating_sub(listed_count - plan.files.len());
+    if !plan.changed.is_empty() && refresh == Refresh::ReloadChanged {
+        plan.files = listed;
+        plan.already_loaded = 0;
+        plan.full_reload = true;
+    }
+    Ok(plan)
+}
+
+/// The identity of a loaded file: `data/x.json`, `./data/x.json` and its absolute path are
+/// one file, so a run that spells the folder differently does not load it twice.
+pub(super) fn ledger_key(location: &str) -> String {
+    if location.starts_with("s3://") {
+        return location.to_string();
+    }
+    std::fs::canonicalize(location)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| location.to_string())
+}
+
+/// Empties a staging table and its bookkeeping before a full reload.
+pub(super) fn clear_statements(table: &str) -> Result<String> {
+    sql::statement(
+        "bookkeeping/clear_table.sql",
+        &[("table", Param::Text(table))],
+    )
+}
+
+pub(super) fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadReport) -> Result<()> {
+    insert_errors(wh, table, &report.errors)?;
+    let now = crate::time::now_utc();
+    let rows: Vec<Vec<Literal>> = report
+        .files
+        .iter()
+        .map(|f| {
+            // The columns of sql/schema/load_ledger.sql, in order.
+            vec![
+                Literal::Text(table.to_string()),
+                Literal::Text(f.file.clone()),
+                Literal::Int(f.size as i64),
+                Literal::opt_text(f.version.as_deref()),
+                Literal::Int(f.rows_read as i64),
+                Literal::Int(f.rows_loaded as i64),
+                Literal::Int(f.rows_rejected as i64),
+                Literal::Timestamp(now.clone()),
+            ]
+        })
+        .collect();
+    insert_all_columns(wh, "load_ledger", &rows)
+}
+
+pub(super) fn insert_errors(
+    wh: &mut dyn Warehouse,
+    table: &str,
+    errors: &[load::LoadError],
+) -> Result<()> {
+    let now = crate::time::now_utc();
+    let rows: Vec<Vec<Literal>> = errors
+        .iter()
+        .map(|e| {
+            // The columns of sql/schema/load_errors.sql, in order.
+            vec![
+                Literal::Text(table.to_string()),
+                Literal::Text(e.file.clone()),
+                Literal::Int(e.line as i64),
+                Literal::opt_text(e.column_name.as_deref()),
+                Literal::opt_text(e.column_type.as_deref()),
+                Literal::opt_text(e.raw_value.as_deref()),
+                Literal::Text(e.raw_line.clone()),
+                Literal::Text(e.reason.clone()),
+                Literal::Timestamp(now.clone()),
+            ]
+        })
+        .collect();
+    insert_all_columns(wh, "load_errors", &rows)
+}
+
+/// Inserts rows that give every column of `table`, in the order its DDL declares them (the
+/// DDL is the one list of the columns).
+pub(super) fn insert_all_columns(
+    wh: &mut dyn Warehouse,
+    table: &str,
+    rows: &[Vec<Literal>],
+) -> Result<()> {
+    let columns = sql::column_names(table)?;
+    if let Some(row) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(Error::usage(format!(
+            "{table} has {} columns in sql/schema/{table}.sql, a row to insert has {}",
+            columns.len(),
+            row.len()
+        )));
+    }
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    wh.insert_rows(table, &columns, rows)
+}

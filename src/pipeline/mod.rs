@@ -1,0 +1,276 @@
+//! create → stage → transform, as one warehouse transaction (see [`etl`]), so a run that is
+//! interrupted, killed or fails leaves the warehouse as it was before it; `run` then checks.
+
+mod ledger;
+mod retry;
+mod stage;
+
+use std::time::{Duration, Instant};
+
+pub use crate::copy::FormatSpec;
+use crate::copy::load::{FileReport, LoadOptions, LoadReport};
+use crate::error::{Error, Result};
+use crate::source::Source;
+use crate::sql::{self, Dialect, Param};
+use crate::warehouse::Warehouse;
+use ledger::keep_rejected;
+pub use retry::{ETL_ATTEMPTS, etl_with_reconnect};
+pub use stage::stage;
+use stage::stage_in;
+/// Receives progress of long steps; the command line draws bars, tests ignore it.
+pub trait Progress {
+    /// A load of `files` files totalling `bytes` bytes starts.
+    fn load_started(&self, _table: &str, _files: u64, _bytes: u64) {}
+    /// One file finished.
+    fn file_loaded(&self, _file: &FileReport) {}
+    /// The load ended (successfully or not).
+    fn load_finished(&self) {}
+    /// A message worth showing now (warnings, notes).
+    fn note(&self, _message: &str) {}
+}
+
+/// Progress that shows nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// How a staging table is fed.
+#[derive(Debug, Clone)]
+pub struct StageRequest {
+    pub table: String,
+    pub source: Source,
+    /// `'auto'`, `'auto ignorecase'` or a JSONPaths file.
+    pub format: FormatSpec,
+    pub repair_mojibake: bool,
+    /// What to do with files loaded by an earlier run.
+    pub refresh: Refresh,
+}
+
+/// What staging does with files an earlier run loaded, as the load ledger records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Refresh {
+    /// Load only files the ledger does not hold and append their rows. A file whose size or
+    /// version (ETag, modification time) changed since it was loaded is reported and left as
+    /// loaded.
+    #[default]
+    Incremental,
+    /// As `Incremental`, but when any file changed the table is reloaded whole, so the
+    /// changed file's old rows are replaced, never duplicated.
+    ReloadChanged,
+    /// Empty the table and load everything the source lists.
+    Full,
+}
+
+/// What staging one table did.
+#[derive(Debug, Clone)]
+pub struct StageReport {
+    pub table: String,
+    pub source: String,
+    pub format: String,
+    /// Files loaded by this run.
+    pub files: usize,
+    /// Files passed over: hidden ones, and optional manifest entries that do not exist.
+    pub skipped: Vec<String>,
+    /// Files an earlier run loaded, unchanged since: not read again.
+    pub already_loaded: usize,
+    /// Files changed since an earlier run loaded them.
+    pub changed: Vec<String>,
+    /// The table was emptied and loaded whole (`--full-refresh`, or a changed file with
+    /// `--reload-changed`, or a warehouse that loads by itself).
+    pub full_reload: bool,
+    pub bytes: u64,
+    pub rows_read: u64,
+    pub rows_loaded: u64,
+    pub rows_rejected: u64,
+    pub elapsed: Duration,
+}
+
+impl StageReport {
+    fn new(
+        table: String,
+        request: &StageRequest,
+        report: &LoadReport,
+        skipped: Vec<String>,
+        start: Instant,
+    ) -> StageReport {
+        StageReport {
+            table,
+            source: request.source.to_string(),
+            format: request.format.to_string(),
+            files: report.files.len(),
+            skipped,
+            already_loaded: 0,
+            changed: Vec::new(),
+            full_reload: true,
+            bytes: report.bytes(),
+            rows_read: report.rows_read(),
+            rows_loaded: report.rows_loaded(),
+            rows_rejected: report.rows_rejected(),
+            elapsed: start.elapsed(),
+        }
+    }
+}
+
+/// Rows in each model after a transform.
+#[derive(Debug, Clone)]
+pub struct TransformReport {
+    pub models: Vec<(String, i64)>,
+    pub elapsed: Duration,
+}
+
+/// The statements that create `sparkify`'s functions and tables in `dialect`; with `drop`,
+/// dropping the tables first.
+pub fn create_script(dialect: Dialect, drop: bool) -> Result<String> {
+    let mut script = String::new();
+    let tables = sql::all_tables()?;
+    if drop {
+        for t in tables.iter().rev() {
+            script.push_str(&sql::statement(
+                "bookkeeping/drop_table.sql",
+                &[("table", Param::Text(t))],
+            )?);
+            script.push_str(";\n");
+        }
+    }
+    script.push_str(sql::functions(dialect)?);
+    script.push('\n');
+    for t in tables {
+        script.push_str(&sql::schema(t, dialect)?);
+        script.push('\n');
+    }
+    Ok(script)
+}
+
+/// The statements that rebuild the star schema from staging in `dialect`, in order.
+pub fn transform_script(dialect: Dialect) -> Result<String> {
+    let mut script = String::new();
+    for model in sql::models()? {
+        script.push_str(sql::transform(model, dialect)?);
+        script.push('\n');
+    }
+    Ok(script)
+}
+
+/// Creates every table that does not exist; with `drop`, drops `sparkify`'s tables first.
+pub fn create_tables(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
+    in_transaction(wh, |wh| create_in(wh, drop))
+}
+
+fn create_in(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
+    let start = Instant::now();
+    wh.execute(&create_script(wh.dialect(), drop)?)?;
+    Ok(start.elapsed())
+}
+
+/// What one `etl` or `run` did.
+#[derive(Debug, Clone)]
+pub struct EtlReport {
+    pub created: Duration,
+    pub staged: Vec<StageReport>,
+    pub transformed: TransformReport,
+}
+
+/// create → stage every request → transform, as **one** transaction: a run that fails, is
+/// interrupted or is killed leaves the warehouse exactly as it was before it, never half
+/// loaded. (Rejected rows of a load that fails on --max-errors are kept afterwards.)
+pub fn etl(
+    wh: &mut dyn Warehouse,
+    requests: &[StageRequest],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<EtlReport> {
+    wait_for_lock(wh, progress)?;
+    let mut rejected = Vec::new();
+    let outcome = in_transaction(wh, |wh| {
+        let created = create_in(wh, false)?;
+        let mut staged = Vec::with_capacity(requests.len());
+        for request in requests {
+            staged.push(stage_in(wh, request, options, progress, &mut rejected)?);
+        }
+        let transformed = transform_in(wh)?;
+        Ok(EtlReport {
+            created,
+            staged,
+            transformed,
+        })
+    });
+    keep_rejected(wh, outcome, &rejected)
+}
+
+/// How long a run waits for another run on the same warehouse to finish.
+const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Waits (up to [`LOCK_WAIT`]) while another `sparkify` run loads the same warehouse.
+fn wait_for_lock(wh: &mut dyn Warehouse, progress: &dyn Progress) -> Result<()> {
+    if wh.try_lock_for_load()? {
+        return Ok(());
+    }
+    progress.note(&format!(
+        "another sparkify run is loading {}; waiting for it to finish (up to {} s)",
+        wh.describe(),
+        LOCK_WAIT.as_secs()
+    ));
+    let start = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        if wh.try_lock_for_load()? {
+            return Ok(());
+        }
+        if start.elapsed() >= LOCK_WAIT {
+            return Err(Error::warehouse(format!(
+                "{}: another sparkify run has been loading it for over {} s; try again when it \
+                 has finished",
+                wh.describe(),
+                LOCK_WAIT.as_secs()
+            )));
+        }
+    }
+}
+
+/// Runs `f` in a transaction, rolling back when it fails.
+pub fn in_transaction<T>(
+    wh: &mut dyn Warehouse,
+    f: impl FnOnce(&mut dyn Warehouse) -> Result<T>,
+) -> Result<T> {
+    wh.begin()?;
+    match f(wh) {
+        Ok(v) => {
+            wh.commit()?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The original error matters; a failed rollback (e.g. a dropped connection) is
+            // implied by it.
+            let _ = wh.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// Rebuilds the star schema from staging in one transaction, and counts each model.
+pub fn transform(wh: &mut dyn Warehouse) -> Result<TransformReport> {
+    in_transaction(wh, transform_in)
+}
+
+fn transform_in(wh: &mut dyn Warehouse) -> Result<TransformReport> {
+    let start = Instant::now();
+    let dialect = wh.dialect();
+    let mut models = Vec::new();
+    for model in sql::models()? {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        wh.execute(sql::transform(model, dialect)?)?;
+        let count = sql::statement(
+            "bookkeeping/row_count.sql",
+            &[("table", Param::Text(model))],
+        )?;
+        models.push((model.to_string(), wh.count(&count)?));
+    }
+    Ok(TransformReport {
+        models,
+        elapsed: start.elapsed(),
+    })
+}

@@ -1,0 +1,68 @@
+//! The reconnect policy of `run` and `etl`: when the connection to the warehouse is lost
+//! half-way, the whole job starts over on a new connection. That is safe because the lost
+//! transaction was kept whole or not at all, and a repeated run loads only what the ledger
+//! does not hold.
+
+use std::time::Duration;
+
+use super::{EtlReport, Progress, StageRequest, etl};
+use crate::copy::load::LoadOptions;
+use crate::error::{Error, Result};
+use crate::warehouse::Warehouse;
+
+/// How many times `run`/`etl` start over after losing the warehouse connection.
+pub const ETL_ATTEMPTS: u32 = 3;
+
+/// [`etl`], started over (up to [`ETL_ATTEMPTS`] times) on a connection from `open` when the
+/// connection is lost; `say` tells the user each time.
+pub fn etl_with_reconnect(
+    mut wh: Box<dyn Warehouse>,
+    open: &dyn Fn() -> Result<Box<dyn Warehouse>>,
+    requests: &[StageRequest],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    say: &dyn Fn(&str),
+) -> Result<(Box<dyn Warehouse>, EtlReport)> {
+    let mut attempt = 1;
+    loop {
+        match etl(wh.as_mut(), requests, options, progress) {
+            Ok(report) => return Ok((wh, report)),
+            Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
+                say(&format!(
+                    "{why}: the connection was lost. The run is one transaction, so none of it \
+                     (or, if it broke during COMMIT, all of it) was kept; reconnecting to start \
+                     over (attempt {} of {ETL_ATTEMPTS})",
+                    attempt + 1
+                ));
+                drop(wh);
+                wh = reconnect(open).map_err(|e| match e {
+                    Error::Interrupted => e,
+                    other => Error::ConnectionLost(format!("{why}; reconnecting failed: {other}")),
+                })?;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Opens the warehouse again after a lost connection, waiting 1, 2, 4 and 8 s between tries
+/// for a server that is restarting.
+fn reconnect(open: &dyn Fn() -> Result<Box<dyn Warehouse>>) -> Result<Box<dyn Warehouse>> {
+    let mut delay = Duration::from_secs(1);
+    let mut tries = 0;
+    loop {
+        std::thread::sleep(delay);
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        match open() {
+            Ok(wh) => return Ok(wh),
+            Err(e) if tries >= 3 => return Err(e),
+            Err(_) => {
+                tries += 1;
+                delay *= 2;
+            }
+        }
+    }
+}

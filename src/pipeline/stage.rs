@@ -1,0 +1,223 @@
+//! Staging one table: list and plan against the load ledger, clear when reloading, fill it
+//! through the engine's [`Stager`](crate::warehouse::Stager), record the ledger, run the
+//! engine's post-load hook. Every engine goes through this one path.
+
+use std::time::Instant;
+
+use super::ledger::{FilePlan, clear_statements, keep_rejected, plan_files, record_load};
+use super::{Progress, Refresh, StageReport, StageRequest, in_transaction};
+use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
+use crate::error::{Error, Result};
+use crate::source::{Listing, Source, SourceFile};
+use crate::sql;
+use crate::warehouse::{StageJob, Staging, Warehouse};
+
+/// Stages one table from its source with COPY semantics: the files the ledger does not hold
+/// yet, or everything (see [`Refresh`]). The rows, their ledger entries and their load errors
+/// commit together.
+pub fn stage(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<StageReport> {
+    let mut rejected = Vec::new();
+    let outcome = in_transaction(wh, |wh| {
+        stage_in(wh, request, options, progress, &mut rejected)
+    });
+    keep_rejected(wh, outcome, &rejected)
+}
+
+/// [`stage`] inside the caller's transaction. A load that exceeds --max-errors returns
+/// `TooManyLoadErrors` and leaves its rejected rows in `rejected` for [`keep_rejected`].
+pub(super) fn stage_in(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    rejected: &mut Vec<(String, Vec<load::LoadError>)>,
+) -> Result<StageReport> {
+    if crate::interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
+    let start = Instant::now();
+    let spec = sql::table_spec(&request.table)?;
+    let table = spec.name.clone();
+    // The one thing that differs between engines: whether sparkify reads the files (and so
+    // can skip those the ledger holds) or the engine reads the whole source itself.
+    let (plan, skipped, json) = match wh.staging() {
+        Staging::ClientLoader => {
+            let json = request.format.resolve()?;
+            let listing = list_source(request, progress)?;
+            let plan = plan_files(wh, &table, request.refresh, listing.files)?;
+            (
+                plan,
+                [listing.skipped, listing.missing].concat(),
+                Some(json),
+            )
+        }
+        Staging::ServerCopy => {
+            if request.refresh != Refresh::Full {
+                // COPY reads every object the prefix names; the server keeps no ledger to
+                // skip by.
+                progress.note(&format!(
+                    "{}: Redshift reloads {table} whole from the source on every run",
+                    wh.describe()
+                ));
+            }
+            (FilePlan::whole_source(), Vec::new(), None)
+        }
+    };
+    note_plan(&plan, &table, &request.source, progress);
+    let options = LoadOptions {
+        repair_mojibake: request.repair_mojibake,
+        threads: match options.threads {
+            // Reading S3 waits on the network, not the CPU: keep many requests in flight.
+            0 if request.source.is_remote() => options.remote_concurrency,
+            n => n,
+        },
+        ..options.clone()
+    };
+    let mut report = LoadReport::default();
+    if plan.full_reload {
+        wh.execute(&clear_statements(&table)?)?;
+    }
+    if plan.whole_source || !plan.files.is_empty() {
+        report = load_files(
+            wh,
+            &spec,
+            json.as_ref(),
+            request,
+            &plan.files,
+            &options,
+            progress,
+        )
+        .map_err(|failed| match failed {
+            LoadFailure::Rejected(errors, error) => {
+                rejected.push((table.clone(), errors));
+                error
+            }
+            LoadFailure::Other(error) => error,
+        })?;
+        record_load(wh, &table, &report)?;
+        wh.after_load(&table)?;
+    }
+    let mut staged = StageReport::new(table, request, &report, skipped, start);
+    staged.already_loaded = plan.already_loaded;
+    staged.changed = plan.changed;
+    staged.full_reload = plan.full_reload;
+    Ok(staged)
+}
+
+/// Lists the source, says what is passed over, and fails as COPY does when nothing matches.
+fn list_source(request: &StageRequest, progress: &dyn Progress) -> Result<Listing> {
+    let listing = request.source.list()?;
+    if let Some(note) = crate::source::s3::note() {
+        progress.note(note);
+    }
+    if listing.files.is_empty() {
+        return Err(Error::Source {
+            path: request.source.to_string(),
+            message: "no files to load (COPY fails when nothing matches)".into(),
+        });
+    }
+    for skipped in listing.skipped.iter().take(5) {
+        progress.note(&format!("skipping hidden file {skipped}"));
+    }
+    for missing in &listing.missing {
+        progress.note(&format!(
+            "skipping {missing}: listed in the manifest as optional, and it does not exist"
+        ));
+    }
+    Ok(listing)
+}
+
+/// Says what the plan does with files that changed or disappeared since they were loaded.
+fn note_plan(plan: &FilePlan, table: &str, source: &Source, progress: &dyn Progress) {
+    if !plan.changed.is_empty() {
+        let what = format!(
+            "{} file(s) of {table} changed since they were loaded (first: {})",
+            plan.changed.len(),
+            plan.changed[0]
+        );
+        progress.note(&if plan.full_reload {
+            format!("{what}: reloading {table} whole, so no row is loaded twice")
+        } else {
+            format!("{what}; they stay as loaded. Pass --reload-changed to reload them")
+        });
+    }
+    if plan.gone > 0 {
+        progress.note(&if plan.full_reload {
+            format!(
+                "{} file(s) loaded into {table} earlier are no longer listed by {source}; the \
+                 reload drops their rows",
+                plan.gone
+            )
+        } else {
+            format!(
+                "{} file(s) loaded into {table} earlier are no longer listed by {source}; their \
+                 rows stay (pass --full-refresh to load only what the source lists now)",
+                plan.gone
+            )
+        });
+    }
+}
+
+pub(super) enum LoadFailure {
+    /// More rows were rejected than --max-errors allows; the rejected rows are kept.
+    Rejected(Vec<load::LoadError>, Error),
+    Other(Error),
+}
+
+impl From<Error> for LoadFailure {
+    fn from(e: Error) -> Self {
+        LoadFailure::Other(e)
+    }
+}
+
+/// Fills the table through the engine's [`Stager`]: sparkify's loader over `files`, or the
+/// engine's own COPY of the whole source.
+fn load_files(
+    wh: &mut dyn Warehouse,
+    spec: &crate::copy::TableSpec,
+    json: Option<&crate::copy::JsonFormat>,
+    request: &StageRequest,
+    files: &[SourceFile],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> std::result::Result<LoadReport, LoadFailure> {
+    let mut stager = wh.stager(spec)?;
+    let job = StageJob {
+        spec,
+        source: &request.source,
+        format: &request.format,
+        json,
+        files,
+        options,
+    };
+    let total_bytes = files.iter().map(|f| f.size).sum();
+    progress.load_started(&request.table, files.len() as u64, total_bytes);
+    let loaded = stager.load(&job, &mut |f: &FileReport| progress.file_loaded(f));
+    progress.load_finished();
+    let report = loaded?;
+    if report.exceeded_max_errors {
+        // Leave the transaction through the error path: nothing of this load stays.
+        let first = report
+            .errors
+            .first()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let count = report.errors.len() as u64;
+        return Err(LoadFailure::Rejected(
+            report.errors,
+            Error::TooManyLoadErrors {
+                table: spec.name.clone(),
+                rejected: count,
+                max_errors: options.max_errors,
+                first,
+            },
+        ));
+    }
+    stager.finish()?;
+    Ok(report)
+}
