@@ -1,12 +1,11 @@
 //! Applies the changes [`super::diff`] decided, one adapter call each, and reports every step
 //! as a `+` (made), `=` (already there) or `-` (removed) line.
 
-use std::path::Path;
 use std::time::Instant;
 
 use super::aws::Aws;
-use super::diff::{self, Change, ClusterState, ConfigKeys, Keep, Readiness};
-use super::settings::{self, Settings, WriteBack};
+use super::diff::{self, Change, ClusterState, Keep, Readiness};
+use super::settings::{self, Settings};
 use super::{Report, TAG_KEY, TAG_VALUE, Wait};
 use crate::error::{Error, Result};
 
@@ -17,18 +16,6 @@ fn produced<T>(value: Option<T>, what: &str) -> Result<T> {
             "internal error: {what} was needed before it was known (changes out of order)"
         ))
     })
-}
-
-/// The values `up` writes back, as `dwh.cfg` holds them now (an unreadable or missing file
-/// holds none).
-pub(super) fn config_keys(path: &Path, keys: &WriteBack) -> ConfigKeys {
-    let current = crate::config::Ini::load(path).unwrap_or_default();
-    ConfigKeys {
-        role_arn: current
-            .get(keys.role_arn.0, keys.role_arn.1)
-            .map(str::to_string),
-        host: current.get(keys.host.0, keys.host.1).map(str::to_string),
-    }
 }
 
 /// `infra up`: creates what is missing, waits for the cluster, writes endpoint and role ARN
@@ -51,7 +38,7 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
     })?;
     let keys = s.write_back_keys();
     let mut seen = aws.observe_for_up(s)?;
-    seen.config = config_keys(&config_path, &keys);
+    seen.config = s.written.clone();
     let id = &s.identifier.value;
     let role = &s.role_name.value;
     let port = s.port.value;
@@ -145,10 +132,11 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
             Change::WriteConfig => {
                 let arn = produced(role_arn.as_deref(), "the role ARN")?;
                 let host = cluster.as_ref().and_then(|c| c.endpoint.as_ref());
-                // Read again: the password may have been written above.
-                let current = config_keys(&config_path, &keys);
+                // What the file held when the settings were read: writing the password above
+                // touches neither of these keys.
+                let current = &s.written;
                 let updates =
-                    diff::config_updates(&keys, arn, host.map(|(h, _)| h.as_str()), &current);
+                    diff::config_updates(&keys, arn, host.map(|(h, _)| h.as_str()), current);
                 if !updates.is_empty() {
                     let pairs: Vec<(&str, &str, &str)> = updates
                         .iter()

@@ -58,9 +58,7 @@ pub trait Report {
 /// `infra plan`: what `up` would do, from read-only calls.
 pub fn plan(aws: &Aws, s: &Settings, out: &mut dyn Report) -> Result<()> {
     let mut seen = aws.observe_for_up(s)?;
-    if let Some(path) = &s.config_path {
-        seen.config = apply::config_keys(path, &s.write_back_keys());
-    }
+    seen.config = s.written.clone();
     render::plan(s, &aws.region, &diff::up(s, &seen), out);
     Ok(())
 }

@@ -51,6 +51,8 @@ pub struct ClusterConfig {
     pub cidr: Option<String>,
     /// Static keys from `[AWS] KEY/SECRET` (seed compatibility; a profile is better).
     pub static_keys: Option<(String, String)>,
+    /// What `dwh.cfg` holds now under the keys `up` writes back (endpoint, role ARN).
+    pub written: super::diff::ConfigKeys,
 }
 
 /// The CIDR that opens the cluster to the whole internet.

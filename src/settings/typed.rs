@@ -342,7 +342,7 @@ impl Settings {
             (Some(k), Some(s)) => Some((k, s)),
             _ => None,
         };
-        Ok(ClusterConfig {
+        let mut config = ClusterConfig {
             layout: if self.ini.has_section("DWH") && !self.ini.has_section("CLUSTER") {
                 Layout::Template
             } else {
@@ -361,7 +361,13 @@ impl Settings {
             role_name: text("iam_role_name"),
             cidr: None,
             static_keys,
-        })
+            written: Default::default(),
+        };
+        let keys = config.write_back_keys();
+        let file = |(section, key): (&str, &str)| self.ini.get(section, key).map(str::to_string);
+        config.written.role_arn = file(keys.role_arn);
+        config.written.host = file(keys.host);
+        Ok(config)
     }
 }
 
