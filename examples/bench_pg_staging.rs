@@ -8,11 +8,12 @@
 
 use std::time::{Duration, Instant};
 
+use sparkify::copy::FormatSpec;
 use sparkify::copy::load::{LoadOptions, RowSink};
-use sparkify::copy::{Cell, FormatSpec, Row};
 use sparkify::generate::{GenerateOptions, generate};
 use sparkify::pipeline::{self, Refresh, Silent, StageRequest};
 use sparkify::source::Source;
+use sparkify::value::{Row, Value};
 use sparkify::warehouse::postgres::{Postgres, Target};
 use sparkify::warehouse::{Literal, Warehouse};
 
@@ -27,11 +28,11 @@ impl RowSink for InsertPerRow<'_> {
             let values: Vec<String> = row
                 .iter()
                 .map(|c| match c {
-                    Cell::Null => "NULL".to_string(),
-                    Cell::Text(s) => Literal::Text(s.clone()).sql(),
-                    Cell::Int(v) => v.to_string(),
-                    Cell::Double(v) => format!("{v:?}"),
-                    Cell::Bool(b) => b.to_string(),
+                    Value::Null => "NULL".to_string(),
+                    Value::Text(s) => Literal::Text(s.clone()).sql(),
+                    Value::Int(v) => v.to_string(),
+                    Value::Double(v) => format!("{v:?}"),
+                    Value::Bool(b) => b.to_string(),
                 })
                 .collect();
             self.client

@@ -256,7 +256,7 @@ fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>, limit: Option<usi
 }
 
 /// Prints rows as a table on a terminal and as CSV into a pipe, unless told otherwise.
-fn print_result(result: &warehouse::QueryResult, format: Option<Format>) -> Result<()> {
+fn print_result(result: &crate::value::QueryResult, format: Option<Format>) -> Result<()> {
     let format = format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {

@@ -17,10 +17,12 @@ pub mod interrupt;
 pub mod output;
 pub mod pipeline;
 pub mod prompt;
+pub mod schema;
 pub mod settings;
 pub mod source;
 pub mod sql;
 pub mod time;
+pub mod value;
 pub mod warehouse;
 
 pub use error::{Error, Result};

@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use crate::copy::Cell;
 use crate::error::{Error, Result};
-use crate::warehouse::QueryResult;
+use crate::value::QueryResult;
+use crate::value::Value;
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: i64) -> String {
@@ -41,24 +41,24 @@ pub fn duration(d: std::time::Duration) -> String {
     }
 }
 
-fn cell_text(cell: &Cell) -> String {
+fn cell_text(cell: &Value) -> String {
     match cell {
-        Cell::Null => String::new(),
-        Cell::Text(s) => s.clone(),
-        Cell::Int(v) => v.to_string(),
-        Cell::Double(v) => v.to_string(),
-        Cell::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        Value::Text(s) => s.clone(),
+        Value::Int(v) => v.to_string(),
+        Value::Double(v) => v.to_string(),
+        Value::Bool(b) => b.to_string(),
     }
 }
 
-fn cell_json(cell: &Cell) -> serde_json::Value {
+fn cell_json(cell: &Value) -> serde_json::Value {
     match cell {
-        Cell::Null => serde_json::Value::Null,
-        Cell::Text(s) => serde_json::Value::String(s.clone()),
-        Cell::Int(v) => serde_json::Value::from(*v),
-        Cell::Double(v) => serde_json::Number::from_f64(*v)
+        Value::Null => serde_json::Value::Null,
+        Value::Text(s) => serde_json::Value::String(s.clone()),
+        Value::Int(v) => serde_json::Value::from(*v),
+        Value::Double(v) => serde_json::Number::from_f64(*v)
             .map_or(serde_json::Value::Null, serde_json::Value::Number),
-        Cell::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Bool(b) => serde_json::Value::Bool(*b),
     }
 }
 
@@ -70,10 +70,10 @@ pub fn table(result: &QueryResult) -> String {
     for row in &result.rows {
         t.add_row(row.iter().map(|c| {
             let cell = comfy_table::Cell::new(match c {
-                Cell::Null => "NULL".to_string(),
+                Value::Null => "NULL".to_string(),
                 other => cell_text(other),
             });
-            if matches!(c, Cell::Int(_) | Cell::Double(_)) {
+            if matches!(c, Value::Int(_) | Value::Double(_)) {
                 cell.set_alignment(comfy_table::CellAlignment::Right)
             } else {
                 cell
@@ -134,7 +134,7 @@ mod tests {
     fn csv_quotes_what_needs_quoting() {
         let r = QueryResult {
             columns: vec!["a".into(), "b".into()],
-            rows: vec![vec![Cell::Text("x, \"y\"".into()), Cell::Null]],
+            rows: vec![vec![Value::Text("x, \"y\"".into()), Value::Null]],
         };
         let mut buf = Vec::new();
         write_csv(&r, &mut buf).unwrap();

@@ -18,8 +18,8 @@ mod redshift;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use crate::copy::{Column, ColumnType, TableSpec};
 use crate::error::{Error, Result};
+use crate::schema::{Column, ColumnType, TableSpec};
 
 pub use params::Param;
 

@@ -7,15 +7,15 @@ use std::process::Command;
 
 use common::*;
 use sparkify::analytics;
-use sparkify::copy::Cell;
+use sparkify::value::Value;
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::duckdb::DuckDb;
 
-fn t(s: &str) -> Cell {
-    Cell::Text(s.into())
+fn t(s: &str) -> Value {
+    Value::Text(s.into())
 }
-fn i(v: i64) -> Cell {
-    Cell::Int(v)
+fn i(v: i64) -> Value {
+    Value::Int(v)
 }
 
 fn sample_warehouse(dir: &tempfile::TempDir) -> DuckDb {
@@ -36,7 +36,7 @@ fn every_question_answers_the_sample_exactly() {
         .rows
         .iter()
         .map(|r| match r[1] {
-            Cell::Int(v) => v,
+            Value::Int(v) => v,
             _ => -1,
         })
         .collect();
@@ -51,7 +51,7 @@ fn every_question_answers_the_sample_exactly() {
         .rows
         .iter()
         .map(|r| match r[2] {
-            Cell::Int(v) => v,
+            Value::Int(v) => v,
             _ => -1,
         })
         .collect();
@@ -67,7 +67,7 @@ fn every_question_answers_the_sample_exactly() {
     let weekdays = ask("plays_by_weekday");
     assert_eq!(weekdays.rows.len(), 7);
     assert_eq!(weekdays.rows[0], [i(0), t("Sunday"), i(396)]);
-    let counts: Vec<&Cell> = weekdays.rows.iter().map(|r| &r[2]).collect();
+    let counts: Vec<&Value> = weekdays.rows.iter().map(|r| &r[2]).collect();
     assert_eq!(
         counts,
         [
@@ -84,7 +84,7 @@ fn every_question_answers_the_sample_exactly() {
     let levels = ask("free_vs_paid");
     assert_eq!(levels.rows[0][..3], [t("paid"), i(5591), i(22)]);
     assert_eq!(levels.rows[1][..3], [t("free"), i(1229), i(82)]);
-    assert_eq!(levels.rows[0][3], Cell::Double(81.98));
+    assert_eq!(levels.rows[0][3], Value::Double(81.98));
 
     let locations = ask("top_locations");
     assert_eq!(
@@ -101,7 +101,7 @@ fn every_question_answers_the_sample_exactly() {
     );
 
     let platforms = ask("top_platforms");
-    let names: Vec<(&Cell, &Cell)> = platforms.rows.iter().map(|r| (&r[0], &r[1])).collect();
+    let names: Vec<(&Value, &Value)> = platforms.rows.iter().map(|r| (&r[0], &r[1])).collect();
     assert_eq!(
         names,
         [
@@ -154,13 +154,13 @@ fn every_question_answers_the_sample_exactly() {
     );
 
     let changes = ask("level_changes");
-    let who: Vec<[Cell; 3]> = changes
+    let who: Vec<[Value; 3]> = changes
         .rows
         .iter()
         .map(|r| [r[0].clone(), r[3].clone(), r[4].clone()])
         .collect();
     // (user, upgrades, downgrades): user 15 went free -> paid -> free, seven others upgraded.
-    let expected: Vec<[Cell; 3]> = [15, 16, 29, 36, 49, 80, 85, 88]
+    let expected: Vec<[Value; 3]> = [15, 16, 29, 36, 49, 80, 85, 88]
         .iter()
         .map(|&u| [i(u), i(1), i(i64::from(u == 15))])
         .collect();
@@ -219,8 +219,8 @@ fn csv_and_json_output_round_trip() {
         let want: Vec<String> = want
             .iter()
             .map(|c| match c {
-                Cell::Int(v) => v.to_string(),
-                Cell::Text(s) => s.clone(),
+                Value::Int(v) => v.to_string(),
+                Value::Text(s) => s.clone(),
                 other => panic!("unexpected {other:?}"),
             })
             .collect();
@@ -248,8 +248,8 @@ fn csv_and_json_output_round_trip() {
         for (col, cell) in expected.columns.iter().zip(want) {
             let got = &obj[col];
             match cell {
-                Cell::Int(v) => assert_eq!(got.as_i64(), Some(*v), "{col}"),
-                Cell::Text(s) => assert_eq!(got.as_str(), Some(s.as_str()), "{col}"),
+                Value::Int(v) => assert_eq!(got.as_i64(), Some(*v), "{col}"),
+                Value::Text(s) => assert_eq!(got.as_str(), Some(s.as_str()), "{col}"),
                 other => panic!("unexpected {other:?}"),
             }
         }

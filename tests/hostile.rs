@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use sparkify::Error;
+use sparkify::copy::FormatSpec;
 use sparkify::copy::load::LoadOptions;
-use sparkify::copy::{Cell, FormatSpec};
 use sparkify::pipeline::{self, Refresh, Silent, StageRequest};
 use sparkify::source::Source;
+use sparkify::value::Value;
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::duckdb::DuckDb;
 use sparkify::warehouse::postgres::{Postgres, Target};
@@ -207,9 +208,9 @@ fn options(max_errors: u64) -> LoadOptions {
     }
 }
 
-fn text(c: &Cell) -> Option<String> {
+fn text(c: &Value) -> Option<String> {
     match c {
-        Cell::Text(s) => Some(s.clone()),
+        Value::Text(s) => Some(s.clone()),
         _ => None,
     }
 }
@@ -275,7 +276,7 @@ fn check_file(wh: &mut dyn Warehouse, name: &str, path: &Path, expect: Expect) {
             Some(path.display().to_string().as_str()),
             "{name}"
         );
-        assert_eq!(row[1], Cell::Int(*line as i64), "{name}");
+        assert_eq!(row[1], Value::Int(*line as i64), "{name}");
         assert_eq!(text(&row[2]).as_deref(), *column, "{name}");
         let got = text(&row[3]).unwrap_or_default();
         assert!(
@@ -483,7 +484,7 @@ fn a_hostile_file_name_cannot_inject_sql() {
     assert_eq!(r.rows_loaded, 1);
     // The name is stored as data, and the table it names in SQL is still there.
     let stored = wh.query("SELECT file FROM load_ledger").unwrap().rows;
-    assert_eq!(stored, vec![vec![Cell::Text(evil.display().to_string())]]);
+    assert_eq!(stored, vec![vec![Value::Text(evil.display().to_string())]]);
     assert_eq!(count(&mut wh, "SELECT COUNT(*) FROM users"), 0);
 }
 

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use common::*;
 use sparkify::Error;
-use sparkify::copy::Cell;
 use sparkify::copy::load::LoadOptions;
 use sparkify::pipeline::{self, FormatSpec, Silent};
+use sparkify::value::Value;
 use sparkify::warehouse::{Warehouse, duckdb::DuckDb};
 
 const GOOD: &str = r#"{"artist":null,"auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":null,"level":"free","location":"X","method":"GET","page":"Home","registration":1540919166796.0,"sessionId":1,"song":null,"status":200,"ts":1541105830796,"userAgent":"UA","userId":"7"}"#;
@@ -61,20 +61,23 @@ fn rejected_rows_are_recorded_and_counted() {
         .rows;
     assert_eq!(errors.len(), 2);
     let file = tmp.path().join("log_data/day1.json").display().to_string();
-    assert_eq!(errors[0][0], Cell::Text(file.clone()));
-    assert_eq!(errors[0][1], Cell::Int(2));
-    assert_eq!(errors[0][2], Cell::Text("userid".into()));
-    assert_eq!(errors[0][3], Cell::Text("seven".into()));
-    assert!(matches!(&errors[0][4], Cell::Text(r) if r.contains("invalid digit")));
-    assert_eq!(errors[1][1], Cell::Int(4));
-    assert_eq!(errors[1][2], Cell::Null);
-    assert!(matches!(&errors[1][4], Cell::Text(r) if r.starts_with("malformed JSON")));
+    assert_eq!(errors[0][0], Value::Text(file.clone()));
+    assert_eq!(errors[0][1], Value::Int(2));
+    assert_eq!(errors[0][2], Value::Text("userid".into()));
+    assert_eq!(errors[0][3], Value::Text("seven".into()));
+    assert!(matches!(&errors[0][4], Value::Text(r) if r.contains("invalid digit")));
+    assert_eq!(errors[1][1], Value::Int(4));
+    assert_eq!(errors[1][2], Value::Null);
+    assert!(matches!(&errors[1][4], Value::Text(r) if r.starts_with("malformed JSON")));
 
     let ledger = wh
         .query("SELECT rows_read, rows_loaded, rows_rejected FROM load_ledger")
         .unwrap()
         .rows;
-    assert_eq!(ledger, vec![vec![Cell::Int(5), Cell::Int(3), Cell::Int(2)]]);
+    assert_eq!(
+        ledger,
+        vec![vec![Value::Int(5), Value::Int(3), Value::Int(2)]]
+    );
 }
 
 #[test]

@@ -112,8 +112,8 @@ fn load_errors_and_max_errors_behave_as_on_duckdb() {
     assert_eq!(
         artists.rows,
         vec![vec![
-            sparkify::copy::Cell::Text("A\tB\\C".into()),
-            sparkify::copy::Cell::Text("line\nbreak".into())
+            sparkify::value::Value::Text("A\tB\\C".into()),
+            sparkify::value::Value::Text("line\nbreak".into())
         ]]
     );
     let line = count(

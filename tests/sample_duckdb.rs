@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use common::*;
 use sparkify::checks;
-use sparkify::copy::Cell;
 use sparkify::copy::load::LoadOptions;
 use sparkify::pipeline::{self, FormatSpec, Silent};
+use sparkify::value::Value;
 use sparkify::warehouse::{Warehouse, duckdb::DuckDb};
 
 fn open(dir: &tempfile::TempDir) -> DuckDb {
@@ -34,7 +34,7 @@ fn the_sample_builds_the_documented_star_schema() {
         .query("SELECT song_id, artist_id, user_id FROM songplays WHERE song_id IS NOT NULL")
         .unwrap();
     assert_eq!(matched.rows.len(), 1);
-    assert_eq!(matched.rows[0][0], Cell::Text("SOZCTXZ12AB0182364".into()));
+    assert_eq!(matched.rows[0][0], Value::Text("SOZCTXZ12AB0182364".into()));
 
     let report = checks::run(&mut wh).unwrap();
     assert!(report.failed().is_empty(), "{:?}", report.failed());
@@ -96,7 +96,7 @@ fn users_carry_the_level_of_their_latest_event() {
     let rows = wh.query("SELECT user_id, level FROM users").unwrap().rows;
     assert_eq!(rows.len(), 97);
     for row in rows {
-        let (Cell::Int(uid), Cell::Text(level)) = (&row[0], &row[1]) else {
+        let (Value::Int(uid), Value::Text(level)) = (&row[0], &row[1]) else {
             panic!("unexpected row {row:?}");
         };
         assert_eq!(&latest[uid].1, level, "user {uid}");
@@ -130,18 +130,18 @@ fn start_time_and_time_units_are_utc() {
         "SELECT MIN(ts) FROM staging_events WHERE page = 'NextSong'",
     );
     let expected = sparkify::time::format_timestamp_micros(min_ts * 1000);
-    assert_eq!(first.rows[0][0], Cell::Text(expected.clone()));
+    assert_eq!(first.rows[0][0], Value::Text(expected.clone()));
     assert!(expected.starts_with("2018-11-01 21:"), "{expected}");
     // 2018-11-01 was a Thursday (weekday 4), in ISO week 44.
     assert_eq!(
         first.rows[0][1..],
         [
-            Cell::Int(21),
-            Cell::Int(1),
-            Cell::Int(44),
-            Cell::Int(11),
-            Cell::Int(2018),
-            Cell::Int(4)
+            Value::Int(21),
+            Value::Int(1),
+            Value::Int(44),
+            Value::Int(11),
+            Value::Int(2018),
+            Value::Int(4)
         ]
     );
 }

@@ -6,7 +6,8 @@
 pub mod report;
 
 use crate::error::{Error, Result};
-use crate::warehouse::{QueryResult, Warehouse};
+use crate::value::QueryResult;
+use crate::warehouse::Warehouse;
 
 /// One built-in question.
 #[derive(Debug, Clone, Copy)]

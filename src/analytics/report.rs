@@ -3,16 +3,17 @@
 //! section and what was loaded when. The page is a minijinja template with HTML auto-escaping;
 //! only the SVG that plotters wrote is inserted unescaped.
 
-use minijinja::{Environment, Value, context};
+use minijinja::{Environment, Value as JinjaValue, context};
 use plotters::prelude::*;
 
 use super::run;
 use crate::checks;
-use crate::copy::Cell;
 use crate::error::{Error, Result};
 use crate::output::{bytes, thousands};
 use crate::sql;
-use crate::warehouse::{QueryResult, Warehouse};
+use crate::value::QueryResult;
+use crate::value::Value;
+use crate::warehouse::Warehouse;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 const CHART_SIZE: (u32, u32) = (620, 300);
@@ -22,28 +23,28 @@ fn chart_error(e: impl std::fmt::Display) -> Error {
     Error::io("drawing a chart", std::io::Error::other(e.to_string()))
 }
 
-fn number(cell: Option<&Cell>) -> f64 {
+fn number(cell: Option<&Value>) -> f64 {
     match cell {
-        Some(Cell::Int(v)) => *v as f64,
-        Some(Cell::Double(v)) => *v,
+        Some(Value::Int(v)) => *v as f64,
+        Some(Value::Double(v)) => *v,
         _ => 0.0,
     }
 }
 
 /// A cell as people read it: thousands separators, NULL as a dash.
-fn display(cell: &Cell) -> String {
+fn display(cell: &Value) -> String {
     match cell {
-        Cell::Null => "–".into(),
-        Cell::Int(v) => thousands(*v),
-        Cell::Double(v) => format!("{v:.2}"),
-        Cell::Text(s) => s.clone(),
-        Cell::Bool(b) => b.to_string(),
+        Value::Null => "–".into(),
+        Value::Int(v) => thousands(*v),
+        Value::Double(v) => format!("{v:.2}"),
+        Value::Text(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
     }
 }
 
-fn label(cell: Option<&Cell>) -> String {
+fn label(cell: Option<&Value>) -> String {
     cell.map_or_else(String::new, |c| match c {
-        Cell::Int(v) => v.to_string(),
+        Value::Int(v) => v.to_string(),
         other => display(other),
     })
 }
@@ -154,7 +155,7 @@ fn chart_of(
     }
 }
 
-fn table(title: &str, result: &QueryResult, limit: usize) -> Value {
+fn table(title: &str, result: &QueryResult, limit: usize) -> JinjaValue {
     let rows: Vec<Vec<String>> = result
         .rows
         .iter()
@@ -218,7 +219,7 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
         .unwrap_or_else(|| "–".into());
 
     let chart = |title: &str, caption: String, svg: String| {
-        context! { title => title, caption => caption, svg => Value::from_safe_string(svg) }
+        context! { title => title, caption => caption, svg => JinjaValue::from_safe_string(svg) }
     };
     let charts = vec![
         chart(
@@ -264,7 +265,7 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
         table("Free ↔ paid conversions", &q(wh, "level_changes")?, 20),
     ];
 
-    let check_rows: Vec<Value> = quality
+    let check_rows: Vec<JinjaValue> = quality
         .results
         .iter()
         .map(|r| {
@@ -273,17 +274,17 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
         .collect();
     let errors = wh.query(&figure("load_errors")?)?;
     let loads = wh.query(&figure("loads")?)?;
-    let load_rows: Vec<Value> = loads
+    let load_rows: Vec<JinjaValue> = loads
         .rows
         .iter()
         .map(|r| {
             context! {
                 table => label(r.first()),
-                files => display(r.get(1).unwrap_or(&Cell::Null)),
+                files => display(r.get(1).unwrap_or(&Value::Null)),
                 size => bytes(number(r.get(2)) as u64),
-                read => display(r.get(3).unwrap_or(&Cell::Null)),
-                loaded => display(r.get(4).unwrap_or(&Cell::Null)),
-                rejected => display(r.get(5).unwrap_or(&Cell::Null)),
+                read => display(r.get(3).unwrap_or(&Value::Null)),
+                loaded => display(r.get(4).unwrap_or(&Value::Null)),
+                rejected => display(r.get(5).unwrap_or(&Value::Null)),
                 at => label(r.get(6)),
             }
         })

@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use super::reader::{self, Item};
-use super::{Converter, JsonFormat, Row, TableSpec};
+use super::{Converter, JsonFormat};
 use crate::error::{Error, Result};
+use crate::schema::TableSpec;
 use crate::source::SourceFile;
+use crate::value::Row;
 
 /// Knobs of one load, mirroring the COPY options they stand for.
 #[derive(Debug, Clone)]

@@ -12,73 +12,14 @@ pub mod load;
 pub mod mojibake;
 pub mod reader;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value as Json};
 
 pub use jsonpaths::JsonPath;
 
 use crate::error::{Error, Result};
+use crate::schema::{ColumnType, TableSpec};
 use crate::source::Source;
-
-/// Column types the loader can convert into. Staging tables use only these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnType {
-    /// `VARCHAR(n)`: at most `n` bytes, as in Redshift.
-    Varchar(u32),
-    SmallInt,
-    Integer,
-    BigInt,
-    Double,
-    Boolean,
-}
-
-impl ColumnType {
-    /// Parses the type part of a column definition, e.g. `VARCHAR(256)` or `DOUBLE PRECISION`.
-    pub fn parse(sql: &str) -> Option<Self> {
-        let upper = sql.trim().to_ascii_uppercase();
-        let (base, arg) = match upper.split_once('(') {
-            Some((b, rest)) => (
-                b.trim().to_string(),
-                rest.trim_end_matches(')').trim().parse().ok(),
-            ),
-            None => (upper.clone(), None),
-        };
-        Some(match base.as_str() {
-            // Redshift's VARCHAR without a length is VARCHAR(256), and so is TEXT.
-            "VARCHAR" | "CHARACTER VARYING" | "TEXT" => ColumnType::Varchar(arg.unwrap_or(256)),
-            "SMALLINT" | "INT2" => ColumnType::SmallInt,
-            "INTEGER" | "INT" | "INT4" => ColumnType::Integer,
-            "BIGINT" | "INT8" => ColumnType::BigInt,
-            "DOUBLE PRECISION" | "FLOAT8" | "FLOAT" | "DOUBLE" => ColumnType::Double,
-            "BOOLEAN" | "BOOL" => ColumnType::Boolean,
-            _ => return None,
-        })
-    }
-
-    /// The SQL name used in error reasons and `load_errors.column_type`.
-    pub fn sql_name(self) -> String {
-        match self {
-            ColumnType::Varchar(n) => format!("VARCHAR({n})"),
-            ColumnType::SmallInt => "SMALLINT".into(),
-            ColumnType::Integer => "INTEGER".into(),
-            ColumnType::BigInt => "BIGINT".into(),
-            ColumnType::Double => "DOUBLE PRECISION".into(),
-            ColumnType::Boolean => "BOOLEAN".into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
-    pub name: String,
-    pub ty: ColumnType,
-}
-
-/// The shape of a table the loader fills: its name and columns in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableSpec {
-    pub name: String,
-    pub columns: Vec<Column>,
-}
+use crate::value::{Row, Value};
 
 /// How JSON keys are matched to columns, as in `FORMAT AS JSON '...'`.
 #[derive(Debug, Clone)]
@@ -162,18 +103,6 @@ impl std::fmt::Display for FormatSpec {
     }
 }
 
-/// One typed value of a row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Null,
-    Text(String),
-    Int(i64),
-    Double(f64),
-    Bool(bool),
-}
-
-pub type Row = Vec<Cell>;
-
 /// Why one field rejected its row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
@@ -222,7 +151,7 @@ impl<'a> Converter<'a> {
     }
 
     /// Converts one root-level JSON value into a row, or says which field rejects it.
-    pub fn row(&self, record: &Value) -> Result<Row, FieldError> {
+    pub fn row(&self, record: &Json) -> Result<Row, FieldError> {
         let n = self.table.columns.len();
         let mut row = Vec::with_capacity(n);
         match self.format {
@@ -232,7 +161,7 @@ impl<'a> Converter<'a> {
                 }
             }
             JsonFormat::Auto | JsonFormat::AutoIgnoreCase => {
-                let Value::Object(map) = record else {
+                let Json::Object(map) = record else {
                     return Err(FieldError {
                         column: usize::MAX,
                         raw_value: reader::clip(record.to_string().as_bytes()),
@@ -259,7 +188,7 @@ impl<'a> Converter<'a> {
     }
 
     /// For each column, the first key (in document order) equal to its name ignoring case.
-    fn match_ignoring_case<'v>(&self, map: &'v Map<String, Value>) -> Vec<Option<&'v Value>> {
+    fn match_ignoring_case<'v>(&self, map: &'v Map<String, Json>) -> Vec<Option<&'v Json>> {
         let mut slots = vec![None; self.lower_names.len()];
         for (key, value) in map {
             if let Some(i) = self
@@ -274,15 +203,15 @@ impl<'a> Converter<'a> {
         slots
     }
 
-    fn cell(&self, column: usize, value: Option<&Value>) -> Result<Cell, FieldError> {
+    fn cell(&self, column: usize, value: Option<&Json>) -> Result<Value, FieldError> {
         let ty = self.table.columns[column].ty;
         let Some(value) = value else {
-            return Ok(Cell::Null);
+            return Ok(Value::Null);
         };
         convert(value, ty, self.repair_mojibake).map_err(|reason| FieldError {
             column,
             raw_value: match value {
-                Value::String(s) => reader::clip(s.as_bytes()),
+                Json::String(s) => reader::clip(s.as_bytes()),
                 other => reader::clip(other.to_string().as_bytes()),
             },
             reason,
@@ -290,22 +219,22 @@ impl<'a> Converter<'a> {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+fn kind(v: &Json) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
     }
 }
 
 /// Converts one JSON value to a column type under COPY's rules.
-pub fn convert(value: &Value, ty: ColumnType, repair_mojibake: bool) -> Result<Cell, String> {
+pub fn convert(value: &Json, ty: ColumnType, repair_mojibake: bool) -> Result<Value, String> {
     match value {
-        Value::Null => Ok(Cell::Null),
-        Value::String(s) => match ty {
+        Json::Null => Ok(Value::Null),
+        Json::String(s) => match ty {
             ColumnType::Varchar(max) => {
                 let text = if repair_mojibake {
                     mojibake::repair(s).unwrap_or_else(|| s.clone())
@@ -315,34 +244,34 @@ pub fn convert(value: &Value, ty: ColumnType, repair_mojibake: bool) -> Result<C
                 text_cell(text, max)
             }
             // COPY loads an empty string as NULL into any non-character column.
-            _ if s.is_empty() => Ok(Cell::Null),
+            _ if s.is_empty() => Ok(Value::Null),
             ColumnType::Boolean => parse_bool(s.trim()),
             ColumnType::Double => parse_double(s.trim()),
             _ => parse_int(s.trim(), ty),
         },
-        Value::Number(n) => {
+        Json::Number(n) => {
             // With serde_json's `arbitrary_precision`, this is the number exactly as written.
             let text = n.to_string();
             match ty {
                 ColumnType::Varchar(max) => text_cell(text, max),
                 ColumnType::Double => parse_double(&text),
                 ColumnType::Boolean => match text.as_str() {
-                    "0" => Ok(Cell::Bool(false)),
-                    "1" => Ok(Cell::Bool(true)),
+                    "0" => Ok(Value::Bool(false)),
+                    "1" => Ok(Value::Bool(true)),
                     _ => Err(format!("invalid boolean {text}")),
                 },
                 _ => parse_int(&text, ty),
             }
         }
-        Value::Bool(b) => match ty {
-            ColumnType::Boolean => Ok(Cell::Bool(*b)),
+        Json::Bool(b) => match ty {
+            ColumnType::Boolean => Ok(Value::Bool(*b)),
             ColumnType::Varchar(max) => text_cell(b.to_string(), max),
             _ => Err(format!(
                 "a boolean cannot load into column type {}",
                 ty.sql_name()
             )),
         },
-        Value::Array(_) | Value::Object(_) => match ty {
+        Json::Array(_) | Json::Object(_) => match ty {
             // Redshift loads a nested object or array into a text column as its JSON text.
             ColumnType::Varchar(max) => text_cell(value.to_string(), max),
             _ => Err(format!(
@@ -354,17 +283,17 @@ pub fn convert(value: &Value, ty: ColumnType, repair_mojibake: bool) -> Result<C
     }
 }
 
-fn text_cell(text: String, max: u32) -> Result<Cell, String> {
+fn text_cell(text: String, max: u32) -> Result<Value, String> {
     if text.len() > max as usize {
         return Err(format!(
             "value of {} bytes is longer than VARCHAR({max})",
             text.len()
         ));
     }
-    Ok(Cell::Text(text))
+    Ok(Value::Text(text))
 }
 
-fn parse_int(text: &str, ty: ColumnType) -> Result<Cell, String> {
+fn parse_int(text: &str, ty: ColumnType) -> Result<Value, String> {
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("invalid digit in {text:?} for {}", ty.sql_name()));
@@ -375,7 +304,7 @@ fn parse_int(text: &str, ty: ColumnType) -> Result<Cell, String> {
         _ => (i64::MIN, i64::MAX),
     };
     match text.parse::<i64>() {
-        Ok(v) if (min..=max).contains(&v) => Ok(Cell::Int(v)),
+        Ok(v) if (min..=max).contains(&v) => Ok(Value::Int(v)),
         _ => Err(format!(
             "value {text} is out of range for {}",
             ty.sql_name()
@@ -383,23 +312,23 @@ fn parse_int(text: &str, ty: ColumnType) -> Result<Cell, String> {
     }
 }
 
-fn parse_double(text: &str) -> Result<Cell, String> {
+fn parse_double(text: &str) -> Result<Value, String> {
     // Rust also parses "inf" and "NaN"; a warehouse column should not receive them from text.
     let looks_numeric = !text.is_empty()
         && text
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
     match text.parse::<f64>() {
-        Ok(v) if looks_numeric && v.is_finite() => Ok(Cell::Double(v)),
+        Ok(v) if looks_numeric && v.is_finite() => Ok(Value::Double(v)),
         Ok(_) if looks_numeric => Err(format!("value {text} is out of range for DOUBLE PRECISION")),
         _ => Err(format!("invalid number {text:?} for DOUBLE PRECISION")),
     }
 }
 
-fn parse_bool(text: &str) -> Result<Cell, String> {
+fn parse_bool(text: &str) -> Result<Value, String> {
     match text.to_ascii_lowercase().as_str() {
-        "true" | "t" | "1" | "yes" | "y" => Ok(Cell::Bool(true)),
-        "false" | "f" | "0" | "no" | "n" => Ok(Cell::Bool(false)),
+        "true" | "t" | "1" | "yes" | "y" => Ok(Value::Bool(true)),
+        "false" | "f" | "0" | "no" | "n" => Ok(Value::Bool(false)),
         _ => Err(format!("invalid boolean {text:?}")),
     }
 }
@@ -407,6 +336,7 @@ fn parse_bool(text: &str) -> Result<Cell, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::Column;
     use serde_json::json;
 
     fn spec(cols: &[(&str, ColumnType)]) -> TableSpec {
@@ -430,7 +360,7 @@ mod tests {
         let c = Converter::new(&t, &JsonFormat::Auto, false).unwrap();
         // `userId` is not `userid`: Redshift loads NULL silently, and so do we.
         let row = c.row(&json!({"userId": "39", "page": "Home"})).unwrap();
-        assert_eq!(row, vec![Cell::Null, Cell::Text("Home".into())]);
+        assert_eq!(row, vec![Value::Null, Value::Text("Home".into())]);
     }
 
     #[test]
@@ -438,7 +368,7 @@ mod tests {
         let t = spec(&[("userid", ColumnType::Integer), ("page", V)]);
         let c = Converter::new(&t, &JsonFormat::AutoIgnoreCase, false).unwrap();
         let row = c.row(&json!({"userId": "39", "PAGE": "Home"})).unwrap();
-        assert_eq!(row, vec![Cell::Int(39), Cell::Text("Home".into())]);
+        assert_eq!(row, vec![Value::Int(39), Value::Text("Home".into())]);
     }
 
     #[test]
@@ -452,10 +382,13 @@ mod tests {
         let row = c
             .row(&json!({"ts": 1541105830796_i64, "name": "x"}))
             .unwrap();
-        assert_eq!(row, vec![Cell::Text("x".into()), Cell::Int(1541105830796)]);
+        assert_eq!(
+            row,
+            vec![Value::Text("x".into()), Value::Int(1541105830796)]
+        );
         // A path that finds nothing loads NULL.
         let row = c.row(&json!({"other": 1})).unwrap();
-        assert_eq!(row, vec![Cell::Null, Cell::Null]);
+        assert_eq!(row, vec![Value::Null, Value::Null]);
     }
 
     #[test]
@@ -471,45 +404,48 @@ mod tests {
         let t = spec(&[("a", V), ("b", ColumnType::Integer)]);
         let c = Converter::new(&t, &JsonFormat::Auto, false).unwrap();
         let row = c.row(&json!({"a": "x", "zzz": [1, 2]})).unwrap();
-        assert_eq!(row, vec![Cell::Text("x".into()), Cell::Null]);
+        assert_eq!(row, vec![Value::Text("x".into()), Value::Null]);
     }
 
     #[test]
     fn empty_string_is_null_only_for_non_text_columns() {
         assert_eq!(
             convert(&json!(""), ColumnType::Integer, false),
-            Ok(Cell::Null)
+            Ok(Value::Null)
         );
         assert_eq!(
             convert(&json!(""), ColumnType::Double, false),
-            Ok(Cell::Null)
+            Ok(Value::Null)
         );
-        assert_eq!(convert(&json!(""), V, false), Ok(Cell::Text(String::new())));
+        assert_eq!(
+            convert(&json!(""), V, false),
+            Ok(Value::Text(String::new()))
+        );
     }
 
     #[test]
     fn numbers_and_numeric_strings_cross_over() {
         // The real song data has artist names that are JSON numbers.
-        let n: Value = serde_json::from_str("311").unwrap();
-        assert_eq!(convert(&n, V, false), Ok(Cell::Text("311".into())));
+        let n: Json = serde_json::from_str("311").unwrap();
+        assert_eq!(convert(&n, V, false), Ok(Value::Text("311".into())));
         // Digits in a string load into a numeric column (`userId` is a string in the logs).
         assert_eq!(
             convert(&json!("39"), ColumnType::Integer, false),
-            Ok(Cell::Int(39))
+            Ok(Value::Int(39))
         );
         assert_eq!(
             convert(&json!("269.58322"), ColumnType::Double, false),
-            Ok(Cell::Double(269.58322))
+            Ok(Value::Double(269.58322))
         );
         // A float number keeps its text exactly as written.
-        let f: Value = serde_json::from_str("1540919166796.0").unwrap();
+        let f: Json = serde_json::from_str("1540919166796.0").unwrap();
         assert_eq!(
             convert(&f, V, false),
-            Ok(Cell::Text("1540919166796.0".into()))
+            Ok(Value::Text("1540919166796.0".into()))
         );
         assert_eq!(
             convert(&f, ColumnType::Double, false),
-            Ok(Cell::Double(1540919166796.0))
+            Ok(Value::Double(1540919166796.0))
         );
     }
 
@@ -519,7 +455,7 @@ mod tests {
             (json!("abc"), ColumnType::Integer, "invalid digit"),
             (json!("1.5"), ColumnType::Integer, "invalid digit"),
             (
-                serde_json::from_str::<Value>("1.5").unwrap(),
+                serde_json::from_str::<Json>("1.5").unwrap(),
                 ColumnType::BigInt,
                 "invalid digit",
             ),
@@ -530,12 +466,12 @@ mod tests {
             ),
             (json!(40000), ColumnType::SmallInt, "out of range"),
             (
-                serde_json::from_str::<Value>("99999999999999999999").unwrap(),
+                serde_json::from_str::<Json>("99999999999999999999").unwrap(),
                 ColumnType::BigInt,
                 "out of range",
             ),
             (
-                serde_json::from_str::<Value>("1e400").unwrap(),
+                serde_json::from_str::<Json>("1e400").unwrap(),
                 ColumnType::Double,
                 "out of range",
             ),
@@ -556,7 +492,7 @@ mod tests {
     fn nested_values_load_into_text_as_json() {
         assert_eq!(
             convert(&json!({"a": [1, 2]}), V, false),
-            Ok(Cell::Text(r#"{"a":[1,2]}"#.into()))
+            Ok(Value::Text(r#"{"a":[1,2]}"#.into()))
         );
     }
 
@@ -572,10 +508,10 @@ mod tests {
     #[test]
     fn mojibake_is_repaired_only_when_asked() {
         let raw = json!("Bj\u{c3}\u{83}\u{c2}\u{b6}rk");
-        assert_eq!(convert(&raw, V, true), Ok(Cell::Text("Björk".into())));
+        assert_eq!(convert(&raw, V, true), Ok(Value::Text("Björk".into())));
         assert_eq!(
             convert(&raw, V, false),
-            Ok(Cell::Text("Bj\u{c3}\u{83}\u{c2}\u{b6}rk".into()))
+            Ok(Value::Text("Bj\u{c3}\u{83}\u{c2}\u{b6}rk".into()))
         );
     }
 

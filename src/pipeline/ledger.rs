@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use super::{Refresh, create_in, in_transaction};
-use crate::copy::Cell;
 use crate::copy::load::{self, LoadReport};
 use crate::error::{Error, Result};
 use crate::source::SourceFile;
 use crate::sql::{self, Param};
+use crate::value::Value;
 use crate::warehouse::{Literal, Warehouse};
 
 /// After a load failed on --max-errors and was rolled back, records its rejected rows, as
@@ -91,13 +91,13 @@ pub(super) fn plan_files(
     )?)?;
     let mut loaded: HashMap<String, (i64, Option<String>)> = HashMap::new();
     for row in ledger.rows {
-        if let [Cell::Text(file), size, version] = row.as_slice() {
+        if let [Value::Text(file), size, version] = row.as_slice() {
             let size = match size {
-                Cell::Int(n) => *n,
+                Value::Int(n) => *n,
                 _ => -1,
             };
             let version = match version {
-                Cell::Text(v) => Some(v.clone()),
+                Value::Text(v) => Some(v.clone()),
                 _ => None,
             };
             loaded.insert(ledger_key(file), (size, version));

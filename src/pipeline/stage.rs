@@ -179,7 +179,7 @@ impl From<Error> for LoadFailure {
 /// engine's own COPY of the whole source.
 fn load_files(
     wh: &mut dyn Warehouse,
-    spec: &crate::copy::TableSpec,
+    spec: &crate::schema::TableSpec,
     json: Option<&crate::copy::JsonFormat>,
     request: &StageRequest,
     files: &[SourceFile],

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 pub use decl::{DECLS, Decl};
 pub use doc::markdown_table;
-pub use typed::{LoadSettings, WarehouseConfig};
+pub use typed::LoadSettings;
+
+pub use crate::warehouse::WarehouseConfig;
 
 pub use crate::infra::Wait;
 pub use crate::infra::settings::ClusterConfig;

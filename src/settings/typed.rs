@@ -13,6 +13,7 @@ use crate::infra::Wait;
 use crate::infra::settings::{self as cluster, ClusterConfig, Layout, Setting};
 use crate::pipeline::{FormatSpec, Refresh, StageRequest};
 use crate::source::Source;
+use crate::warehouse::WarehouseConfig;
 use crate::warehouse::postgres::{self, ConnDefaults, Target};
 use crate::warehouse::redshift::CopyAuth;
 
@@ -81,22 +82,6 @@ impl LoadSettings {
             },
         ])
     }
-}
-
-/// Which warehouse to open, with everything needed to open it.
-#[derive(Debug, Clone)]
-pub enum WarehouseConfig {
-    DuckDb {
-        path: PathBuf,
-        /// DuckDB's `memory_limit`, e.g. `1GB`.
-        memory_limit: String,
-    },
-    Postgres(Target),
-    Redshift {
-        target: Target,
-        /// `None` when no IAM role is configured; staging then fails with a clear message.
-        copy: Option<CopyAuth>,
-    },
 }
 
 impl Settings {

@@ -3,14 +3,16 @@
 use std::path::{Path, PathBuf};
 
 use duckdb::arrow;
-use duckdb::types::{TimeUnit, Value, ValueRef};
+use duckdb::types::{TimeUnit, Value as DuckValue, ValueRef};
 use duckdb::{Appender, Connection};
 
-use super::{ClientStager, QueryResult, Stager, Warehouse};
+use super::{ClientStager, Stager, Warehouse};
 use crate::copy::load::RowSink;
-use crate::copy::{Cell, ColumnType, Row, TableSpec};
 use crate::error::{Error, Result};
+use crate::schema::{ColumnType, TableSpec};
 use crate::sql::Dialect;
+use crate::value::QueryResult;
+use crate::value::{Row, Value};
 
 pub struct DuckDb {
     conn: Connection,
@@ -120,7 +122,7 @@ impl Warehouse for DuckDb {
             let mut cells = Vec::with_capacity(kinds.len());
             for (i, kind) in kinds.iter().enumerate() {
                 cells.push(match kind {
-                    ColumnKind::AlwaysNull => Cell::Null,
+                    ColumnKind::AlwaysNull => Value::Null,
                     ColumnKind::Readable => cell_from(row.get_ref(i).map_err(|e| self.err(e))?),
                 });
             }
@@ -174,21 +176,21 @@ impl DuckSink<'_> {
     /// checked every value against the type, so a mismatch here is a bug, reported as such.
     fn column(&self, rows: &[Row], i: usize) -> Result<arrow::array::ArrayRef> {
         use arrow::array::*;
-        let mismatch = |cell: &Cell| {
+        let mismatch = |cell: &Value| {
             Error::warehouse(format!(
                 "DuckDB: appending to {}: column {} got {cell:?}",
                 self.table,
                 self.schema.field(i).name()
             ))
         };
-        let cells = rows.iter().map(|r| r.get(i).unwrap_or(&Cell::Null));
+        let cells = rows.iter().map(|r| r.get(i).unwrap_or(&Value::Null));
         macro_rules! ints {
             ($builder:ty, $t:ty) => {{
                 let mut b = <$builder>::with_capacity(rows.len());
                 for cell in cells {
                     match cell {
-                        Cell::Null => b.append_null(),
-                        Cell::Int(v) => {
+                        Value::Null => b.append_null(),
+                        Value::Int(v) => {
                             b.append_value(<$t>::try_from(*v).map_err(|_| mismatch(cell))?)
                         }
                         other => return Err(mismatch(other)),
@@ -205,9 +207,9 @@ impl DuckSink<'_> {
                 let mut b = Float64Builder::with_capacity(rows.len());
                 for cell in cells {
                     match cell {
-                        Cell::Null => b.append_null(),
-                        Cell::Double(v) => b.append_value(*v),
-                        Cell::Int(v) => b.append_value(*v as f64),
+                        Value::Null => b.append_null(),
+                        Value::Double(v) => b.append_value(*v),
+                        Value::Int(v) => b.append_value(*v as f64),
                         other => return Err(mismatch(other)),
                     }
                 }
@@ -217,8 +219,8 @@ impl DuckSink<'_> {
                 let mut b = BooleanBuilder::with_capacity(rows.len());
                 for cell in cells {
                     match cell {
-                        Cell::Null => b.append_null(),
-                        Cell::Bool(v) => b.append_value(*v),
+                        Value::Null => b.append_null(),
+                        Value::Bool(v) => b.append_value(*v),
                         other => return Err(mismatch(other)),
                     }
                 }
@@ -228,8 +230,8 @@ impl DuckSink<'_> {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 16);
                 for cell in cells {
                     match cell {
-                        Cell::Null => b.append_null(),
-                        Cell::Text(v) => b.append_value(v),
+                        Value::Null => b.append_null(),
+                        Value::Text(v) => b.append_value(v),
                         other => return Err(mismatch(other)),
                     }
                 }
@@ -346,46 +348,46 @@ fn column_kinds(stmt: &duckdb::Statement<'_>) -> Result<Vec<ColumnKind>> {
 }
 
 /// Converts a DuckDB value into the engine-neutral cell.
-fn cell_from(value: ValueRef<'_>) -> Cell {
+fn cell_from(value: ValueRef<'_>) -> Value {
     match value {
-        ValueRef::Null => Cell::Null,
-        ValueRef::Boolean(b) => Cell::Bool(b),
-        ValueRef::TinyInt(v) => Cell::Int(v.into()),
-        ValueRef::SmallInt(v) => Cell::Int(v.into()),
-        ValueRef::Int(v) => Cell::Int(v.into()),
-        ValueRef::BigInt(v) => Cell::Int(v),
-        ValueRef::UTinyInt(v) => Cell::Int(v.into()),
-        ValueRef::USmallInt(v) => Cell::Int(v.into()),
-        ValueRef::UInt(v) => Cell::Int(v.into()),
-        ValueRef::UBigInt(v) => i64::try_from(v).map_or(Cell::Double(v as f64), Cell::Int),
-        ValueRef::HugeInt(v) => i64::try_from(v).map_or(Cell::Double(v as f64), Cell::Int),
-        ValueRef::UHugeInt(v) => i64::try_from(v).map_or(Cell::Double(v as f64), Cell::Int),
-        ValueRef::Float(v) => Cell::Double(v.into()),
-        ValueRef::Double(v) => Cell::Double(v),
+        ValueRef::Null => Value::Null,
+        ValueRef::Boolean(b) => Value::Bool(b),
+        ValueRef::TinyInt(v) => Value::Int(v.into()),
+        ValueRef::SmallInt(v) => Value::Int(v.into()),
+        ValueRef::Int(v) => Value::Int(v.into()),
+        ValueRef::BigInt(v) => Value::Int(v),
+        ValueRef::UTinyInt(v) => Value::Int(v.into()),
+        ValueRef::USmallInt(v) => Value::Int(v.into()),
+        ValueRef::UInt(v) => Value::Int(v.into()),
+        ValueRef::UBigInt(v) => i64::try_from(v).map_or(Value::Double(v as f64), Value::Int),
+        ValueRef::HugeInt(v) => i64::try_from(v).map_or(Value::Double(v as f64), Value::Int),
+        ValueRef::UHugeInt(v) => i64::try_from(v).map_or(Value::Double(v as f64), Value::Int),
+        ValueRef::Float(v) => Value::Double(v.into()),
+        ValueRef::Double(v) => Value::Double(v),
         ValueRef::Decimal(d) => {
             let text = d.to_string();
             match text.parse::<i64>() {
-                Ok(i) => Cell::Int(i),
-                Err(_) => text.parse::<f64>().map_or(Cell::Text(text), Cell::Double),
+                Ok(i) => Value::Int(i),
+                Err(_) => text.parse::<f64>().map_or(Value::Text(text), Value::Double),
             }
         }
-        ValueRef::Text(bytes) => Cell::Text(String::from_utf8_lossy(bytes).into_owned()),
-        ValueRef::Timestamp(unit, v) => Cell::Text(format_timestamp(to_micros(unit, v))),
-        ValueRef::Date32(days) => Cell::Text(crate::time::format_date(i64::from(days))),
+        ValueRef::Text(bytes) => Value::Text(String::from_utf8_lossy(bytes).into_owned()),
+        ValueRef::Timestamp(unit, v) => Value::Text(format_timestamp(to_micros(unit, v))),
+        ValueRef::Date32(days) => Value::Text(crate::time::format_date(i64::from(days))),
         ValueRef::Time64(unit, v) => {
             let us = to_micros(unit, v);
-            Cell::Text(crate::time::format_time_of_day(us))
+            Value::Text(crate::time::format_time_of_day(us))
         }
         other => match other.to_owned() {
-            Value::Interval {
+            DuckValue::Interval {
                 months,
                 days,
                 nanos,
-            } => Cell::Text(format!(
+            } => Value::Text(format!(
                 "{months} months {days} days {} s",
                 nanos as f64 / 1e9
             )),
-            v => Cell::Text(format!("{v:?}")),
+            v => Value::Text(format!("{v:?}")),
         },
     }
 }

@@ -11,31 +11,10 @@ pub mod stage;
 
 pub use stage::{ClientStager, StageJob, Stager, Staging};
 
-use crate::copy::{Cell, TableSpec};
-use crate::error::{Error, Result};
-use crate::settings::WarehouseConfig;
+use crate::error::Result;
+use crate::schema::TableSpec;
 use crate::sql::{Dialect, quote_literal};
-
-/// Columns and rows of a query answer. Timestamps arrive as ISO-8601 text.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryResult {
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
-}
-
-impl QueryResult {
-    /// The single integer a `SELECT COUNT(*) ...` returns.
-    pub fn scalar_i64(&self) -> Result<i64> {
-        match self.rows.first().and_then(|r| r.first()) {
-            Some(Cell::Int(v)) => Ok(*v),
-            Some(Cell::Double(v)) if v.fract() == 0.0 => Ok(*v as i64),
-            Some(Cell::Null) => Ok(0),
-            other => Err(Error::warehouse(format!(
-                "expected one integer, the query returned {other:?}"
-            ))),
-        }
-    }
-}
+use crate::value::QueryResult;
 
 /// A SQL engine holding the warehouse.
 pub trait Warehouse {
@@ -134,7 +113,23 @@ impl Literal {
     }
 }
 
-/// Opens the warehouse [`crate::settings`] resolved.
+/// Which warehouse to open, with everything needed to open it (the settings resolve it).
+#[derive(Debug, Clone)]
+pub enum WarehouseConfig {
+    DuckDb {
+        path: std::path::PathBuf,
+        /// DuckDB's `memory_limit`, e.g. `1GB`.
+        memory_limit: String,
+    },
+    Postgres(postgres::Target),
+    Redshift {
+        target: postgres::Target,
+        /// `None` when no IAM role is configured; staging then fails with a clear message.
+        copy: Option<redshift::CopyAuth>,
+    },
+}
+
+/// Opens the warehouse the settings resolved.
 pub fn open(config: &WarehouseConfig) -> Result<Box<dyn Warehouse>> {
     Ok(match config {
         WarehouseConfig::DuckDb { path, memory_limit } => {

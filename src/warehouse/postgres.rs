@@ -11,11 +11,13 @@ use std::time::Duration;
 use postgres::types::Type;
 use postgres::{Client, Config, CopyInWriter, SimpleQueryMessage};
 
-use super::{ClientStager, QueryResult, Stager, Warehouse};
+use super::{ClientStager, Stager, Warehouse};
 use crate::copy::load::RowSink;
-use crate::copy::{Cell, Row, TableSpec};
 use crate::error::{Error, Result};
+use crate::schema::TableSpec;
 use crate::sql::Dialect;
+use crate::value::QueryResult;
+use crate::value::{Row, Value};
 
 /// The user and password a connection URL may leave out.
 #[derive(Debug, Clone, Default)]
@@ -352,7 +354,7 @@ impl Warehouse for Postgres {
         let held = self.query(&format!("SELECT pg_try_advisory_lock({RUN_LOCK_KEY})"))?;
         Ok(matches!(
             held.rows.first().and_then(|r| r.first()),
-            Some(Cell::Bool(true))
+            Some(Value::Bool(true))
         ))
     }
 
@@ -401,25 +403,25 @@ impl Postgres {
     }
 }
 
-fn typed_cell(text: Option<&str>, ty: &Type) -> Cell {
+fn typed_cell(text: Option<&str>, ty: &Type) -> Value {
     let Some(t) = text else {
-        return Cell::Null;
+        return Value::Null;
     };
     match *ty {
         Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => {
-            t.parse().map_or_else(|_| Cell::Text(t.into()), Cell::Int)
+            t.parse().map_or_else(|_| Value::Text(t.into()), Value::Int)
         }
         Type::FLOAT4 | Type::FLOAT8 => t
             .parse()
-            .map_or_else(|_| Cell::Text(t.into()), Cell::Double),
+            .map_or_else(|_| Value::Text(t.into()), Value::Double),
         Type::NUMERIC => match t.parse::<i64>() {
-            Ok(i) => Cell::Int(i),
+            Ok(i) => Value::Int(i),
             Err(_) => t
                 .parse()
-                .map_or_else(|_| Cell::Text(t.into()), Cell::Double),
+                .map_or_else(|_| Value::Text(t.into()), Value::Double),
         },
-        Type::BOOL => Cell::Bool(t == "t"),
-        _ => Cell::Text(t.to_string()),
+        Type::BOOL => Value::Bool(t == "t"),
+        _ => Value::Text(t.to_string()),
     }
 }
 
@@ -430,13 +432,13 @@ struct CopySink<'a> {
 }
 
 /// COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
-fn push_text_field(buf: &mut String, cell: &Cell) {
+fn push_text_field(buf: &mut String, cell: &Value) {
     match cell {
-        Cell::Null => buf.push_str("\\N"),
-        Cell::Int(v) => buf.push_str(&v.to_string()),
-        Cell::Double(v) => buf.push_str(&format!("{v:?}")),
-        Cell::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
-        Cell::Text(s) => {
+        Value::Null => buf.push_str("\\N"),
+        Value::Int(v) => buf.push_str(&v.to_string()),
+        Value::Double(v) => buf.push_str(&format!("{v:?}")),
+        Value::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
+        Value::Text(s) => {
             for c in s.chars() {
                 match c {
                     '\\' => buf.push_str("\\\\"),
@@ -526,11 +528,11 @@ mod tests {
     fn copy_text_format_escapes() {
         let mut buf = String::new();
         for c in [
-            Cell::Text("a\tb\\c\nd".into()),
-            Cell::Null,
-            Cell::Double(269.58322),
-            Cell::Int(-3),
-            Cell::Bool(true),
+            Value::Text("a\tb\\c\nd".into()),
+            Value::Null,
+            Value::Double(269.58322),
+            Value::Int(-3),
+            Value::Bool(true),
         ] {
             push_text_field(&mut buf, &c);
             buf.push('|');

@@ -6,12 +6,15 @@
 //! ones.
 
 use super::postgres::{Postgres, Target};
-use super::{QueryResult, StageJob, Stager, Staging, Warehouse};
+use super::{StageJob, Stager, Staging, Warehouse};
+use crate::copy::FormatSpec;
 use crate::copy::load::{FileReport, LoadError, LoadReport};
-use crate::copy::{Cell, FormatSpec, TableSpec};
 use crate::error::{Error, Result};
+use crate::schema::TableSpec;
 use crate::source::Source;
 use crate::sql::{self, Dialect, quote_literal};
+use crate::value::QueryResult;
+use crate::value::Value;
 
 /// Redshift's port unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 5439;
@@ -147,18 +150,18 @@ impl Stager for ServerCopy<'_> {
     }
 }
 
-fn text(cell: Option<&Cell>) -> Option<String> {
+fn text(cell: Option<&Value>) -> Option<String> {
     match cell {
-        Some(Cell::Text(s)) => Some(s.clone()),
-        Some(Cell::Int(i)) => Some(i.to_string()),
+        Some(Value::Text(s)) => Some(s.clone()),
+        Some(Value::Int(i)) => Some(i.to_string()),
         _ => None,
     }
 }
 
-fn int(cell: Option<&Cell>) -> u64 {
+fn int(cell: Option<&Value>) -> u64 {
     match cell {
-        Some(Cell::Int(i)) => (*i).max(0) as u64,
-        Some(Cell::Double(d)) => d.max(0.0) as u64,
+        Some(Value::Int(i)) => (*i).max(0) as u64,
+        Some(Value::Double(d)) => d.max(0.0) as u64,
         _ => 0,
     }
 }

@@ -5,8 +5,9 @@
 //! ([`Staging`]) and for the stager that does it.
 
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport, RowSink};
-use crate::copy::{FormatSpec, JsonFormat, TableSpec};
+use crate::copy::{FormatSpec, JsonFormat};
 use crate::error::{Error, Result};
+use crate::schema::TableSpec;
 use crate::source::{Source, SourceFile};
 
 /// How an engine's staging tables are filled.

@@ -1,0 +1,38 @@
+//! Values as sparkify moves them: one typed [`Value`] per field, a [`Row`] of them, and the
+//! [`QueryResult`] a warehouse answers with. A bottom-layer module that the loader,
+//! warehouses, output and report all use.
+
+use crate::error::{Error, Result};
+
+/// One typed value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Text(String),
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+}
+
+pub type Row = Vec<Value>;
+
+/// Columns and rows of a query answer. Timestamps arrive as ISO-8601 text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl QueryResult {
+    /// The single integer a `SELECT COUNT(*) ...` returns.
+    pub fn scalar_i64(&self) -> Result<i64> {
+        match self.rows.first().and_then(|r| r.first()) {
+            Some(Value::Int(v)) => Ok(*v),
+            Some(Value::Double(v)) if v.fract() == 0.0 => Ok(*v as i64),
+            Some(Value::Null) => Ok(0),
+            other => Err(Error::warehouse(format!(
+                "expected one integer, the query returned {other:?}"
+            ))),
+        }
+    }
+}
