@@ -171,10 +171,9 @@ impl Progress for Bar {
 fn etl(
     ctx: &Context,
     wh: Box<dyn Warehouse>,
-    args: &LoadArgs,
+    load: &LoadSettings,
 ) -> Result<(Box<dyn Warehouse>, pipeline::EtlReport)> {
-    let load = ctx.settings.load(args)?;
-    let requests = stage_requests(ctx, &load)?;
+    let requests = stage_requests(ctx, load)?;
     let bar = Bar::new(ctx.quiet);
     pipeline::etl_with_reconnect(
         wh,
@@ -188,12 +187,14 @@ fn etl(
 
 fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
+    // Bad settings are reported before the warehouse is opened (or created).
+    let load = ctx.settings.load(args)?;
     let wh = ctx.open()?;
     ctx.note(&format!(
         "Building the Sparkify warehouse in {}",
         wh.describe()
     ));
-    let (mut wh, done) = etl(ctx, wh, args)?;
+    let (mut wh, done) = etl(ctx, wh, &load)?;
     let checked = checks::run(wh.as_mut())?;
     print_summary(&wh.describe(), &done, &checked, start.elapsed());
     checks_outcome(&checked)
@@ -201,7 +202,8 @@ fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
 
 fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
-    let (_, done) = etl(ctx, ctx.open()?, args)?;
+    let load = ctx.settings.load(args)?;
+    let (_, done) = etl(ctx, ctx.open()?, &load)?;
     let mut out = std::io::stdout().lock();
     for s in &done.staged {
         let _ = writeln!(out, "{}", stage_line(s));

@@ -392,3 +392,42 @@ fn a_developers_settings_do_not_reach_the_sparkify_a_test_starts() {
         "{stdout}"
     );
 }
+
+#[test]
+fn settings_from_the_environment_and_dwh_cfg_reach_the_run_and_bad_ones_fail_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A bad value in the environment is a usage error naming the variable, reported before
+    // the warehouse file is created.
+    let out = common::sparkify()
+        .args(["run"])
+        .env("SPARKIFY_MAX_ERRORS", "many")
+        .current_dir(tmp.path())
+        .output();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("SPARKIFY_MAX_ERRORS"), "{stderr}");
+    assert!(!tmp.path().join("sparkify.duckdb").exists());
+
+    // dwh.cfg names the warehouse and the sources; the environment overrides the warehouse.
+    let sources = common::sample_sources();
+    let cfg = format!(
+        "[DWH]\nWAREHOUSE=duckdb:from-cfg.duckdb\n[S3]\nSONG_DATA={}\nLOG_DATA={}\nLOG_JSONPATH={}\n",
+        sources[1], sources[3], sources[5]
+    );
+    std::fs::write(tmp.path().join("dwh.cfg"), cfg).unwrap();
+    let out = common::sparkify()
+        .args(["etl"])
+        .current_dir(tmp.path())
+        .output();
+    let stdout = ok(&out);
+    assert!(stdout.contains("stage staging_events"), "{stdout}");
+    assert!(tmp.path().join("from-cfg.duckdb").is_file());
+    let out = common::sparkify()
+        .args(["check"])
+        .env("SPARKIFY_WAREHOUSE", "duckdb:from-env.duckdb")
+        .current_dir(tmp.path())
+        .output();
+    // An empty warehouse fails no rule but has nothing: what matters is which file it opened.
+    let _ = text(&out);
+    assert!(tmp.path().join("from-env.duckdb").is_file());
+}

@@ -195,10 +195,20 @@ fn load_files(
         files,
         options,
     };
-    let total_bytes = files.iter().map(|f| f.size).sum();
-    progress.load_started(&request.table, files.len() as u64, total_bytes);
-    let loaded = stager.load(&job, &mut |f: &FileReport| progress.file_loaded(f));
-    progress.load_finished();
+    // A server-side COPY reads the whole source: there is no list of files to count.
+    let counted = !files.is_empty();
+    if counted {
+        let total_bytes = files.iter().map(|f| f.size).sum();
+        progress.load_started(&request.table, files.len() as u64, total_bytes);
+    }
+    let loaded = stager.load(&job, &mut |f: &FileReport| {
+        if counted {
+            progress.file_loaded(f)
+        }
+    });
+    if counted {
+        progress.load_finished();
+    }
     let report = loaded?;
     if report.exceeded_max_errors {
         // Leave the transaction through the error path: nothing of this load stays.

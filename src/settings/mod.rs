@@ -77,7 +77,7 @@ impl Settings {
             ini,
             env: env
                 .iter()
-                .filter(|(_, v)| !v.is_empty())
+                .filter(|(_, v)| !v.trim().is_empty())
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         }
@@ -101,7 +101,7 @@ impl Settings {
             return Some((v, Origin::Flag));
         }
         for var in d.env {
-            if let Some(v) = self.env.get(*var).filter(|v| !v.is_empty()) {
+            if let Some(v) = self.env.get(*var).filter(|v| !v.trim().is_empty()) {
                 return Some((v.clone(), Origin::Env(var)));
             }
         }

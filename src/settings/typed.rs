@@ -230,10 +230,17 @@ impl Settings {
                      dwh.cfg (`sparkify infra up` writes it) or pass redshift://USER@HOST:5439/DB",
                 )
             })?;
-            let cluster = self.cluster_identity()?;
+            // Only what a connection needs: the cluster's identifier, type and size are infra's
+            // business and are not validated here.
+            let text = |name: &str| {
+                self.get(name, None)
+                    .unwrap_or_else(|| decl::decl(name).default.unwrap_or_default().into())
+            };
+            let port: u16 = self.parsed("db_port", None)?;
             format!(
-                "redshift://{}@{host}:{}/{}",
-                cluster.db_user.value, cluster.port.value, cluster.db_name.value
+                "redshift://{}@{host}:{port}/{}",
+                text("db_user"),
+                text("db_name")
             )
         } else {
             spec.to_string()
@@ -490,6 +497,12 @@ mod tests {
             (target.database.as_str(), target.user.as_str(), target.port),
             ("dev", "awsuser", REDSHIFT_PORT)
         );
+        // A connection needs none of infra's cluster settings, valid or not.
+        let s = settings(
+            "[DWH]\nDWH_ENDPOINT=e.internal\nDWH_CLUSTER_IDENTIFIER=dwhCluster\nDWH_NUM_NODES=1\n",
+        );
+        assert!(s.cluster(None, false).is_err());
+        assert_eq!(s.redshift_target("redshift").unwrap().host, "e.internal");
         // The template layout's keys are read by both as well.
         let s =
             settings("[DWH]\nDWH_ENDPOINT=e.internal\nDWH_DB=dwh\nDWH_DB_USER=u\nDWH_PORT=5440\n");
