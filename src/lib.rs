@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod app;
+pub mod aws;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -53,6 +53,7 @@ fn sdk(endpoint: &str) -> Sdk {
         .unwrap();
     let config = rt.block_on(
         aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(sparkify::aws::http_client())
             .region(aws_config::Region::new("us-west-2"))
             .endpoint_url(endpoint)
             .credentials_provider(aws_sdk_iam::config::Credentials::new(

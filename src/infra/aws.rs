@@ -51,7 +51,9 @@ impl Aws {
             )
             .or_default_provider()
             .or_else(crate::source::s3::DEFAULT_REGION);
-            let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+            let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(crate::aws::http_client())
+                .region(region);
             if let Some((key, secret)) = &settings.static_keys {
                 loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
                     key, secret, None, None, "dwh.cfg",

@@ -115,6 +115,7 @@ fn build() -> std::result::Result<S3, String> {
         .map_err(|e| format!("cannot start the S3 client's runtime: {e}"))?;
     let (client, note) = runtime.block_on(async {
         let loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(crate::aws::http_client())
             .region(region_chain())
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         let mut config = loader.load().await;
@@ -136,6 +137,7 @@ fn build() -> std::result::Result<S3, String> {
         };
         if !signed {
             config = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(crate::aws::http_client())
                 .region(region_chain())
                 .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
                 .no_credentials()

@@ -113,6 +113,7 @@ fn start() -> Moto {
         let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
         let config = aws_sdk_s3::config::Builder::new()
             .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .http_client(sparkify::aws::http_client())
             .region(aws_sdk_s3::config::Region::new("us-west-2"))
             .endpoint_url(&endpoint)
             .credentials_provider(creds)
