@@ -15,28 +15,29 @@ fn main() {
 
     let mut files = Vec::new();
     collect(&sql, &mut files);
-    let mut relative: Vec<(String, PathBuf)> = files
+    let mut relative: Vec<String> = files
         .into_iter()
         .map(|path| {
-            let rel = path
-                .strip_prefix(&sql)
+            path.strip_prefix(&sql)
                 .expect("collected under sql/")
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
-                .join("/");
-            (rel, path)
+                .join("/")
         })
         .collect();
     relative.sort();
 
     let mut out = String::from("&[\n");
-    for (rel, path) in &relative {
-        // Debug formatting writes valid, escaped Rust string literals.
+    for rel in &relative {
+        // The file is named relative to the crate being compiled, not by the absolute path
+        // this script saw: cargo reuses this output for a checkout in another folder (a CI
+        // clone) when the SQL files there are not newer, and an absolute path would then point
+        // into the old folder. Debug formatting writes valid, escaped Rust string literals.
         writeln!(
             out,
-            "    SqlFile {{ path: {rel:?}, text: include_str!({:?}) }},",
-            path.display().to_string()
+            "    SqlFile {{ path: {rel:?}, text: include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?})) }},",
+            format!("/sql/{rel}")
         )
         .expect("writing to a String");
     }

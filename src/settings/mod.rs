@@ -117,6 +117,12 @@ impl Settings {
         self.lookup(name, flag).map(|(v, _)| v)
     }
 
+    /// A text setting: the flag, else the environment or `dwh.cfg`, else the declared default.
+    pub fn text(&self, name: &str, flag: Option<String>) -> String {
+        self.get(name, flag)
+            .unwrap_or_else(|| decl::decl(name).default.unwrap_or_default().to_string())
+    }
+
     /// A setting parsed as `T`: the flag (already typed by the parser), else the environment or
     /// `dwh.cfg` text, else the declared default. A value that does not parse is an error
     /// naming where it came from.

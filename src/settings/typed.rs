@@ -161,9 +161,7 @@ impl Settings {
 
     /// The warehouse `--warehouse` (or its environment variable / `dwh.cfg` key) names.
     pub fn warehouse(&self, flag: Option<String>) -> Result<WarehouseConfig> {
-        let spec = self
-            .get("warehouse", flag)
-            .unwrap_or_else(|| decl::decl("warehouse").default.unwrap_or_default().into());
+        let spec = self.text("warehouse", flag);
         let spec = spec.trim();
         let duckdb = |path: &str| -> Result<WarehouseConfig> {
             Ok(WarehouseConfig::DuckDb {
@@ -210,10 +208,7 @@ impl Settings {
     /// `PGUSER` and `PGPASSWORD` fill what the URL leaves out, as libpq does.
     fn connection_defaults(&self) -> ConnDefaults {
         ConnDefaults {
-            user: Some(
-                self.get("pg_user", None)
-                    .unwrap_or_else(|| decl::decl("pg_user").default.unwrap_or_default().into()),
-            ),
+            user: Some(self.text("pg_user", None)),
             password: self.get("pg_password", None),
         }
     }
@@ -232,15 +227,11 @@ impl Settings {
             })?;
             // Only what a connection needs: the cluster's identifier, type and size are infra's
             // business and are not validated here.
-            let text = |name: &str| {
-                self.get(name, None)
-                    .unwrap_or_else(|| decl::decl(name).default.unwrap_or_default().into())
-            };
             let port: u16 = self.parsed("db_port", None)?;
             format!(
                 "redshift://{}@{host}:{port}/{}",
-                text("db_user"),
-                text("db_name")
+                self.text("db_user", None),
+                self.text("db_name", None)
             )
         } else {
             spec.to_string()
