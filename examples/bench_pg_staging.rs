@@ -13,9 +13,10 @@ use sparkify::copy::load::{LoadOptions, RowSink};
 use sparkify::generate::{GenerateOptions, generate};
 use sparkify::pipeline::{self, Refresh, Silent, StageRequest};
 use sparkify::source::Source;
+use sparkify::sql::{Dialect, quote_literal_in};
 use sparkify::value::{Row, Value};
+use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::postgres::{Postgres, Target};
-use sparkify::warehouse::{Literal, Warehouse};
 
 /// The tutorial's way: one INSERT statement per row, values as SQL literals.
 struct InsertPerRow<'a> {
@@ -25,16 +26,18 @@ struct InsertPerRow<'a> {
 impl RowSink for InsertPerRow<'_> {
     fn append(&mut self, rows: Vec<Row>) -> sparkify::Result<()> {
         for row in rows {
-            let values: Vec<String> = row
+            let values = row
                 .iter()
-                .map(|c| match c {
-                    Value::Null => "NULL".to_string(),
-                    Value::Text(s) => Literal::Text(s.clone()).sql(),
-                    Value::Int(v) => v.to_string(),
-                    Value::Double(v) => format!("{v:?}"),
-                    Value::Bool(b) => b.to_string(),
+                .map(|c| {
+                    Ok(match c {
+                        Value::Null => "NULL".to_string(),
+                        Value::Text(s) => quote_literal_in(Dialect::Postgres, s)?,
+                        Value::Int(v) => v.to_string(),
+                        Value::Double(v) => format!("{v:?}"),
+                        Value::Bool(b) => b.to_string(),
+                    })
                 })
-                .collect();
+                .collect::<sparkify::Result<Vec<String>>>()?;
             self.client
                 .batch_execute(&format!(
                     "INSERT INTO staging_events VALUES ({})",

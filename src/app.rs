@@ -17,6 +17,7 @@ use crate::infra;
 use crate::output::{self, thousands};
 use crate::pipeline::{self, Progress, StageReport, StageRequest};
 use crate::settings::{LoadSettings, Settings};
+use crate::warehouse::dry_run::DryRun;
 use crate::warehouse::{self, Warehouse};
 
 /// Where `run` writes a sample dataset when given no sources.
@@ -50,6 +51,16 @@ impl Context {
         warehouse::open(&self.settings.warehouse(self.warehouse_flag.clone())?)
     }
 
+    /// The warehouse, or with `--dry-run` one that prints each statement to stdout instead.
+    fn open_or_dry(&self, dry_run: bool) -> Result<Box<dyn Warehouse>> {
+        if dry_run {
+            let config = self.settings.warehouse(self.warehouse_flag.clone())?;
+            Ok(Box::new(DryRun::new(&config, Box::new(std::io::stdout()))?))
+        } else {
+            self.open()
+        }
+    }
+
     fn note(&self, message: &str) {
         if !self.quiet {
             eprintln!("{message}");
@@ -62,7 +73,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
     match cli.command {
         Command::Run(args) => cmd_run(&ctx, &args),
-        Command::CreateTables { drop } => cmd_create_tables(&ctx, drop),
+        Command::CreateTables { drop, dry_run } => cmd_create_tables(&ctx, drop, dry_run),
         Command::Etl(args) => cmd_etl(&ctx, &args),
         Command::Check => cmd_check(&ctx),
         Command::Query { sql, format, limit } => cmd_query(&ctx, &sql, format, limit),
@@ -78,8 +89,14 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 }
 
 /// The two staging requests, from flags, environment and dwh.cfg, or a generated sample.
-fn stage_requests(ctx: &Context, load: &LoadSettings) -> Result<Vec<StageRequest>> {
+fn stage_requests(ctx: &Context, load: &LoadSettings, dry_run: bool) -> Result<Vec<StageRequest>> {
     let mut load = load.clone();
+    if load.no_sources() && dry_run {
+        return Err(Error::usage(
+            "--dry-run changes nothing, so it does not generate the sample dataset either: pass \
+             --songs and --events (or a dwh.cfg with [S3] SONG_DATA and LOG_DATA)",
+        ));
+    }
     if load.no_sources() {
         load.use_dataset(&ensure_sample(ctx, Path::new(SAMPLE_DIR))?);
     }
@@ -172,8 +189,9 @@ fn etl(
     ctx: &Context,
     wh: Box<dyn Warehouse>,
     load: &LoadSettings,
+    dry_run: bool,
 ) -> Result<(Box<dyn Warehouse>, pipeline::EtlReport)> {
-    let requests = stage_requests(ctx, load)?;
+    let requests = stage_requests(ctx, load, dry_run)?;
     let bar = Bar::new(ctx.quiet);
     pipeline::etl_with_reconnect(
         wh,
@@ -189,12 +207,17 @@ fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
     // Bad settings are reported before the warehouse is opened (or created).
     let load = ctx.settings.load(args)?;
-    let wh = ctx.open()?;
+    let wh = ctx.open_or_dry(args.dry_run)?;
+    if args.dry_run {
+        let (mut wh, _) = etl(ctx, wh, &load, true)?;
+        checks::run(wh.as_mut())?;
+        return Ok(());
+    }
     ctx.note(&format!(
         "Building the Sparkify warehouse in {}",
         wh.describe()
     ));
-    let (mut wh, done) = etl(ctx, wh, &load)?;
+    let (mut wh, done) = etl(ctx, wh, &load, false)?;
     let checked = checks::run(wh.as_mut())?;
     print_summary(&wh.describe(), &done, &checked, start.elapsed());
     checks_outcome(&checked)
@@ -203,7 +226,10 @@ fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
 fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
     let load = ctx.settings.load(args)?;
-    let (_, done) = etl(ctx, ctx.open()?, &load)?;
+    let (_, done) = etl(ctx, ctx.open_or_dry(args.dry_run)?, &load, args.dry_run)?;
+    if args.dry_run {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     for s in &done.staged {
         let _ = writeln!(out, "{}", stage_line(s));
@@ -219,9 +245,12 @@ fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     Ok(())
 }
 
-fn cmd_create_tables(ctx: &Context, drop: bool) -> Result<()> {
-    let mut wh = ctx.open()?;
+fn cmd_create_tables(ctx: &Context, drop: bool, dry_run: bool) -> Result<()> {
+    let mut wh = ctx.open_or_dry(dry_run)?;
     let took = pipeline::create_tables(wh.as_mut(), drop)?;
+    if dry_run {
+        return Ok(());
+    }
     println!(
         "{} tables ready in {} ({})",
         crate::sql::all_tables()?.len(),

@@ -12,3 +12,28 @@ pub fn http_client() -> SharedHttpClient {
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https()
 }
+
+/// The SDK configuration every AWS client of sparkify starts from: the standard chain
+/// (environment, profile, SSO), the region given or the chain's or [`DEFAULT_REGION`], this
+/// module's HTTP client, and `dwh.cfg`'s `[AWS] KEY/SECRET` when given.
+///
+/// [`DEFAULT_REGION`]: crate::source::s3::DEFAULT_REGION
+pub async fn sdk_config(
+    region: Option<String>,
+    static_keys: Option<(String, String)>,
+) -> aws_config::SdkConfig {
+    let region = aws_config::meta::region::RegionProviderChain::first_try(
+        region.map(aws_config::Region::new),
+    )
+    .or_default_provider()
+    .or_else(crate::source::s3::DEFAULT_REGION);
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
+        .region(region);
+    if let Some((key, secret)) = static_keys {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            key, secret, None, None, "dwh.cfg",
+        ));
+    }
+    loader.load().await
+}

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::sql::{self, CheckDecl, Param};
+use crate::sql::{self, CheckDecl, Param, Statement};
 use crate::warehouse::Warehouse;
 
 /// The outcome of one rule: `violations` rows break it.
@@ -51,14 +51,16 @@ impl CheckReport {
 struct Rule {
     table: String,
     name: String,
-    sql: String,
+    sql: Statement,
 }
 
 impl Rule {
     /// The statement that is run. SUM() is NUMERIC on PostgreSQL; one cast makes every engine
     /// answer a plain integer.
-    fn statement(&self) -> String {
-        format!("SELECT CAST(({}) AS BIGINT)", self.sql)
+    fn statement(&self) -> Statement {
+        self.sql
+            .clone()
+            .map_text(|sql| format!("SELECT CAST(({sql}) AS BIGINT)"))
     }
 }
 
@@ -71,16 +73,16 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                 Rule {
                     table: table.into(),
                     name: format!("unique ({cols})"),
-                    sql: format!(
+                    sql: Statement::plain(format!(
                         "SELECT COUNT(*) FROM (SELECT {cols} FROM {table} GROUP BY {cols} \
                          HAVING COUNT(*) > 1) duplicated"
-                    ),
+                    )),
                 }
             }
             CheckDecl::NotNull(col) => Rule {
                 table: table.into(),
                 name: format!("{col} not null"),
-                sql: format!("SELECT COUNT(*) FROM {table} WHERE {col} IS NULL"),
+                sql: Statement::plain(format!("SELECT COUNT(*) FROM {table} WHERE {col} IS NULL")),
             },
             CheckDecl::References {
                 column,
@@ -89,10 +91,10 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
             } => Rule {
                 table: table.into(),
                 name: format!("{column} references {target_table}.{target}"),
-                sql: format!(
+                sql: Statement::plain(format!(
                     "SELECT COUNT(*) FROM {table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
                      (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column})"
-                ),
+                )),
             },
         })
         .collect())
@@ -146,7 +148,7 @@ fn all_rules() -> Result<Vec<Rule>> {
 }
 
 /// `(table, rule name, SQL counting violations)` of every rule, for review and dialect tests.
-pub fn rule_sql() -> Result<Vec<(String, String, String)>> {
+pub fn rule_sql() -> Result<Vec<(String, String, Statement)>> {
     Ok(all_rules()?
         .into_iter()
         .map(|r| {
@@ -162,15 +164,19 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
     let rules = all_rules()?;
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
-        let violations = wh.count(&rule.statement())?;
+        let violations = wh.fetch(&rule.statement())?.scalar_i64()?;
         results.push(CheckResult {
             table: rule.table,
             name: rule.name,
             violations,
         });
     }
-    let matched_songplays = wh.count(&sql::statement("figures/matched_songplays.sql", &[])?)?;
-    let songplays = wh.count(&sql::statement("figures/songplays.sql", &[])?)?;
+    let matched_songplays = wh
+        .fetch(&sql::statement("figures/matched_songplays.sql", &[])?)?
+        .scalar_i64()?;
+    let songplays = wh
+        .fetch(&sql::statement("figures/songplays.sql", &[])?)?
+        .scalar_i64()?;
     Ok(CheckReport {
         results,
         matched_songplays,

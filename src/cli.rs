@@ -48,6 +48,8 @@ pub enum Command {
     CreateTables {
         #[arg(long)]
         drop: bool,
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Stage the sources and rebuild the star schema from them
     Etl(LoadArgs),
@@ -171,6 +173,8 @@ pub struct LoadArgs {
     pub reload_changed: bool,
     #[arg(long)]
     pub keep_mojibake: bool,
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

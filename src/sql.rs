@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::schema::{Column, ColumnType, TableSpec};
+use crate::value::Value;
 
 pub use params::Param;
 
@@ -73,19 +74,114 @@ pub fn files_in(dir: &'static str) -> impl Iterator<Item = (&'static str, &'stat
     })
 }
 
-/// The statement of `sql/PATH` with its placeholders filled from `params` (`:name` pastes a
-/// table name, `:'name'` a quoted value; see [`Param`]). The leading comment lines, which
-/// document the file, and a final `;` are left out, so the statement can be wrapped.
-pub fn statement(path: &str, params: &[(&str, Param)]) -> Result<String> {
+/// One SQL statement and the values of its parameters (`$1`, `$2`, ... in its text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub text: String,
+    pub binds: Vec<Value>,
+}
+
+impl Statement {
+    /// A statement without parameters.
+    pub fn plain(text: impl Into<String>) -> Statement {
+        Statement {
+            text: text.into(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// The same parameters around another text, e.g. the statement wrapped in a cast.
+    pub fn map_text(self, f: impl FnOnce(&str) -> String) -> Statement {
+        Statement {
+            text: f(&self.text),
+            binds: self.binds,
+        }
+    }
+}
+
+/// The text, then each parameter's value as a comment, for review (`--dry-run`, logs); what
+/// is sent keeps them apart.
+impl std::fmt::Display for Statement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)?;
+        for (i, v) in self.binds.iter().enumerate() {
+            let shown = match v {
+                Value::Null => "NULL".to_string(),
+                Value::Text(t) => format!("{t:?}"),
+                Value::Int(n) => n.to_string(),
+                Value::Double(d) => d.to_string(),
+                Value::Bool(b) => b.to_string(),
+            };
+            write!(f, "\n--   ${} = {shown}", i + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// The statements of `sql/PATH`, each with its placeholders filled from `params` (`:name`
+/// pastes a table name, `:'name'` becomes a parameter; see [`Param`]). The leading comment
+/// lines, which document the file, and a final `;` are left out, so a statement can be wrapped.
+pub fn statements(path: &str, params: &[(&str, Param)]) -> Result<Vec<Statement>> {
     let text = file(path)?;
     let body: String = text
         .lines()
         .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
         .join("\n");
-    let body = body.trim_end();
-    let body = body.strip_suffix(';').unwrap_or(body);
-    params::fill(body, params).map_err(|e| Error::usage(format!("sql/{path}: {e}")))
+    split_statements(&body)
+        .into_iter()
+        .map(|one| {
+            params::fill(one, params)
+                .map(|(text, binds)| Statement { text, binds })
+                .map_err(|e| Error::usage(format!("sql/{path}: {e}")))
+        })
+        .collect()
+}
+
+/// The one statement of `sql/PATH` (see [`statements`]); a file of several is an error.
+pub fn statement(path: &str, params: &[(&str, Param)]) -> Result<Statement> {
+    let mut all = statements(path, params)?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        n => Err(Error::usage(format!(
+            "sql/{path} holds {n} statements where one is expected"
+        ))),
+    }
+}
+
+/// `body` cut at each `;` outside string literals and `--` comments, trimmed, empty pieces
+/// left out. Bind parameters need one statement per round trip.
+fn split_statements(body: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let bytes = body.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => {
+                // '' inside a literal closes and reopens it, which this also covers.
+                i += 1 + body[i + 1..]
+                    .find('\'')
+                    .map_or(body.len() - i - 1, |n| n + 1);
+                continue;
+            }
+            b'-' if body[i..].starts_with("--") => {
+                i += body[i..].find('\n').unwrap_or(body.len() - i);
+                continue;
+            }
+            b';' => {
+                pieces.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    pieces.push(&body[start..]);
+    pieces
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// The value of a `-- KEY: value` header line of a SQL file.
@@ -310,11 +406,26 @@ pub fn description(name: &str) -> Option<String> {
     Some(first.split_once(": ").map_or(first, |(_, d)| d).to_string())
 }
 
-/// Quotes a string as a SQL literal. Every engine `sparkify` talks to uses standard strings,
-/// where a quote is escaped by doubling it and backslashes are ordinary characters.
-pub fn quote_literal(value: &str) -> String {
-    // PostgreSQL cannot store NUL in text; it is never meaningful in these values.
-    format!("'{}'", value.replace('\0', "\u{FFFD}").replace('\'', "''"))
+/// Quotes a string as a SQL literal of `dialect`, for the few values SQL does not take as
+/// parameters (a COPY's source, role and region; DuckDB's `SET`). Data never goes this way:
+/// it is bound (see [`Statement`]).
+///
+/// Redshift, like PostgreSQL with `standard_conforming_strings` off, reads backslash escapes
+/// inside literals, so doubling `'` alone would let `\'` close the literal; its own
+/// `QUOTE_LITERAL` doubles both. NUL cannot be in any of these literals and is refused.
+pub fn quote_literal_in(dialect: Dialect, value: &str) -> Result<String> {
+    if value.contains('\0') {
+        return Err(Error::usage(format!(
+            "{value:?} holds a NUL character, which no SQL literal can carry"
+        )));
+    }
+    let quoted = value.replace('\'', "''");
+    Ok(match dialect {
+        Dialect::Redshift => format!("'{}'", quoted.replace('\\', "\\\\")),
+        // sparkify's PostgreSQL sessions set standard_conforming_strings = on, and DuckDB
+        // has no escapes in standard literals.
+        Dialect::Postgres | Dialect::DuckDb => format!("'{quoted}'"),
+    })
 }
 
 #[cfg(test)]
@@ -394,17 +505,38 @@ mod tests {
 
     #[test]
     fn statements_lose_their_header_and_get_their_values() {
-        let sql = statement(
+        let all = statements(
             "bookkeeping/clear_table.sql",
             &[("table", Param::Text("songs"))],
         )
         .unwrap();
+        let songs = || vec![Value::Text("songs".into())];
         assert_eq!(
-            sql,
-            "DELETE FROM songs;\nDELETE FROM load_ledger WHERE table_name = 'songs';\n\
-             DELETE FROM load_errors WHERE table_name = 'songs'"
+            all,
+            [
+                Statement::plain("DELETE FROM songs"),
+                Statement {
+                    text: "DELETE FROM load_ledger WHERE table_name = $1".into(),
+                    binds: songs()
+                },
+                Statement {
+                    text: "DELETE FROM load_errors WHERE table_name = $1".into(),
+                    binds: songs()
+                },
+            ]
         );
-        assert!(statement("bookkeeping/clear_table.sql", &[]).is_err());
+        assert!(statements("bookkeeping/clear_table.sql", &[]).is_err());
+        assert!(
+            statement(
+                "bookkeeping/clear_table.sql",
+                &[("table", Param::Text("songs"))]
+            )
+            .is_err()
+        );
+        assert_eq!(
+            split_statements("SELECT ';' -- a; b\n; SELECT 'it''s;';  ;"),
+            ["SELECT ';' -- a; b", "SELECT 'it''s;'"]
+        );
         assert_eq!(
             header(file("checks/ledger_adds_up.sql").unwrap(), "tables"),
             Some("staging_events, staging_songs")
@@ -444,12 +576,17 @@ mod tests {
     }
 
     #[test]
-    fn literals_are_quoted_safely() {
-        assert_eq!(quote_literal("it's"), "'it''s'");
-        assert_eq!(quote_literal("a\\b"), "'a\\b'");
+    fn literals_are_quoted_for_their_dialect() {
+        let q = |d, v| quote_literal_in(d, v).unwrap();
+        assert_eq!(q(Dialect::Postgres, "it's"), "'it''s'");
+        assert_eq!(q(Dialect::DuckDb, "a\\b"), "'a\\b'");
+        // On Redshift `\'` would escape the quote and close nothing: both are doubled, so
+        // the literal ends where it should.
         assert_eq!(
-            quote_literal("x'); DROP TABLE users; --"),
-            "'x''); DROP TABLE users; --'"
+            q(Dialect::Redshift, "x\\'); DROP TABLE users; --"),
+            "'x\\\\''); DROP TABLE users; --'"
         );
+        assert_eq!(q(Dialect::Redshift, "a\\\\b\nc"), "'a\\\\\\\\b\nc'");
+        assert!(quote_literal_in(Dialect::Redshift, "a\0b").is_err());
     }
 }

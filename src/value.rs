@@ -24,12 +24,13 @@ pub struct QueryResult {
 }
 
 impl QueryResult {
-    /// The single integer a `SELECT COUNT(*) ...` returns.
+    /// The single integer a `SELECT COUNT(*) ...` returns; NULL (a `SUM` over nothing) and
+    /// no row at all (a `--dry-run` answers none) count as 0.
     pub fn scalar_i64(&self) -> Result<i64> {
         match self.rows.first().and_then(|r| r.first()) {
             Some(Value::Int(v)) => Ok(*v),
             Some(Value::Double(v)) if v.fract() == 0.0 => Ok(*v as i64),
-            Some(Value::Null) => Ok(0),
+            Some(Value::Null) | None => Ok(0),
             other => Err(Error::warehouse(format!(
                 "expected one integer, the query returned {other:?}"
             ))),

@@ -220,3 +220,78 @@ fn connection_errors_are_clear_and_never_show_the_password() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("port \"70000\""), "{stderr}");
 }
+
+#[test]
+fn values_reach_postgres_as_parameters_even_with_nonstandard_strings() {
+    // A database where backslashes in literals are escapes, as on old servers and Redshift.
+    let url = pg::server().new_database();
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} SET standard_conforming_strings = off"
+        ))
+        .unwrap();
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let setting: String = raw
+        .query_one("SHOW standard_conforming_strings", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(setting, "off");
+
+    // A file name and a rejected line built to close a literal that only doubles quotes.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("log_data")).unwrap();
+    let file = dir.join("log_data/x\\'; DROP TABLE songs; --\nnext\\\\.json");
+    let good = r#"{"artist":"A","auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":1.5,"level":"free","location":"X","method":"PUT","page":"NextSong","registration":1540919166796.0,"sessionId":1,"song":"S","status":200,"ts":1541105830796,"userAgent":"UA","userId":"7"}"#;
+    let bad = "{\"ts\": \"x\\\\'); DROP TABLE users; --\", \"userId\": \"\0\"}";
+    std::fs::write(&file, format!("{good}\n{bad}\n")).unwrap();
+    std::fs::write(
+        dir.join("log_json_path.json"),
+        sparkify::generate::JSONPATHS,
+    )
+    .unwrap();
+    let mut wh = connect(&url);
+    sparkify::pipeline::create_tables(&mut wh, false).unwrap();
+    let request = events_request(dir, jsonpaths(dir), true);
+    let opts = |max_errors| sparkify::copy::load::LoadOptions {
+        max_errors,
+        ..Default::default()
+    };
+    // Over --max-errors: the rejected row is recorded through the error bookkeeping, whose
+    // statement takes the file names as a list.
+    for _ in 0..2 {
+        sparkify::pipeline::stage(&mut wh, &request, &opts(0), &sparkify::pipeline::Silent)
+            .unwrap_err();
+        // The second failure replaces the first one's rows: its DELETE matched the file.
+        assert_eq!(count(&mut wh, "SELECT COUNT(*) FROM load_errors"), 1);
+    }
+    let r = sparkify::pipeline::stage(&mut wh, &request, &opts(1), &sparkify::pipeline::Silent)
+        .unwrap();
+    assert_eq!((r.rows_loaded, r.rows_rejected), (1, 1));
+
+    let canonical = std::fs::canonicalize(&file).unwrap().display().to_string();
+    let ledger = raw.query("SELECT file FROM load_ledger", &[]).unwrap();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0].get::<_, String>(0), canonical);
+    let errors = raw
+        .query("SELECT file, raw_line FROM load_errors", &[])
+        .unwrap();
+    assert_eq!(errors.len(), 1, "the failed loads' rows were replaced");
+    assert_eq!(errors[0].get::<_, String>(0), canonical);
+    // PostgreSQL text cannot hold NUL: it is shown as U+FFFD, the rest is exact.
+    assert_eq!(
+        errors[0].get::<_, Option<String>>(1).as_deref(),
+        Some(bad.replace('\0', "\u{FFFD}").as_str())
+    );
+    for table in ["songs", "users", "staging_events"] {
+        assert!(count(&mut wh, &format!("SELECT COUNT(*) FROM {table}")) >= 0);
+    }
+    // sparkify's own sessions set the standard back on.
+    let on = wh.query("SHOW standard_conforming_strings").unwrap();
+    assert_eq!(
+        on.rows,
+        vec![vec![sparkify::value::Value::Text("on".into())]]
+    );
+}

@@ -155,7 +155,7 @@ fn ddl_and_transforms_are_pinned_and_parse() {
     parses("Redshift transforms", &transform);
 
     for (table, name, sql) in sparkify::checks::rule_sql().unwrap() {
-        parses(&format!("check {table}: {name}"), &sql);
+        parses(&format!("check {table}: {name}"), &sql.text);
     }
     for q in sparkify::analytics::questions() {
         parses(&format!("analytics {}", q.name), q.sql);
@@ -188,4 +188,94 @@ fn the_cluster_endpoint_comes_from_dwh_cfg_with_tls_and_no_password_shown() {
     assert_eq!(t.password.as_deref(), Some("Passw0rdFromCfg"));
     let err = Settings::default().redshift_target("redshift").unwrap_err();
     assert!(err.to_string().contains("[CLUSTER] HOST"), "{err}");
+}
+
+fn seed_auth() -> sparkify::warehouse::redshift::CopyAuth {
+    Settings::new(seed_cfg(), &[]).copy_auth().unwrap()
+}
+
+#[test]
+fn a_manifest_source_copies_with_the_manifest_keyword() {
+    let copy = copy_statement(
+        "staging_events",
+        &Source::S3("s3://udacity-dend/manifests/2018-11.manifest".into()),
+        &FormatSpec::Auto,
+        &seed_auth(),
+        0,
+    )
+    .unwrap();
+    golden("redshift_copy_manifest.sql", &format!("{copy};\n"));
+    parses("COPY ... MANIFEST", &copy);
+    // A prefix is not a manifest.
+    let (events, _) = copies(0);
+    assert!(!events.contains("MANIFEST"), "{events}");
+}
+
+#[test]
+fn backslashes_and_quotes_in_a_key_stay_inside_the_literal() {
+    // On Redshift `\'` escapes the quote: doubling only `'` would end the literal early and run
+    // the rest as SQL with the loader's rights.
+    let key = "s3://udacity-dend/log_data/x\\'; DROP TABLE users; --\nnext\\\\.json";
+    let copy = copy_statement(
+        "staging_events",
+        &Source::S3(key.into()),
+        &FormatSpec::Auto,
+        &seed_auth(),
+        0,
+    )
+    .unwrap();
+    golden("redshift_copy_hostile_key.sql", &format!("{copy};\n"));
+    // One statement, and the FROM literal holds the key exactly once Redshift unescapes it.
+    let parsed = Parser::parse_sql(&RedshiftSqlDialect {}, &copy).unwrap();
+    assert_eq!(parsed.len(), 1, "{copy}");
+    assert!(
+        copy.contains("x\\\\''; DROP TABLE users; --\nnext\\\\\\\\.json'"),
+        "{copy}"
+    );
+}
+
+#[test]
+fn copy_values_that_are_not_what_they_claim_are_refused() {
+    let auth = seed_auth();
+    let copy = |source: &str, auth: &sparkify::warehouse::redshift::CopyAuth| {
+        copy_statement(
+            "staging_songs",
+            &Source::S3(source.into()),
+            &FormatSpec::Auto,
+            auth,
+            0,
+        )
+        .map_err(|e| e.to_string())
+    };
+    let nul = copy("s3://udacity-dend/a\0b", &auth).unwrap_err();
+    assert!(nul.contains("NUL"), "{nul}");
+    let bucket = copy("s3://Not_A_Bucket/x", &auth).unwrap_err();
+    assert!(bucket.contains("bucket name"), "{bucket}");
+    for role in [
+        "arn:aws:iam::123456789012:role/x' IAM_ROLE 'other",
+        "arn:aws:iam::12345:role/short-account",
+        "arn:aws:s3:::a-bucket",
+        "not an arn",
+    ] {
+        let bad = sparkify::warehouse::redshift::CopyAuth {
+            iam_role: role.into(),
+            region: "us-west-2".into(),
+        };
+        let err = copy("s3://udacity-dend/song_data", &bad).unwrap_err();
+        assert!(err.contains("not an IAM role ARN"), "{role}: {err}");
+    }
+    for region in ["us-west-2'; --", "US-WEST-2", "uswest2", ""] {
+        let bad = sparkify::warehouse::redshift::CopyAuth {
+            iam_role: auth.iam_role.clone(),
+            region: region.into(),
+        };
+        let err = copy("s3://udacity-dend/song_data", &bad).unwrap_err();
+        assert!(err.contains("not an AWS region"), "{region}: {err}");
+    }
+    // Real ones pass: a role with a path, a region with a two-part middle.
+    let good = sparkify::warehouse::redshift::CopyAuth {
+        iam_role: "arn:aws-us-gov:iam::123456789012:role/service/sparkify.loader".into(),
+        region: "us-gov-west-1".into(),
+    };
+    copy("s3://udacity-dend/song_data", &good).unwrap();
 }

@@ -187,7 +187,8 @@ fn percent(part: i64, whole: i64) -> String {
 pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
     let quality = checks::run(wh)?;
     let plays = quality.songplays;
-    let figure = |name: &str| sql::statement(&format!("figures/{name}.sql"), &[]);
+    // Figures take no values, so each statement is its text.
+    let figure = |name: &str| sql::statement(&format!("figures/{name}.sql"), &[]).map(|s| s.text);
     let users = wh.count(&figure("listeners")?)?;
     let paid_plays = wh.count(&figure("paid_plays")?)?;
     let sessions = wh.count(&figure("sessions")?)?;

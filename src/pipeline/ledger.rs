@@ -8,8 +8,9 @@ use crate::copy::load::{self, LoadReport};
 use crate::error::{Error, Result};
 use crate::source::SourceFile;
 use crate::sql::{self, Param};
+use crate::value::Row;
 use crate::value::Value;
-use crate::warehouse::{Literal, Warehouse};
+use crate::warehouse::Warehouse;
 
 /// After a load failed on --max-errors and was rolled back, records its rejected rows, as
 /// STL_LOAD_ERRORS keeps them for a failed COPY.
@@ -28,7 +29,7 @@ pub(super) fn keep_rejected<T>(
                 let mut files: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
                 files.sort_unstable();
                 files.dedup();
-                wh.execute(&sql::statement(
+                wh.run(&sql::statement(
                     "bookkeeping/forget_errors.sql",
                     &[
                         ("table", Param::Text(table)),
@@ -85,7 +86,7 @@ pub(super) fn plan_files(
             whole_source: false,
         });
     }
-    let ledger = wh.query(&sql::statement(
+    let ledger = wh.fetch(&sql::statement(
         "bookkeeping/ledger_entries.sql",
         &[("table", Param::Text(table))],
     )?)?;
@@ -142,30 +143,38 @@ pub(super) fn ledger_key(location: &str) -> String {
 }
 
 /// Empties a staging table and its bookkeeping before a full reload.
-pub(super) fn clear_statements(table: &str) -> Result<String> {
-    sql::statement(
+pub(super) fn clear(wh: &mut dyn Warehouse, table: &str) -> Result<()> {
+    for statement in sql::statements(
         "bookkeeping/clear_table.sql",
         &[("table", Param::Text(table))],
-    )
+    )? {
+        wh.run(&statement)?;
+    }
+    Ok(())
+}
+
+/// A text column's value, or NULL.
+fn opt_text(value: Option<&str>) -> Value {
+    value.map_or(Value::Null, |s| Value::Text(s.to_string()))
 }
 
 pub(super) fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadReport) -> Result<()> {
     insert_errors(wh, table, &report.errors)?;
     let now = crate::time::now_utc();
-    let rows: Vec<Vec<Literal>> = report
+    let rows: Vec<Row> = report
         .files
         .iter()
         .map(|f| {
             // The columns of sql/schema/load_ledger.sql, in order.
             vec![
-                Literal::Text(table.to_string()),
-                Literal::Text(f.file.clone()),
-                Literal::Int(f.size as i64),
-                Literal::opt_text(f.version.as_deref()),
-                Literal::Int(f.rows_read as i64),
-                Literal::Int(f.rows_loaded as i64),
-                Literal::Int(f.rows_rejected as i64),
-                Literal::Timestamp(now.clone()),
+                Value::Text(table.to_string()),
+                Value::Text(f.file.clone()),
+                Value::Int(f.size as i64),
+                opt_text(f.version.as_deref()),
+                Value::Int(f.rows_read as i64),
+                Value::Int(f.rows_loaded as i64),
+                Value::Int(f.rows_rejected as i64),
+                Value::Text(now.clone()),
             ]
         })
         .collect();
@@ -178,20 +187,20 @@ pub(super) fn insert_errors(
     errors: &[load::LoadError],
 ) -> Result<()> {
     let now = crate::time::now_utc();
-    let rows: Vec<Vec<Literal>> = errors
+    let rows: Vec<Row> = errors
         .iter()
         .map(|e| {
             // The columns of sql/schema/load_errors.sql, in order.
             vec![
-                Literal::Text(table.to_string()),
-                Literal::Text(e.file.clone()),
-                Literal::Int(e.line as i64),
-                Literal::opt_text(e.column_name.as_deref()),
-                Literal::opt_text(e.column_type.as_deref()),
-                Literal::opt_text(e.raw_value.as_deref()),
-                Literal::Text(e.raw_line.clone()),
-                Literal::Text(e.reason.clone()),
-                Literal::Timestamp(now.clone()),
+                Value::Text(table.to_string()),
+                Value::Text(e.file.clone()),
+                Value::Int(e.line as i64),
+                opt_text(e.column_name.as_deref()),
+                opt_text(e.column_type.as_deref()),
+                opt_text(e.raw_value.as_deref()),
+                Value::Text(e.raw_line.clone()),
+                Value::Text(e.reason.clone()),
+                Value::Text(now.clone()),
             ]
         })
         .collect();
@@ -200,11 +209,7 @@ pub(super) fn insert_errors(
 
 /// Inserts rows that give every column of `table`, in the order its DDL declares them (the
 /// DDL is the one list of the columns).
-pub(super) fn insert_all_columns(
-    wh: &mut dyn Warehouse,
-    table: &str,
-    rows: &[Vec<Literal>],
-) -> Result<()> {
+pub(super) fn insert_all_columns(wh: &mut dyn Warehouse, table: &str, rows: &[Row]) -> Result<()> {
     let columns = sql::column_names(table)?;
     if let Some(row) = rows.iter().find(|r| r.len() != columns.len()) {
         return Err(Error::usage(format!(

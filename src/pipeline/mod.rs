@@ -124,10 +124,10 @@ pub fn create_script(dialect: Dialect, drop: bool) -> Result<String> {
     let tables = sql::all_tables()?;
     if drop {
         for t in tables.iter().rev() {
-            script.push_str(&sql::statement(
-                "bookkeeping/drop_table.sql",
-                &[("table", Param::Text(t))],
-            )?);
+            // Names only: no parameters, so the text is the whole statement.
+            script.push_str(
+                &sql::statement("bookkeeping/drop_table.sql", &[("table", Param::Text(t))])?.text,
+            );
             script.push_str(";\n");
         }
     }
@@ -267,7 +267,7 @@ fn transform_in(wh: &mut dyn Warehouse) -> Result<TransformReport> {
             "bookkeeping/row_count.sql",
             &[("table", Param::Text(model))],
         )?;
-        models.push((model.to_string(), wh.count(&count)?));
+        models.push((model.to_string(), wh.fetch(&count)?.scalar_i64()?));
     }
     Ok(TransformReport {
         models,

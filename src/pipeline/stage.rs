@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::ledger::{FilePlan, clear_statements, keep_rejected, plan_files, record_load};
+use super::ledger::{FilePlan, clear, keep_rejected, plan_files, record_load};
 use super::{Progress, Refresh, StageReport, StageRequest, in_transaction};
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
 use crate::error::{Error, Result};
@@ -40,28 +40,31 @@ pub(super) fn stage_in(
     if crate::interrupt::requested() {
         return Err(Error::Interrupted);
     }
+    wh.lock_in_transaction()?;
     let start = Instant::now();
     let spec = sql::table_spec(&request.table)?;
     let table = spec.name.clone();
     // The one thing that differs between engines: whether sparkify reads the files (and so
     // can skip those the ledger holds) or the engine reads the whole source itself.
-    let (plan, skipped, json) = match wh.staging() {
-        Staging::ClientLoader => {
-            let json = request.format.resolve()?;
+    let staging = wh.staging();
+    let (plan, skipped, json) = match staging {
+        Staging::ClientLoader | Staging::ServerCopyListed => {
+            // The engine's own COPY reads the JSONPaths file itself.
+            let json = match staging {
+                Staging::ClientLoader => Some(request.format.resolve()?),
+                _ => None,
+            };
             let listing = list_source(request, progress)?;
             let plan = plan_files(wh, &table, request.refresh, listing.files)?;
-            (
-                plan,
-                [listing.skipped, listing.missing].concat(),
-                Some(json),
-            )
+            (plan, [listing.skipped, listing.missing].concat(), json)
         }
         Staging::ServerCopy => {
             if request.refresh != Refresh::Full {
                 // COPY reads every object the prefix names; the server keeps no ledger to
                 // skip by.
                 progress.note(&format!(
-                    "{}: Redshift reloads {table} whole from the source on every run",
+                    "{}: Redshift reloads {table} whole from the source on every run (set \
+                     [S3] MANIFEST_PREFIX to a writable s3:// prefix to load only new files)",
                     wh.describe()
                 ));
             }
@@ -80,7 +83,7 @@ pub(super) fn stage_in(
     };
     let mut report = LoadReport::default();
     if plan.full_reload {
-        wh.execute(&clear_statements(&table)?)?;
+        clear(wh, &table)?;
     }
     if plan.whole_source || !plan.files.is_empty() {
         report = load_files(

@@ -333,6 +333,16 @@ pub static DECLS: &[Decl] = &[
         help: "The role Redshift's COPY reads S3 with (infra up writes it)",
     },
     Decl {
+        name: "manifest_prefix",
+        commands: NONE,
+        flag: None,
+        env: &["SPARKIFY_MANIFEST_PREFIX"],
+        ini: &[("S3", "MANIFEST_PREFIX")],
+        default: None,
+        help: "Redshift: a writable s3:// prefix for the manifest of each run's new files, so a \
+               run loads only those (without it every run reloads every file)",
+    },
+    Decl {
         name: "region",
         commands: NONE,
         flag: None,
@@ -417,6 +427,14 @@ pub static DECLS: &[Decl] = &[
         "drop",
         None,
         "Drop sparkify's tables first (all their data is lost)",
+    ),
+    flag(
+        "dry_run",
+        &["run", "etl", "create-tables"],
+        "dry-run",
+        None,
+        "Connect to nothing: print the warehouse target and every statement the command would \
+         send, in order, for review (e.g. before a paid cluster runs them)",
     ),
     flag(
         "format",

@@ -14,6 +14,7 @@ use crate::infra::settings::{self as cluster, ClusterConfig, Layout, Setting};
 use crate::pipeline::{FormatSpec, Refresh, StageRequest};
 use crate::source::Source;
 use crate::warehouse::WarehouseConfig;
+use crate::warehouse::iam_login::{IamLogin, cluster_of_host};
 use crate::warehouse::postgres::{self, ConnDefaults, Target};
 use crate::warehouse::redshift::CopyAuth;
 
@@ -184,9 +185,16 @@ impl Settings {
             return Ok(WarehouseConfig::Postgres(target));
         }
         if spec == "redshift" || spec.starts_with("redshift://") {
+            let target = self.redshift_target(spec)?;
+            let iam = target
+                .password
+                .is_none()
+                .then(|| self.iam_login(&target.host));
             return Ok(WarehouseConfig::Redshift {
-                target: self.redshift_target(spec)?,
+                target,
                 copy: self.copy_auth(),
+                iam,
+                manifest_prefix: self.manifest_prefix()?,
             });
         }
         if let Some((scheme, _)) = spec.split_once("://") {
@@ -203,6 +211,38 @@ impl Settings {
              postgres://... or redshift://...",
             postgres::redact(spec)
         )))
+    }
+
+    /// Where Redshift runs write their manifests: an `s3://bucket/prefix`, without a trailing
+    /// `/`.
+    fn manifest_prefix(&self) -> Result<Option<String>> {
+        let Some(prefix) = self.get("manifest_prefix", None) else {
+            return Ok(None);
+        };
+        crate::source::s3::S3Uri::parse(&prefix)?;
+        Ok(Some(prefix.trim_end_matches('/').to_string()))
+    }
+
+    /// Where temporary credentials come from when no password is configured: the cluster
+    /// configured, else the one the endpoint names, else the default identifier.
+    fn iam_login(&self, host: &str) -> IamLogin {
+        let cluster_id = self
+            .get("cluster_identifier", None)
+            .or_else(|| cluster_of_host(host).map(str::to_string))
+            .unwrap_or_else(|| self.text("cluster_identifier", None));
+        IamLogin {
+            cluster_id,
+            region: self.region(),
+            static_keys: self.static_keys(),
+        }
+    }
+
+    /// `dwh.cfg` `[AWS] KEY/SECRET`, when both are given.
+    fn static_keys(&self) -> Option<(String, String)> {
+        match (self.get("aws_key", None), self.get("aws_secret", None)) {
+            (Some(k), Some(s)) => Some((k, s)),
+            _ => None,
+        }
     }
 
     /// `PGUSER` and `PGPASSWORD` fill what the URL leaves out, as libpq does.
@@ -321,10 +361,7 @@ impl Settings {
                 "a multi-node cluster needs at least 2 nodes (or set the cluster type to single-node)",
             ));
         }
-        let static_keys = match (self.get("aws_key", None), self.get("aws_secret", None)) {
-            (Some(k), Some(s)) => Some((k, s)),
-            _ => None,
-        };
+        let static_keys = self.static_keys();
         let mut config = ClusterConfig {
             layout: if self.ini.has_section("DWH") && !self.ini.has_section("CLUSTER") {
                 Layout::Template
@@ -418,6 +455,7 @@ mod tests {
                 full_refresh: false,
                 reload_changed: false,
                 keep_mojibake: false,
+                dry_run: false,
             })
             .unwrap();
         assert_eq!(load.options.remote_concurrency, defaults.remote_concurrency);

@@ -265,6 +265,27 @@ pub fn head(uri: &str) -> Result<Option<SourceFile>> {
     })
 }
 
+/// Writes one object (a manifest for Redshift's COPY).
+pub fn put(uri: &str, body: Vec<u8>) -> Result<()> {
+    let loc = S3Uri::parse(uri)?;
+    let s3 = s3()?;
+    s3.runtime.block_on(async {
+        s3.client
+            .put_object()
+            .bucket(&loc.bucket)
+            .key(&loc.key)
+            .content_type("application/json")
+            .body(aws_sdk_s3::primitives::ByteStream::from(body))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::Source {
+                path: uri.to_string(),
+                message: format!("cannot write: {}", describe(&e)),
+            })
+    })
+}
+
 /// Reads one object whole.
 pub fn read(uri: &str) -> Result<Vec<u8>> {
     let loc = S3Uri::parse(uri)?;

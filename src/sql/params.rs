@@ -1,13 +1,16 @@
-//! Fills the placeholders of a SQL file. This is the one place that pastes values into SQL
-//! text, so moving them to bind parameters (issue #13) changes only this module.
+//! Fills the placeholders of a SQL file. Values never become SQL text: they go to the server
+//! as bind parameters, so no quoting rule of any dialect (Redshift's backslash escapes,
+//! PostgreSQL with `standard_conforming_strings` off) can turn a value into a statement.
 //!
-//! The placeholders are psql's: `:name` pastes a name (a table) as it is, and `:'name'`
-//! pastes a value as a quoted literal, so a file can also be run by hand with
-//! `psql -v table=staging_events -f FILE`. A list value pastes its items as literals separated
-//! by commas, or `NULL` when it is empty (for `IN (:'files')`, which then matches nothing).
-//! `::` (a cast) is not a placeholder, and nothing inside a string literal or a `--` comment is.
+//! The placeholders are psql's, so a file can also be run by hand with
+//! `psql -v table=staging_events -f FILE`: `:name` pastes a name (a table), which must be a
+//! plain SQL identifier, and `:'name'` stands for a value, which becomes a positional
+//! parameter (`$1`, `$2`, ... in order of appearance; PostgreSQL, Redshift and DuckDB all read
+//! that form). A list value becomes one parameter per item separated by commas, or `NULL` when
+//! it is empty (for `IN (:'files')`, which then matches nothing). `::` (a cast) is not a
+//! placeholder, and nothing inside a string literal or a `--` comment is.
 
-use super::quote_literal;
+use crate::value::Value;
 
 /// A value for a placeholder.
 #[derive(Debug, Clone, Copy)]
@@ -16,12 +19,14 @@ pub enum Param<'a> {
     TextList(&'a [&'a str]),
 }
 
-/// `text` with every placeholder replaced by its value from `params`. A placeholder without a
-/// value, and a list or a non-identifier pasted as a name, are errors, so a typo cannot send a
-/// broken statement. A value no placeholder uses is allowed: callers that run several files
-/// alike (the reconciliation rules) pass the same values to each.
-pub(crate) fn fill(text: &str, params: &[(&str, Param)]) -> Result<String, String> {
+/// `text` with every name placeholder replaced by its name and every value placeholder by
+/// `$n`, and the values those parameters take, in order. A placeholder without a value, and a
+/// list or a non-identifier pasted as a name, are errors, so a typo cannot send a broken
+/// statement. A value no placeholder uses is allowed: callers that run several files alike
+/// (the reconciliation rules) pass the same values to each.
+pub(crate) fn fill(text: &str, params: &[(&str, Param)]) -> Result<(String, Vec<Value>), String> {
     let mut out = String::with_capacity(text.len());
+    let mut binds = Vec::new();
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         let len = c.len_utf8();
@@ -44,14 +49,14 @@ pub(crate) fn fill(text: &str, params: &[(&str, Param)]) -> Result<String, Strin
                 .iter()
                 .find(|(n, _)| *n == name)
                 .ok_or_else(|| format!("no value for the placeholder {}", head(rest)))?;
-            out.push_str(&paste(name, *value, quoted)?);
+            out.push_str(&paste(name, *value, quoted, &mut binds)?);
             rest = &rest[1 + consumed..];
         } else {
             out.push(c);
             rest = &rest[len..];
         }
     }
-    Ok(out)
+    Ok((out, binds))
 }
 
 fn head(s: &str) -> &str {
@@ -82,15 +87,18 @@ fn placeholder(after: &str) -> Option<(&str, bool, usize)> {
     }
 }
 
-fn paste(name: &str, value: Param, quoted: bool) -> Result<String, String> {
+/// What replaces one placeholder; a value is pushed onto `binds` and its `$n` returned.
+fn paste(name: &str, value: Param, quoted: bool, binds: &mut Vec<Value>) -> Result<String, String> {
+    let mut bind = |v: &str| {
+        binds.push(Value::Text(v.to_string()));
+        format!("${}", binds.len())
+    };
     match (value, quoted) {
-        (Param::Text(v), true) => Ok(quote_literal(v)),
+        (Param::Text(v), true) => Ok(bind(v)),
         (Param::TextList([]), true) => Ok("NULL".into()),
-        (Param::TextList(items), true) => Ok(items
-            .iter()
-            .map(|v| quote_literal(v))
-            .collect::<Vec<_>>()
-            .join(", ")),
+        (Param::TextList(items), true) => {
+            Ok(items.iter().map(|v| bind(v)).collect::<Vec<_>>().join(", "))
+        }
         (Param::Text(v), false) if is_name(v) => Ok(v.to_string()),
         (Param::Text(v), false) => Err(format!(
             ":{name} pastes a name, and {v:?} is not a plain SQL name"
@@ -103,23 +111,40 @@ fn paste(name: &str, value: Param, quoted: bool) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    fn text(v: &str) -> Value {
+        Value::Text(v.into())
+    }
+
     #[test]
-    fn names_and_values_are_pasted_as_today() {
-        let sql = "DELETE FROM :table;\nDELETE FROM load_ledger WHERE table_name = :'table';";
+    fn names_are_pasted_and_values_become_parameters() {
+        let sql = "DELETE FROM load_ledger WHERE table_name = :'table' AND :'table' <> 'x'";
         assert_eq!(
             fill(sql, &[("table", Param::Text("staging_events"))]).unwrap(),
-            "DELETE FROM staging_events;\nDELETE FROM load_ledger WHERE table_name = \
-             'staging_events';"
+            (
+                "DELETE FROM load_ledger WHERE table_name = $1 AND $2 <> 'x'".to_string(),
+                vec![text("staging_events"), text("staging_events")]
+            )
         );
-        let sql = "SELECT 1 WHERE file IN (:'files') AND x::text = ':no' -- :nor\n";
-        let files = ["a.json", "it's.json"];
+        let sql = "SELECT 1 FROM :t WHERE file IN (:'files') AND x::text = ':no' -- :nor\n";
+        let files = ["a.json", "it's\\'; DROP TABLE songs; --.json"];
         assert_eq!(
-            fill(sql, &[("files", Param::TextList(&files))]).unwrap(),
-            "SELECT 1 WHERE file IN ('a.json', 'it''s.json') AND x::text = ':no' -- :nor\n"
+            fill(
+                sql,
+                &[
+                    ("files", Param::TextList(&files)),
+                    ("t", Param::Text("songs"))
+                ]
+            )
+            .unwrap(),
+            (
+                "SELECT 1 FROM songs WHERE file IN ($1, $2) AND x::text = ':no' -- :nor\n"
+                    .to_string(),
+                vec![text(files[0]), text(files[1])]
+            )
         );
         assert_eq!(
             fill("IN (:'files')", &[("files", Param::TextList(&[]))]).unwrap(),
-            "IN (NULL)"
+            ("IN (NULL)".to_string(), vec![])
         );
     }
 
@@ -131,13 +156,16 @@ mod tests {
                 .unwrap_err()
                 .contains(":tabel")
         );
-        assert_eq!(fill("SELECT 1", &table).unwrap(), "SELECT 1");
+        assert_eq!(fill("SELECT 1", &table).unwrap().0, "SELECT 1");
         let hostile = [("table", Param::Text("users; DROP TABLE songs"))];
         assert!(fill("SELECT COUNT(*) FROM :table", &hostile).is_err());
-        // As a value the same text is quoted, so it stays a value.
+        // As a value the same text is a parameter, so it stays a value.
         assert_eq!(
             fill("SELECT :'table'", &hostile).unwrap(),
-            "SELECT 'users; DROP TABLE songs'"
+            (
+                "SELECT $1".to_string(),
+                vec![text("users; DROP TABLE songs")]
+            )
         );
         let list = [("files", Param::TextList(&["a"]))];
         assert!(fill("FROM :files", &list).is_err());

@@ -51,10 +51,9 @@ impl DuckDb {
         // DuckDB's default buffer pool (80 % of RAM) let a 10M-event run hold 5.4 GB; with a
         // cap DuckDB spills to `<file>.tmp` instead (1.1 GB peak RSS at 10M events, 0.6 GB at 1M).
         let limit = memory_limit;
-        conn.execute_batch(&format!(
-            "SET memory_limit = {}",
-            crate::sql::quote_literal(limit)
-        ))
+        // SET takes no parameters; the value is quoted for DuckDB and checked by DuckDB.
+        let quoted = crate::sql::quote_literal_in(Dialect::DuckDb, limit)?;
+        conn.execute_batch(&format!("SET memory_limit = {quoted}"))
         .map_err(|e| {
             Error::usage(format!(
                 "SPARKIFY_DUCKDB_MEMORY={limit:?} is not a memory size DuckDB accepts (e.g. 1GB): {e}"
@@ -110,8 +109,21 @@ impl Warehouse for DuckDb {
     }
 
     fn query(&mut self, sql: &str) -> Result<QueryResult> {
+        self.query_bound(sql, &[])
+    }
+
+    fn execute_bound(&mut self, sql: &str, binds: &[Value]) -> Result<()> {
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        stmt.execute(duckdb::params_from_iter(binds.iter().map(duck_value)))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    fn query_bound(&mut self, sql: &str, binds: &[Value]) -> Result<QueryResult> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(duckdb::params_from_iter(binds.iter().map(duck_value)))
+            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         let mut kinds: Option<Vec<ColumnKind>> = None;
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
@@ -135,6 +147,17 @@ impl Warehouse for DuckDb {
 
     fn stager<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
         Ok(Box::new(ClientStager::new(self.bulk_sink(table)?)))
+    }
+}
+
+/// A bound value as DuckDB takes it.
+fn duck_value(v: &Value) -> DuckValue {
+    match v {
+        Value::Null => DuckValue::Null,
+        Value::Text(s) => DuckValue::Text(s.clone()),
+        Value::Int(n) => DuckValue::BigInt(*n),
+        Value::Double(d) => DuckValue::Double(*d),
+        Value::Bool(b) => DuckValue::Boolean(*b),
     }
 }
 

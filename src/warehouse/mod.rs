@@ -4,7 +4,9 @@
 //! [`Stager`] that fills a staging table (sparkify's loader into a bulk sink, or the engine's
 //! own COPY); locking and post-load work are hooks. It never branches on the engine.
 
+pub mod dry_run;
 pub mod duckdb;
+pub mod iam_login;
 pub mod postgres;
 pub mod redshift;
 pub mod stage;
@@ -13,8 +15,8 @@ pub use stage::{ClientStager, StageJob, Stager, Staging};
 
 use crate::error::Result;
 use crate::schema::TableSpec;
-use crate::sql::{Dialect, quote_literal};
-use crate::value::QueryResult;
+use crate::sql::{Dialect, Statement};
+use crate::value::{QueryResult, Row, Value};
 
 /// A SQL engine holding the warehouse.
 pub trait Warehouse {
@@ -29,6 +31,31 @@ pub trait Warehouse {
     /// Runs one query and returns all its rows.
     fn query(&mut self, sql: &str) -> Result<QueryResult>;
 
+    /// Runs one statement whose `$1`, `$2`, ... take `binds`. Values reach the server as
+    /// parameters, never as SQL text.
+    fn execute_bound(&mut self, sql: &str, binds: &[Value]) -> Result<()>;
+
+    /// Runs one query whose `$1`, `$2`, ... take `binds`, and returns all its rows.
+    fn query_bound(&mut self, sql: &str, binds: &[Value]) -> Result<QueryResult>;
+
+    /// Runs a statement of `sql/` (see [`crate::sql::statement`]).
+    fn run(&mut self, statement: &Statement) -> Result<()> {
+        if statement.binds.is_empty() {
+            self.execute(&statement.text)
+        } else {
+            self.execute_bound(&statement.text, &statement.binds)
+        }
+    }
+
+    /// Runs a query of `sql/` and returns all its rows.
+    fn fetch(&mut self, statement: &Statement) -> Result<QueryResult> {
+        if statement.binds.is_empty() {
+            self.query(&statement.text)
+        } else {
+            self.query_bound(&statement.text, &statement.binds)
+        }
+    }
+
     /// How this engine's staging tables are filled (see [`stage`]).
     fn staging(&self) -> Staging {
         Staging::ClientLoader
@@ -42,6 +69,13 @@ pub trait Warehouse {
     /// it. DuckDB locks its whole file anyway, and Redshift has no advisory locks.
     fn try_lock_for_load(&mut self) -> Result<bool> {
         Ok(true)
+    }
+
+    /// Hook at the start of a load's transaction, after the tables exist: engines without a
+    /// session lock ([`Warehouse::try_lock_for_load`]) take a lock here that holds until the
+    /// transaction ends.
+    fn lock_in_transaction(&mut self) -> Result<()> {
+        Ok(())
     }
 
     /// Hook after a staging table was loaded, inside the transaction (PostgreSQL refreshes
@@ -67,51 +101,42 @@ pub trait Warehouse {
         self.query(sql)?.scalar_i64()
     }
 
-    /// Inserts a modest number of rows with literal `VALUES`; for bookkeeping tables, where the
-    /// statement is portable and the row count small. Bulk data goes through [`bulk_sink`].
-    fn insert_rows(&mut self, table: &str, columns: &[&str], rows: &[Vec<Literal>]) -> Result<()> {
-        for chunk in rows.chunks(500) {
+    /// Inserts a modest number of rows (bookkeeping: the ledger, rejected rows) as one
+    /// parameterised `INSERT ... VALUES` per chunk; bulk data goes through the [`Stager`].
+    fn insert_rows(&mut self, table: &str, columns: &[&str], rows: &[Row]) -> Result<()> {
+        // PostgreSQL takes at most 65,535 parameters in one statement.
+        let per_chunk = (MAX_BINDS / columns.len().max(1)).max(1);
+        for chunk in rows.chunks(per_chunk) {
+            let mut n = 0;
             let values: Vec<String> = chunk
                 .iter()
                 .map(|row| {
-                    let cells: Vec<String> = row.iter().map(Literal::sql).collect();
-                    format!("({})", cells.join(", "))
+                    let marks: Vec<String> = row
+                        .iter()
+                        .map(|_| {
+                            n += 1;
+                            format!("${n}")
+                        })
+                        .collect();
+                    format!("({})", marks.join(", "))
                 })
                 .collect();
-            self.execute(&format!(
-                "INSERT INTO {table} ({}) VALUES {}",
-                columns.join(", "),
-                values.join(",\n")
-            ))?;
+            let binds: Vec<Value> = chunk.iter().flatten().cloned().collect();
+            self.execute_bound(
+                &format!(
+                    "INSERT INTO {table} ({}) VALUES {}",
+                    columns.join(", "),
+                    values.join(",\n")
+                ),
+                &binds,
+            )?;
         }
         Ok(())
     }
 }
 
-/// A value written into SQL text by [`Warehouse::insert_rows`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Literal {
-    Null,
-    Text(String),
-    Int(i64),
-    /// `YYYY-MM-DD HH:MM:SS` in UTC.
-    Timestamp(String),
-}
-
-impl Literal {
-    pub fn sql(&self) -> String {
-        match self {
-            Literal::Null => "NULL".into(),
-            Literal::Text(s) => quote_literal(s),
-            Literal::Int(v) => v.to_string(),
-            Literal::Timestamp(t) => format!("CAST({} AS TIMESTAMP)", quote_literal(t)),
-        }
-    }
-
-    pub fn opt_text(value: Option<&str>) -> Literal {
-        value.map_or(Literal::Null, |s| Literal::Text(s.to_string()))
-    }
-}
+/// Parameters per statement [`Warehouse::insert_rows`] stays under.
+const MAX_BINDS: usize = 30_000;
 
 /// Which warehouse to open, with everything needed to open it (the settings resolve it).
 #[derive(Debug, Clone)]
@@ -126,6 +151,10 @@ pub enum WarehouseConfig {
         target: postgres::Target,
         /// `None` when no IAM role is configured; staging then fails with a clear message.
         copy: Option<redshift::CopyAuth>,
+        /// With no password configured: where to get temporary credentials.
+        iam: Option<iam_login::IamLogin>,
+        /// Where each run writes the manifest of the files it loads (incremental loads).
+        manifest_prefix: Option<String>,
     },
 }
 
@@ -136,8 +165,24 @@ pub fn open(config: &WarehouseConfig) -> Result<Box<dyn Warehouse>> {
             Box::new(duckdb::DuckDb::open_with(path, memory_limit)?)
         }
         WarehouseConfig::Postgres(target) => Box::new(postgres::Postgres::connect(target.clone())?),
-        WarehouseConfig::Redshift { target, copy } => {
-            Box::new(redshift::Redshift::open(target.clone(), copy.clone())?)
+        WarehouseConfig::Redshift {
+            target,
+            copy,
+            iam,
+            manifest_prefix,
+        } => {
+            let mut target = target.clone();
+            if let (None, Some(login)) = (&target.password, iam) {
+                let (user, password) =
+                    login.temporary_credentials(&target.user, &target.database)?;
+                target.user = user;
+                target.password = Some(password);
+            }
+            Box::new(redshift::Redshift::open(
+                target,
+                copy.clone(),
+                manifest_prefix.clone(),
+            )?)
         }
     })
 }

@@ -8,7 +8,8 @@
 use std::io::Write;
 use std::time::Duration;
 
-use postgres::types::Type;
+use postgres::types::private::BytesMut;
+use postgres::types::{FromSql, IsNull, ToSql, Type};
 use postgres::{Client, Config, CopyInWriter, SimpleQueryMessage};
 
 use super::{ClientStager, Stager, Warehouse};
@@ -290,9 +291,6 @@ fn statement_error(target: &dyn std::fmt::Display, e: &postgres::Error) -> Error
     }
 }
 
-/// The advisory-lock key that serialises `sparkify run`/`etl` on one database.
-const RUN_LOCK_KEY: i64 = 0x5350_4b46_5931; // "SPKFY1"
-
 /// A PostgreSQL warehouse.
 pub struct Postgres {
     client: Client,
@@ -307,7 +305,14 @@ impl Postgres {
 
     /// Also used for Redshift, which speaks the same protocol.
     pub fn connect_as(target: Target, dialect: Dialect) -> Result<Postgres> {
-        let client = target.connect()?;
+        let mut client = target.connect()?;
+        if dialect == Dialect::Postgres {
+            // A server or database configured with standard_conforming_strings = off reads
+            // backslashes in literals as escapes; sparkify's own literals assume the standard.
+            client
+                .batch_execute(crate::sql::file("bookkeeping/postgres_session.sql")?)
+                .map_err(|e| statement_error(&target, &e))?;
+        }
         Ok(Postgres {
             client,
             target,
@@ -342,7 +347,7 @@ impl Warehouse for Postgres {
     /// Without statistics PostgreSQL joins the staged plays to the catalogue with a nested
     /// loop (seconds on 10k events, hours on millions).
     fn after_load(&mut self, table: &str) -> Result<()> {
-        self.execute(&crate::sql::statement(
+        self.run(&crate::sql::statement(
             "bookkeeping/analyze.sql",
             &[("table", crate::sql::Param::Text(table))],
         )?)
@@ -351,7 +356,8 @@ impl Warehouse for Postgres {
     /// A session-level advisory lock, so a second run waits instead of interleaving with the
     /// first. It ends with the connection, also when the process holding it is killed.
     fn try_lock_for_load(&mut self) -> Result<bool> {
-        let held = self.query(&format!("SELECT pg_try_advisory_lock({RUN_LOCK_KEY})"))?;
+        let held =
+            self.query(&crate::sql::statement("bookkeeping/postgres_try_lock.sql", &[])?.text)?;
         Ok(matches!(
             held.rows.first().and_then(|r| r.first()),
             Some(Value::Bool(true))
@@ -380,16 +386,130 @@ impl Warehouse for Postgres {
         Ok(QueryResult { columns, rows })
     }
 
+    fn execute_bound(&mut self, sql: &str, binds: &[Value]) -> Result<()> {
+        let params: Vec<Bind> = binds.iter().map(Bind).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        self.client
+            .execute(sql, &refs)
+            .map(|_| ())
+            .map_err(|e| statement_error(&self.target, &e))
+    }
+
+    fn query_bound(&mut self, sql: &str, binds: &[Value]) -> Result<QueryResult> {
+        let stmt = self.client.prepare(sql).map_err(|e| self.err(e))?;
+        let columns: Vec<String> = stmt
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let params: Vec<Bind> = binds.iter().map(Bind).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let found = self.client.query(&stmt, &refs).map_err(|e| self.err(e))?;
+        let mut rows = Vec::with_capacity(found.len());
+        for row in found {
+            let mut cells = Vec::with_capacity(row.len());
+            for i in 0..row.len() {
+                let cell: Cell = row.try_get(i).map_err(|e| self.err(e))?;
+                cells.push(cell.0);
+            }
+            rows.push(cells);
+        }
+        Ok(QueryResult { columns, rows })
+    }
+
     fn stager<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
         Ok(Box::new(ClientStager::new(self.bulk_sink(table)?)))
+    }
+}
+
+/// A value bound to a parameter. It goes in text format, so the server parses it as the type
+/// it inferred for the parameter, the way it would parse a literal in that place, on
+/// PostgreSQL and Redshift alike (no binary encoding per type to get wrong).
+#[derive(Debug)]
+struct Bind<'a>(&'a Value);
+
+impl ToSql for Bind<'_> {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        let text = match self.0 {
+            Value::Null => return Ok(IsNull::Yes),
+            // PostgreSQL text cannot hold NUL; in bookkeeping values (a rejected raw line)
+            // it is shown as U+FFFD, as the loader shows undecodable bytes.
+            Value::Text(s) => s.replace('\0', "\u{FFFD}"),
+            Value::Int(n) => n.to_string(),
+            Value::Double(d) => format!("{d:?}"),
+            Value::Bool(b) => b.to_string(),
+        };
+        out.extend_from_slice(text.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    fn encode_format(&self, _ty: &Type) -> postgres::types::Format {
+        postgres::types::Format::Text
+    }
+
+    // Every type is accepted (the server parses the text), so there is nothing to check.
+    fn to_sql_checked(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.to_sql(ty, out)
+    }
+}
+
+/// One value of a bound query's answer, which arrives in binary format. Bookkeeping queries
+/// answer integers, floats, booleans and text; any other type is an error that says to cast.
+struct Cell(Value);
+
+impl<'a> FromSql<'a> for Cell {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Cell, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Cell(match *ty {
+            Type::BOOL => Value::Bool(bool::from_sql(ty, raw)?),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
+            Type::FLOAT4 => Value::Double(f32::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => Value::Double(f64::from_sql(ty, raw)?),
+            _ if <String as FromSql>::accepts(ty) => Value::Text(String::from_sql(ty, raw)?),
+            _ => {
+                return Err(format!(
+                    "a query with parameters answered a {ty} column; cast it to BIGINT, \
+                     DOUBLE PRECISION or VARCHAR in its SQL"
+                )
+                .into());
+            }
+        }))
+    }
+
+    fn from_sql_null(
+        _ty: &Type,
+    ) -> std::result::Result<Cell, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Cell(Value::Null))
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
     }
 }
 
 impl Postgres {
     /// `COPY ... FROM STDIN` in text format, inside the current transaction.
     fn bulk_sink<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn RowSink + 'a>> {
-        let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-        let sql = format!("COPY {} ({}) FROM STDIN", table.name, columns.join(", "));
+        let sql = copy_in_statement(table);
         let target = self.target.to_string();
         let writer = self
             .client
@@ -401,6 +521,13 @@ impl Postgres {
             target,
         }))
     }
+}
+
+/// The `COPY ... FROM STDIN` the loader's rows go through (text format), columns in the
+/// order of the table's DDL.
+pub fn copy_in_statement(table: &TableSpec) -> String {
+    let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    format!("COPY {} ({}) FROM STDIN", table.name, columns.join(", "))
 }
 
 fn typed_cell(text: Option<&str>, ty: &Type) -> Value {

@@ -1,9 +1,14 @@
 //! Amazon Redshift: the PostgreSQL protocol, Redshift's dialect (distribution and sort keys),
 //! and server-side staging: Redshift reads S3 itself with `COPY ... FROM 's3://...'`, so no
-//! row passes through this process. Load errors and per-file counts are then read back from
-//! `STL_LOAD_ERRORS` and `STL_LOAD_COMMITS` (`sql/bookkeeping/redshift_load_*.sql`) into
-//! `load_errors` and `load_ledger`, so `check` reconciles Redshift loads exactly like local
-//! ones.
+//! row passes through this process. Per-file counts and load errors are then read back from
+//! the `SYS_LOAD_DETAIL` and `SYS_LOAD_ERROR_DETAIL` views (`sql/bookkeeping/redshift_load_*.sql`)
+//! into `load_ledger` and `load_errors`, so `check` reconciles Redshift loads exactly like
+//! local ones. The SYS views exist on provisioned clusters and on Redshift Serverless alike;
+//! the older STL tables do not exist on Serverless and miss COPYs run on concurrency scaling.
+//!
+//! The COPY's source, role and region are the only values written into SQL text (COPY takes
+//! no parameters): each is checked for its shape first (an `s3://` URI, an IAM role ARN, a
+//! region name) and quoted with Redshift's rules, which double backslashes as well as quotes.
 
 use super::postgres::{Postgres, Target};
 use super::{StageJob, Stager, Staging, Warehouse};
@@ -11,8 +16,8 @@ use crate::copy::FormatSpec;
 use crate::copy::load::{FileReport, LoadError, LoadReport};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
-use crate::source::Source;
-use crate::sql::{self, Dialect, quote_literal};
+use crate::source::{Source, SourceFile};
+use crate::sql::{self, Dialect, quote_literal_in};
 use crate::value::QueryResult;
 use crate::value::Value;
 
@@ -35,18 +40,26 @@ pub fn copy_statement(
     auth: &CopyAuth,
     max_errors: u64,
 ) -> Result<String> {
+    let literal = |v: &str| quote_literal_in(Dialect::Redshift, v);
     let from = s3_uri(source)?;
     let json = match format {
         FormatSpec::Auto => "'auto'".to_string(),
         FormatSpec::AutoIgnoreCase => "'auto ignorecase'".to_string(),
-        FormatSpec::JsonPaths(paths) => quote_literal(&s3_uri(paths)?),
+        FormatSpec::JsonPaths(paths) => literal(&s3_uri(paths)?)?,
     };
+    check_role_arn(&auth.iam_role)?;
+    check_region(&auth.region)?;
     let mut sql = format!(
         "COPY {table}\nFROM {}\nIAM_ROLE {}\nREGION {}\nJSON {json}\n",
-        quote_literal(&from),
-        quote_literal(&auth.iam_role),
-        quote_literal(&auth.region),
+        literal(&from)?,
+        literal(&auth.iam_role)?,
+        literal(&auth.region)?,
     );
+    // Without the keyword Redshift reads the manifest's URL as a key prefix and loads the
+    // manifest itself as data, skipping the files it lists.
+    if source.is_manifest() {
+        sql.push_str("MANIFEST\n");
+    }
     // 0 is Redshift's default; spelling it out only when it differs keeps the common
     // statement minimal.
     if max_errors > 0 {
@@ -57,12 +70,82 @@ pub fn copy_statement(
     Ok(sql)
 }
 
+/// The source as an `s3://bucket/key` URI with a bucket name S3 accepts.
 fn s3_uri(source: &Source) -> Result<String> {
-    match source {
-        Source::S3(uri) => Ok(uri.clone()),
-        other => Err(Error::usage(format!(
-            "Redshift loads from S3 itself: {other} must be an s3:// URI (set [S3] in dwh.cfg or pass --songs/--events s3://...)"
-        ))),
+    let uri = match source {
+        Source::S3(uri) => uri,
+        other => {
+            return Err(Error::usage(format!(
+                "Redshift loads from S3 itself: {other} must be an s3:// URI (set [S3] in dwh.cfg or pass --songs/--events s3://...)"
+            )));
+        }
+    };
+    let bucket = uri
+        .strip_prefix("s3://")
+        .map(|rest| rest.split('/').next().unwrap_or(""))
+        .unwrap_or("");
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !bucket_ok {
+        return Err(Error::usage(format!(
+            "{uri:?} is not an s3://BUCKET/KEY URI with a valid bucket name (3-63 characters: \
+             lowercase letters, digits, '.' and '-')"
+        )));
+    }
+    Ok(uri.clone())
+}
+
+/// An IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`.
+fn check_role_arn(arn: &str) -> Result<()> {
+    let bad = || {
+        Error::usage(format!(
+            "{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME); set \
+             [IAM_ROLE] ARN in dwh.cfg or SPARKIFY_IAM_ROLE"
+        ))
+    };
+    let rest = arn.strip_prefix("arn:").ok_or_else(bad)?;
+    let mut parts = rest.splitn(5, ':');
+    let (partition, service, region, account, resource) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    let name = resource.strip_prefix("role/").unwrap_or("");
+    let ok = matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
+        && service == "iam"
+        && region.is_empty()
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && !name.is_empty()
+        && name.len() <= 512
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    if ok { Ok(()) } else { Err(bad()) }
+}
+
+/// An AWS region name such as `us-west-2` or `ap-southeast-1`.
+fn check_region(region: &str) -> Result<()> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "{region:?} is not an AWS region name (e.g. us-west-2)"
+        )))
     }
 }
 
@@ -70,14 +153,52 @@ fn s3_uri(source: &Source) -> Result<String> {
 pub struct Redshift {
     inner: Postgres,
     auth: Option<CopyAuth>,
+    manifest_prefix: Option<String>,
 }
 
 impl Redshift {
-    /// Connects to the cluster; `copy` is what staging's COPY authenticates with.
-    pub fn open(target: Target, copy: Option<CopyAuth>) -> Result<Redshift> {
+    /// Connects to the cluster; `copy` is what staging's COPY authenticates with, and
+    /// `manifest_prefix` where it writes the manifest of the files a run loads (without one,
+    /// each COPY reads the whole source).
+    pub fn open(
+        target: Target,
+        copy: Option<CopyAuth>,
+        manifest_prefix: Option<String>,
+    ) -> Result<Redshift> {
         let inner = Postgres::connect_as(target, Dialect::Redshift)?;
-        Ok(Redshift { inner, auth: copy })
+        Ok(Redshift {
+            inner,
+            auth: copy,
+            manifest_prefix,
+        })
     }
+}
+
+/// The manifest naming exactly `files` (Redshift's format), written under `prefix`; returns
+/// its URI. Each run writes its own and leaves it, as a record of what that COPY read.
+pub fn write_manifest(prefix: &str, table: &str, files: &[SourceFile]) -> Result<String> {
+    let mut entries = Vec::with_capacity(files.len());
+    for f in files {
+        if !f.location.starts_with("s3://") {
+            return Err(Error::usage(format!(
+                "Redshift reads only S3: {} is not an s3:// object",
+                f.location
+            )));
+        }
+        entries.push(serde_json::json!({ "url": f.location, "mandatory": true }));
+    }
+    let body = serde_json::to_vec_pretty(&serde_json::json!({ "entries": entries }))
+        .map_err(|e| Error::usage(format!("cannot write the manifest: {e}")))?;
+    let stamp: String = crate::time::now_utc()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let uri = format!(
+        "{prefix}/sparkify-{table}-{stamp}-{}.manifest",
+        std::process::id()
+    );
+    crate::source::s3::put(&uri, body)?;
+    Ok(uri)
 }
 
 impl Warehouse for Redshift {
@@ -97,8 +218,28 @@ impl Warehouse for Redshift {
         self.inner.query(sql)
     }
 
+    fn execute_bound(&mut self, sql: &str, binds: &[Value]) -> Result<()> {
+        self.inner.execute_bound(sql, binds)
+    }
+
+    fn query_bound(&mut self, sql: &str, binds: &[Value]) -> Result<QueryResult> {
+        self.inner.query_bound(sql, binds)
+    }
+
+    /// Redshift has no advisory locks: the run locks its ledger inside its transaction, so a
+    /// second run waits at this point until the first commits, instead of failing later on
+    /// a serialisable-isolation conflict.
+    fn lock_in_transaction(&mut self) -> Result<()> {
+        self.inner
+            .execute(&sql::statement("bookkeeping/redshift_lock_run.sql", &[])?.text)
+    }
+
     fn staging(&self) -> Staging {
-        Staging::ServerCopy
+        if self.manifest_prefix.is_some() {
+            Staging::ServerCopyListed
+        } else {
+            Staging::ServerCopy
+        }
     }
 
     fn stager<'a>(&'a mut self, _table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
@@ -110,6 +251,7 @@ impl Warehouse for Redshift {
         Ok(Box::new(ServerCopy {
             inner: &mut self.inner,
             auth,
+            manifest_prefix: self.manifest_prefix.as_deref(),
         }))
     }
 }
@@ -119,6 +261,7 @@ impl Warehouse for Redshift {
 struct ServerCopy<'a> {
     inner: &'a mut Postgres,
     auth: CopyAuth,
+    manifest_prefix: Option<&'a str>,
 }
 
 impl Stager for ServerCopy<'_> {
@@ -127,26 +270,54 @@ impl Stager for ServerCopy<'_> {
         job: &StageJob<'_>,
         on_file: &mut dyn FnMut(&FileReport),
     ) -> Result<LoadReport> {
+        // With a manifest prefix, the COPY reads exactly the files the pipeline chose.
+        let source = match (self.manifest_prefix, job.files.is_empty()) {
+            (Some(prefix), false) => Source::S3(write_manifest(prefix, &job.spec.name, job.files)?),
+            _ => job.source.clone(),
+        };
         self.inner.execute(&copy_statement(
             &job.spec.name,
-            job.source,
+            &source,
             job.format,
             &self.auth,
             job.options.max_errors,
         )?)?;
         // What this COPY read, per file, and what it rejected.
-        let commits = self
+        let files = self
             .inner
-            .query(&sql::statement("bookkeeping/redshift_load_files.sql", &[])?)?;
-        let errors = self.inner.query(&sql::statement(
+            .fetch(&sql::statement("bookkeeping/redshift_load_files.sql", &[])?)?;
+        let errors = self.inner.fetch(&sql::statement(
             "bookkeeping/redshift_load_errors.sql",
             &[],
         )?)?;
-        let report = report_from_system_tables(&commits, &errors);
+        let mut report = report_from_system_tables(&files, &errors);
+        with_listed_files(&mut report, job.files);
         for f in &report.files {
             on_file(f);
         }
         Ok(report)
+    }
+}
+
+/// The load history knows what the COPY read; the listing knows each file's size and ETag,
+/// which the ledger compares on the next run. A listed file the history does not name (an
+/// empty file) is recorded as read with no rows, so it is not loaded again.
+fn with_listed_files(report: &mut LoadReport, listed: &[SourceFile]) {
+    for file in listed {
+        match report.files.iter_mut().find(|r| r.file == file.location) {
+            Some(r) => {
+                r.size = file.size;
+                r.version = file.version.clone();
+            }
+            None => report.files.push(FileReport {
+                file: file.location.clone(),
+                size: file.size,
+                version: file.version.clone(),
+                rows_read: 0,
+                rows_loaded: 0,
+                rows_rejected: 0,
+            }),
+        }
     }
 }
 
@@ -166,8 +337,10 @@ fn int(cell: Option<&Value>) -> u64 {
     }
 }
 
-/// Builds the same report a local load produces from Redshift's system tables.
-pub fn report_from_system_tables(commits: &QueryResult, errors: &QueryResult) -> LoadReport {
+/// Builds the same report a local load produces from Redshift's load views: `files` is
+/// `redshift_load_files.sql`'s answer (file, lines scanned, bytes scanned), `errors`
+/// `redshift_load_errors.sql`'s (the columns of [`LoadError`], in order).
+pub fn report_from_system_tables(files: &QueryResult, errors: &QueryResult) -> LoadReport {
     let errors: Vec<LoadError> = errors
         .rows
         .iter()
@@ -181,7 +354,7 @@ pub fn report_from_system_tables(commits: &QueryResult, errors: &QueryResult) ->
             reason: text(r.get(6)).unwrap_or_default(),
         })
         .collect();
-    let files = commits
+    let files = files
         .rows
         .iter()
         .map(|r| {
@@ -190,7 +363,7 @@ pub fn report_from_system_tables(commits: &QueryResult, errors: &QueryResult) ->
             let read = int(r.get(1));
             FileReport {
                 file,
-                size: 0,
+                size: int(r.get(2)),
                 version: None,
                 rows_read: read,
                 rows_loaded: read.saturating_sub(rejected),

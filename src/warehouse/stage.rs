@@ -20,6 +20,9 @@ pub enum Staging {
     /// 's3://...'`), so the table is reloaded whole and the ledger is rebuilt from what the
     /// engine reports.
     ServerCopy,
+    /// The engine reads exactly the files the pipeline chose, named in a manifest it writes
+    /// (Redshift's `COPY ... MANIFEST`); the ledger is filled from what the engine reports.
+    ServerCopyListed,
 }
 
 /// What one staging load is asked to do.
@@ -30,7 +33,7 @@ pub struct StageJob<'a> {
     pub format: &'a FormatSpec,
     /// Resolved (JSONPaths read) for the client-side loader; `None` for a server-side COPY.
     pub json: Option<&'a JsonFormat>,
-    /// The files to read (client-side); a server-side COPY reads the whole source.
+    /// The files to read; a server-side COPY of the whole source gets none.
     pub files: &'a [SourceFile],
     pub options: &'a LoadOptions,
 }

@@ -157,6 +157,39 @@ impl Moto {
         });
     }
 
+    /// The body of one object.
+    pub fn get(&self, bucket: &str, key: &str) -> Vec<u8> {
+        self.runtime.block_on(async {
+            let out = self
+                .s3
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("get s3://{bucket}/{key}: {e:?}"));
+            out.body.collect().await.unwrap().into_bytes().to_vec()
+        })
+    }
+
+    /// The keys under `prefix`, in order.
+    pub fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        self.runtime.block_on(async {
+            let out = self
+                .s3
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("list s3://{bucket}/{prefix}: {e:?}"));
+            out.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string))
+                .collect()
+        })
+    }
+
     /// Makes a bucket and every object in it readable by anyone (canned ACL public-read).
     pub fn make_public(&self, bucket: &str) {
         use aws_sdk_s3::types::{BucketCannedAcl, ObjectCannedAcl};

@@ -1,0 +1,126 @@
+//! `--dry-run` prints the target and every statement in order, and connects to nothing.
+//! Set UPDATE_GOLDEN=1 to rewrite the golden files after a reviewed change.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its golden file.\n--- golden\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+/// `sparkify ARGS --dry-run` with the seed's dwh.cfg, in an empty folder.
+fn dry_run_of_the_seed(args: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sparkify()
+        .current_dir(tmp.path())
+        .arg("--config")
+        .arg(root().join("tests/fixtures/dwh.cfg"))
+        .args(["--warehouse", "redshift"])
+        .args(args)
+        .arg("--dry-run")
+        .output();
+    let stdout = ok(&out);
+    let (_, stderr) = text(&out);
+    // The seed file's DB_PASSWORD.
+    assert!(
+        !stdout.contains("Passw0rdFromCfg") && !stderr.contains("Passw0rdFromCfg"),
+        "the password was printed"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "a dry run wrote files"
+    );
+    stdout
+}
+
+#[test]
+fn a_dry_run_on_the_seed_cluster_prints_every_statement_in_order() {
+    let run = dry_run_of_the_seed(&["run", "--max-errors", "10"]);
+    golden("redshift_dry_run.sql", &run);
+    // The target, never the password; then the transaction around lock, COPY, read-back and
+    // transforms, then the checks.
+    assert!(run.starts_with(
+        "-- sparkify --dry-run: the statements for \
+         redshift://awsuser@sparkify-dwh.c1x2y3z4.us-west-2.redshift.amazonaws.com:5439/sparkify"
+    ));
+    let at = |needle: &str| {
+        run.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} is not in\n{run}"))
+    };
+    assert!(at("BEGIN") < at("LOCK load_ledger"));
+    assert!(at("LOCK load_ledger") < at("COPY staging_events"));
+    assert!(at("COPY staging_events") < at("FROM sys_load_detail"));
+    assert!(at("MAXERROR 10") < at("INSERT INTO songs"));
+    assert!(at("INSERT INTO songplays") < at("COMMIT"));
+
+    golden(
+        "redshift_dry_run_create_tables.sql",
+        &dry_run_of_the_seed(&["create-tables", "--drop"]),
+    );
+    let etl = dry_run_of_the_seed(&["etl", "--max-errors", "10"]);
+    assert!(
+        run.starts_with(etl.trim_end()),
+        "etl is run without the checks"
+    );
+}
+
+#[test]
+fn a_dry_run_connects_to_nothing() {
+    // Nothing listens on port 1: a connection attempt would fail the command.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sparkify()
+        .current_dir(tmp.path())
+        .args([
+            "create-tables",
+            "--dry-run",
+            "--warehouse",
+            "postgres://ann:s3cret@127.0.0.1:1/dwh",
+        ])
+        .output();
+    let stdout = ok(&out);
+    assert!(
+        stdout.contains("postgres://ann@127.0.0.1:1/dwh"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("s3cret"));
+    assert!(stdout.contains("CREATE TABLE IF NOT EXISTS songplays"));
+
+    // DuckDB: the warehouse file is not created; the loader's files are listed, not read.
+    let wh = tmp.path().join("w.duckdb");
+    let out = run(
+        tmp.path(),
+        &format!("duckdb:{}", wh.display()),
+        &sample_sources(),
+        &["--dry-run"],
+    );
+    let stdout = ok(&out);
+    assert!(!wh.exists(), "a dry run created the DuckDB file");
+    assert!(
+        stdout.contains("staging_events: sparkify's loader reads 30 file(s)"),
+        "{stdout}"
+    );
+    // No sources: nothing is generated.
+    let out = sparkify()
+        .current_dir(tmp.path())
+        .args(["run", "--dry-run"])
+        .output();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!tmp.path().join("sparkify-data").exists());
+}

@@ -1,0 +1,471 @@
+-- sparkify --dry-run: the statements for redshift://awsuser@sparkify-dwh.c1x2y3z4.us-west-2.redshift.amazonaws.com:5439/sparkify, in order; nothing was sent
+
+BEGIN TRANSACTION;
+
+-- Helpers the transforms call, defined per dialect so the transforms themselves stay common.
+-- sparkify_epoch_ms: epoch milliseconds (the logs' ts) -> TIMESTAMP in UTC, keeping the
+-- milliseconds (the seed's `ts / 1000 * INTERVAL '1 second'` drops them).
+CREATE OR REPLACE FUNCTION sparkify_epoch_ms(BIGINT) RETURNS TIMESTAMP
+    IMMUTABLE
+    AS $$ SELECT TIMESTAMP 'epoch' + $1 / 1000.0 * INTERVAL '1 second' $$
+    LANGUAGE sql;
+
+-- staging_events: the event logs as loaded, one row per JSON record.
+-- Columns follow log_json_path.json position by position (a JSONPaths COPY maps by position).
+-- Names are the JSON keys folded to lower case, as Redshift folds identifiers, so that
+-- COPY ... JSON 'auto ignorecase' also fills them while plain 'auto' does not.
+-- On Redshift staging is read once by the transforms and joined to nothing by key, so rows are
+-- spread evenly.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS staging_events (
+    artist          VARCHAR(512),
+    auth            VARCHAR(32),
+    firstname       VARCHAR(256),
+    gender          VARCHAR(16),
+    iteminsession   INTEGER,
+    lastname        VARCHAR(256),
+    length          DOUBLE PRECISION,
+    level           VARCHAR(16),
+    location        VARCHAR(512),
+    method          VARCHAR(16),
+    page            VARCHAR(64),
+    registration    DOUBLE PRECISION,  -- written as a float in the logs (1540919166796.0)
+    sessionid       INTEGER,
+    song            VARCHAR(512),
+    status          SMALLINT,
+    ts              BIGINT,            -- epoch milliseconds, UTC
+    useragent       VARCHAR(1024),
+    userid          INTEGER            -- a JSON string; "" for logged-out users loads NULL
+)
+DISTSTYLE EVEN;
+
+-- staging_songs: the song metadata as loaded, one row per JSON record (one file per song).
+-- Column names equal the JSON keys, so COPY ... JSON 'auto' fills them.
+-- On Redshift spread evenly, like the events.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS staging_songs (
+    num_songs        INTEGER,
+    artist_id        VARCHAR(32),
+    artist_latitude  DOUBLE PRECISION,
+    artist_longitude DOUBLE PRECISION,
+    artist_location  VARCHAR(512),
+    artist_name      VARCHAR(512),
+    song_id          VARCHAR(32),
+    title            VARCHAR(512),
+    duration         DOUBLE PRECISION,
+    year             INTEGER
+)
+DISTSTYLE EVEN;
+
+-- load_errors: every row a load rejected, like Redshift's STL_LOAD_ERRORS.
+-- Kept even when a load fails for exceeding --max-errors, so the cause can be found.
+CREATE TABLE IF NOT EXISTS load_errors (
+    table_name   VARCHAR(128) NOT NULL,
+    file         VARCHAR(2048) NOT NULL,
+    line         BIGINT NOT NULL,
+    column_name  VARCHAR(128),
+    column_type  VARCHAR(64),
+    raw_value    VARCHAR(1024),
+    raw_line     VARCHAR(4096),
+    reason       VARCHAR(1024) NOT NULL,
+    logged_at    TIMESTAMP NOT NULL
+);
+
+-- load_ledger: one row per file loaded into a staging table, written in the same transaction
+-- as the file's rows, so rows never exist without their ledger entry or the reverse.
+-- check: unique table_name, file
+-- check: not_null table_name, file, rows_read, rows_loaded, rows_rejected
+CREATE TABLE IF NOT EXISTS load_ledger (
+    table_name     VARCHAR(128) NOT NULL,
+    file           VARCHAR(2048) NOT NULL,
+    size_bytes     BIGINT NOT NULL,
+    version        VARCHAR(256),
+    rows_read      BIGINT NOT NULL,
+    rows_loaded    BIGINT NOT NULL,
+    rows_rejected  BIGINT NOT NULL,
+    loaded_at      TIMESTAMP NOT NULL
+);
+
+-- songs (dimension): one row per song_id in the catalogue.
+-- check: unique song_id
+-- check: not_null song_id, title
+-- On Redshift the largest dimension, distributed on song_id like songplays so their join needs
+-- no data movement.
+-- redshift: DISTKEY (song_id)
+-- redshift: SORTKEY (song_id)
+CREATE TABLE IF NOT EXISTS songs (
+    song_id    VARCHAR(32) NOT NULL,
+    title      VARCHAR(512),
+    artist_id  VARCHAR(32),
+    year       INTEGER,           -- NULL where the catalogue says 0 (unknown)
+    duration   DOUBLE PRECISION,
+    PRIMARY KEY (song_id)
+)
+DISTKEY (song_id)
+SORTKEY (song_id);
+
+-- artists (dimension): one row per artist_id in the catalogue.
+-- check: unique artist_id
+-- check: not_null artist_id, name
+-- On Redshift small: a copy on every node.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (artist_id)
+CREATE TABLE IF NOT EXISTS artists (
+    artist_id  VARCHAR(32) NOT NULL,
+    name       VARCHAR(512),
+    location   VARCHAR(512),      -- NULL where the catalogue has an empty string
+    latitude   DOUBLE PRECISION,
+    longitude  DOUBLE PRECISION,
+    PRIMARY KEY (artist_id)
+)
+DISTSTYLE ALL
+SORTKEY (artist_id);
+
+-- users (dimension): one row per user seen in the logs, with the level of their latest event.
+-- check: unique user_id
+-- check: not_null user_id, level
+-- On Redshift small, so a copy on every node (DISTSTYLE ALL) makes every join local.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (user_id)
+CREATE TABLE IF NOT EXISTS users (
+    user_id     INTEGER NOT NULL,
+    first_name  VARCHAR(256),
+    last_name   VARCHAR(256),
+    gender      VARCHAR(16),
+    level       VARCHAR(16),
+    PRIMARY KEY (user_id)
+)
+DISTSTYLE ALL
+SORTKEY (user_id);
+
+-- songplays (fact): one row per NextSong event, matched to the song catalogue on
+-- song title + artist name + duration; song_id and artist_id stay NULL when nothing matches.
+-- check: unique songplay_id
+-- check: not_null songplay_id, start_time, user_id
+-- check: references user_id users.user_id
+-- check: references song_id songs.song_id
+-- check: references artist_id artists.artist_id
+-- check: references start_time time.start_time
+-- On Redshift the fact table is distributed on song_id, the join key to its largest dimension
+-- (songs), so that join is node-local; sorted by start_time because analysts filter by time
+-- first. songplay_id is an IDENTITY column, GENERATED BY DEFAULT so the shared transform can
+-- still number plays in time order, identically on every engine.
+-- redshift: DISTKEY (song_id)
+-- redshift: SORTKEY (start_time)
+-- redshift: songplay_id GENERATED BY DEFAULT AS IDENTITY(1, 1)
+CREATE TABLE IF NOT EXISTS songplays (
+    songplay_id  BIGINT GENERATED BY DEFAULT AS IDENTITY(1, 1) NOT NULL,
+    start_time   TIMESTAMP NOT NULL,
+    user_id      INTEGER NOT NULL,
+    level        VARCHAR(16),
+    song_id      VARCHAR(32),
+    artist_id    VARCHAR(32),
+    session_id   INTEGER,
+    location     VARCHAR(512),
+    user_agent   VARCHAR(1024),
+    PRIMARY KEY (songplay_id)
+)
+DISTKEY (song_id)
+SORTKEY (start_time);
+
+-- time (dimension): one row per distinct songplays.start_time, broken into calendar units.
+-- weekday counts from 0 = Sunday; week is the ISO week.
+-- check: unique start_time
+-- check: not_null start_time, hour, day, week, month, year, weekday
+-- On Redshift one row per play time at most: a copy on every node, sorted like songplays.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (start_time)
+CREATE TABLE IF NOT EXISTS time (
+    start_time  TIMESTAMP NOT NULL,
+    hour        INTEGER,
+    day         INTEGER,
+    week        INTEGER,
+    month       INTEGER,
+    year        INTEGER,
+    weekday     INTEGER,
+    PRIMARY KEY (start_time)
+)
+DISTSTYLE ALL
+SORTKEY (start_time);
+
+LOCK load_ledger;
+
+DELETE FROM staging_events;
+
+DELETE FROM load_ledger WHERE table_name = $1;
+--   $1 = "staging_events"
+
+DELETE FROM load_errors WHERE table_name = $1;
+--   $1 = "staging_events"
+
+COPY staging_events
+FROM 's3://udacity-dend/log_data'
+IAM_ROLE 'arn:aws:iam::123456789012:role/sparkifyS3Read'
+REGION 'us-west-2'
+JSON 's3://udacity-dend/log_json_path.json'
+MAXERROR 10
+COMPUPDATE OFF
+STATUPDATE OFF;
+
+SELECT TRIM(file_name), SUM(lines_scanned), SUM(bytes_scanned)
+FROM sys_load_detail
+WHERE query_id = pg_last_copy_id()
+GROUP BY 1
+ORDER BY 1;
+
+SELECT TRIM(file_name), line_number, TRIM(column_name), TRIM(column_type),
+       CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
+       TRIM(error_message) || ' (load error ' || CAST(error_code AS VARCHAR) || ')'
+FROM sys_load_error_detail
+WHERE query_id = pg_last_copy_id()
+ORDER BY 1, 2;
+
+-- then one load_ledger row per file and one load_errors row per rejected row that this COPY's load history lists, inserted into staging_events's bookkeeping
+
+LOCK load_ledger;
+
+DELETE FROM staging_songs;
+
+DELETE FROM load_ledger WHERE table_name = $1;
+--   $1 = "staging_songs"
+
+DELETE FROM load_errors WHERE table_name = $1;
+--   $1 = "staging_songs"
+
+COPY staging_songs
+FROM 's3://udacity-dend/song_data'
+IAM_ROLE 'arn:aws:iam::123456789012:role/sparkifyS3Read'
+REGION 'us-west-2'
+JSON 'auto'
+MAXERROR 10
+COMPUPDATE OFF
+STATUPDATE OFF;
+
+SELECT TRIM(file_name), SUM(lines_scanned), SUM(bytes_scanned)
+FROM sys_load_detail
+WHERE query_id = pg_last_copy_id()
+GROUP BY 1
+ORDER BY 1;
+
+SELECT TRIM(file_name), line_number, TRIM(column_name), TRIM(column_type),
+       CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
+       TRIM(error_message) || ' (load error ' || CAST(error_code AS VARCHAR) || ')'
+FROM sys_load_error_detail
+WHERE query_id = pg_last_copy_id()
+ORDER BY 1, 2;
+
+-- then one load_ledger row per file and one load_errors row per rejected row that this COPY's load history lists, inserted into staging_songs's bookkeeping
+
+-- songs: one row per song_id. When several records share an id, the first by
+-- (title, artist_id, year, duration) wins, so every engine picks the same one.
+DELETE FROM songs;
+INSERT INTO songs (song_id, title, artist_id, year, duration)
+SELECT song_id, title, artist_id, NULLIF(year, 0), duration
+FROM (
+    SELECT song_id, title, artist_id, year, duration,
+           ROW_NUMBER() OVER (
+               PARTITION BY song_id
+               ORDER BY title NULLS LAST, artist_id NULLS LAST, year NULLS LAST, duration NULLS LAST
+           ) AS pick
+    FROM staging_songs
+    WHERE song_id IS NOT NULL AND song_id <> ''
+) ranked
+WHERE pick = 1;
+
+SELECT COUNT(*) FROM songs;
+
+-- artists: one row per artist_id. Records of the same artist can disagree (one song file has
+-- coordinates, another not): prefer the most complete record, then the first name
+-- alphabetically, then the lowest song_id, so the choice is deterministic.
+DELETE FROM artists;
+INSERT INTO artists (artist_id, name, location, latitude, longitude)
+SELECT artist_id, artist_name, NULLIF(TRIM(artist_location), ''), artist_latitude, artist_longitude
+FROM (
+    SELECT artist_id, artist_name, artist_location, artist_latitude, artist_longitude,
+           ROW_NUMBER() OVER (
+               PARTITION BY artist_id
+               ORDER BY CASE WHEN artist_latitude IS NULL OR artist_longitude IS NULL THEN 1 ELSE 0 END,
+                        CASE WHEN artist_location IS NULL OR TRIM(artist_location) = '' THEN 1 ELSE 0 END,
+                        artist_name NULLS LAST, artist_location NULLS LAST, song_id NULLS LAST
+           ) AS pick
+    FROM staging_songs
+    WHERE artist_id IS NOT NULL AND artist_id <> ''
+) ranked
+WHERE pick = 1;
+
+SELECT COUNT(*) FROM artists;
+
+-- users: one row per non-empty userId in the logs (all pages, not only NextSong), carrying the
+-- attributes of the user's latest event, so `level` is the current subscription level.
+DELETE FROM users;
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT userid, firstname, lastname, gender, level
+FROM (
+    SELECT userid, firstname, lastname, gender, level,
+           ROW_NUMBER() OVER (
+               PARTITION BY userid
+               ORDER BY ts DESC NULLS LAST, sessionid DESC NULLS LAST,
+                        iteminsession DESC NULLS LAST, level NULLS LAST
+           ) AS pick
+    FROM staging_events
+    WHERE userid IS NOT NULL
+) ranked
+WHERE pick = 1;
+
+SELECT COUNT(*) FROM users;
+
+-- songplays: one row per NextSong event. An event repeated in the logs (same user, session,
+-- item and ts) is one play, not two. The catalogue match is on title + artist name + duration;
+-- when several songs share all three, the lowest song_id is taken so a play never doubles.
+-- songplay_id numbers plays in time order, so it is the same on every engine and every re-run.
+-- depends: songs, artists, users
+-- The statement reads only staging, but the rows' keys point into these dimensions (the
+-- `references` checks in sql/schema/songplays.sql), so they are rebuilt first, in this order,
+-- as a star schema is loaded: dimensions, then the fact.
+DELETE FROM songplays;
+INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id,
+                       session_id, location, user_agent)
+SELECT ROW_NUMBER() OVER (
+           ORDER BY e.ts, e.userid, e.sessionid NULLS LAST, e.iteminsession NULLS LAST
+       ) AS songplay_id,
+       sparkify_epoch_ms(e.ts) AS start_time,
+       e.userid, e.level, s.song_id, s.artist_id, e.sessionid, e.location, e.useragent
+FROM (
+    SELECT ts, userid, sessionid, iteminsession, level, song, artist, length, location, useragent,
+           ROW_NUMBER() OVER (
+               PARTITION BY userid, sessionid, iteminsession, ts
+               ORDER BY song NULLS LAST, artist NULLS LAST, length NULLS LAST,
+                        level NULLS LAST, location NULLS LAST, useragent NULLS LAST
+           ) AS copy_no
+    FROM staging_events
+    WHERE page = 'NextSong' AND ts IS NOT NULL AND userid IS NOT NULL
+) e
+LEFT JOIN (
+    SELECT song_id, artist_id, title, artist_name, duration,
+           ROW_NUMBER() OVER (
+               PARTITION BY title, artist_name, duration ORDER BY song_id
+           ) AS pick
+    FROM staging_songs
+    WHERE song_id IS NOT NULL
+) s
+    ON s.pick = 1
+   AND s.title = e.song
+   AND s.artist_name = e.artist
+   AND s.duration = e.length
+WHERE e.copy_no = 1;
+
+SELECT COUNT(*) FROM songplays;
+
+-- time: one row per distinct start_time of songplays. weekday: 0 = Sunday.
+-- depends: songplays
+DELETE FROM time;
+INSERT INTO time (start_time, hour, day, week, month, year, weekday)
+SELECT start_time,
+       CAST(EXTRACT(HOUR FROM start_time) AS INTEGER),
+       CAST(EXTRACT(DAY FROM start_time) AS INTEGER),
+       CAST(EXTRACT(WEEK FROM start_time) AS INTEGER),
+       CAST(EXTRACT(MONTH FROM start_time) AS INTEGER),
+       CAST(EXTRACT(YEAR FROM start_time) AS INTEGER),
+       CAST(EXTRACT(DOW FROM start_time) AS INTEGER)
+FROM (SELECT DISTINCT start_time FROM songplays) played;
+
+SELECT COUNT(*) FROM time;
+
+COMMIT;
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT song_id FROM songs GROUP BY song_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songs WHERE song_id IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songs WHERE title IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT artist_id FROM artists GROUP BY artist_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM artists WHERE artist_id IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM artists WHERE name IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id FROM users GROUP BY user_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users WHERE user_id IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users WHERE level IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT songplay_id FROM songplays GROUP BY songplay_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songplays WHERE songplay_id IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songplays WHERE start_time IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songplays WHERE user_id IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users d WHERE d.user_id = f.user_id)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.song_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM songs d WHERE d.song_id = f.song_id)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.artist_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM artists d WHERE d.artist_id = f.artist_id)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.start_time IS NOT NULL AND NOT EXISTS (SELECT 1 FROM time d WHERE d.start_time = f.start_time)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT start_time FROM time GROUP BY start_time HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM time WHERE start_time IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM time WHERE hour IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM time WHERE day IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM time WHERE week IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM time WHERE month IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM time WHERE year IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM time WHERE weekday IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT table_name, file FROM load_ledger GROUP BY table_name, file HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE table_name IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE file IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE rows_read IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE rows_loaded IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE rows_rejected IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE table_name = $1
+   AND rows_read <> rows_loaded + rows_rejected) AS BIGINT);
+--   $1 = "staging_events"
+
+SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM staging_events) -
+           (SELECT COALESCE(SUM(rows_loaded), 0) FROM load_ledger WHERE table_name = $1))) AS BIGINT);
+--   $1 = "staging_events"
+
+SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM load_errors WHERE table_name = $1) -
+           (SELECT COALESCE(SUM(rows_rejected), 0) FROM load_ledger WHERE table_name = $2))) AS BIGINT);
+--   $1 = "staging_events"
+--   $2 = "staging_events"
+
+SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE table_name = $1
+   AND rows_read <> rows_loaded + rows_rejected) AS BIGINT);
+--   $1 = "staging_songs"
+
+SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM staging_songs) -
+           (SELECT COALESCE(SUM(rows_loaded), 0) FROM load_ledger WHERE table_name = $1))) AS BIGINT);
+--   $1 = "staging_songs"
+
+SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM load_errors WHERE table_name = $1) -
+           (SELECT COALESCE(SUM(rows_rejected), 0) FROM load_ledger WHERE table_name = $2))) AS BIGINT);
+--   $1 = "staging_songs"
+--   $2 = "staging_songs"
+
+SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM songplays) - (SELECT COUNT(*) FROM (
+    SELECT DISTINCT userid, sessionid, iteminsession, ts FROM staging_events
+    WHERE page = 'NextSong' AND ts IS NOT NULL AND userid IS NOT NULL) events))) AS BIGINT);
+
+SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL;
+
+SELECT COUNT(*) FROM songplays;
+

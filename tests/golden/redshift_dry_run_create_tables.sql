@@ -1,0 +1,201 @@
+-- sparkify --dry-run: the statements for redshift://awsuser@sparkify-dwh.c1x2y3z4.us-west-2.redshift.amazonaws.com:5439/sparkify, in order; nothing was sent
+
+BEGIN TRANSACTION;
+
+DROP TABLE IF EXISTS time;
+DROP TABLE IF EXISTS songplays;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS artists;
+DROP TABLE IF EXISTS songs;
+DROP TABLE IF EXISTS load_ledger;
+DROP TABLE IF EXISTS load_errors;
+DROP TABLE IF EXISTS staging_songs;
+DROP TABLE IF EXISTS staging_events;
+-- Helpers the transforms call, defined per dialect so the transforms themselves stay common.
+-- sparkify_epoch_ms: epoch milliseconds (the logs' ts) -> TIMESTAMP in UTC, keeping the
+-- milliseconds (the seed's `ts / 1000 * INTERVAL '1 second'` drops them).
+CREATE OR REPLACE FUNCTION sparkify_epoch_ms(BIGINT) RETURNS TIMESTAMP
+    IMMUTABLE
+    AS $$ SELECT TIMESTAMP 'epoch' + $1 / 1000.0 * INTERVAL '1 second' $$
+    LANGUAGE sql;
+
+-- staging_events: the event logs as loaded, one row per JSON record.
+-- Columns follow log_json_path.json position by position (a JSONPaths COPY maps by position).
+-- Names are the JSON keys folded to lower case, as Redshift folds identifiers, so that
+-- COPY ... JSON 'auto ignorecase' also fills them while plain 'auto' does not.
+-- On Redshift staging is read once by the transforms and joined to nothing by key, so rows are
+-- spread evenly.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS staging_events (
+    artist          VARCHAR(512),
+    auth            VARCHAR(32),
+    firstname       VARCHAR(256),
+    gender          VARCHAR(16),
+    iteminsession   INTEGER,
+    lastname        VARCHAR(256),
+    length          DOUBLE PRECISION,
+    level           VARCHAR(16),
+    location        VARCHAR(512),
+    method          VARCHAR(16),
+    page            VARCHAR(64),
+    registration    DOUBLE PRECISION,  -- written as a float in the logs (1540919166796.0)
+    sessionid       INTEGER,
+    song            VARCHAR(512),
+    status          SMALLINT,
+    ts              BIGINT,            -- epoch milliseconds, UTC
+    useragent       VARCHAR(1024),
+    userid          INTEGER            -- a JSON string; "" for logged-out users loads NULL
+)
+DISTSTYLE EVEN;
+
+-- staging_songs: the song metadata as loaded, one row per JSON record (one file per song).
+-- Column names equal the JSON keys, so COPY ... JSON 'auto' fills them.
+-- On Redshift spread evenly, like the events.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS staging_songs (
+    num_songs        INTEGER,
+    artist_id        VARCHAR(32),
+    artist_latitude  DOUBLE PRECISION,
+    artist_longitude DOUBLE PRECISION,
+    artist_location  VARCHAR(512),
+    artist_name      VARCHAR(512),
+    song_id          VARCHAR(32),
+    title            VARCHAR(512),
+    duration         DOUBLE PRECISION,
+    year             INTEGER
+)
+DISTSTYLE EVEN;
+
+-- load_errors: every row a load rejected, like Redshift's STL_LOAD_ERRORS.
+-- Kept even when a load fails for exceeding --max-errors, so the cause can be found.
+CREATE TABLE IF NOT EXISTS load_errors (
+    table_name   VARCHAR(128) NOT NULL,
+    file         VARCHAR(2048) NOT NULL,
+    line         BIGINT NOT NULL,
+    column_name  VARCHAR(128),
+    column_type  VARCHAR(64),
+    raw_value    VARCHAR(1024),
+    raw_line     VARCHAR(4096),
+    reason       VARCHAR(1024) NOT NULL,
+    logged_at    TIMESTAMP NOT NULL
+);
+
+-- load_ledger: one row per file loaded into a staging table, written in the same transaction
+-- as the file's rows, so rows never exist without their ledger entry or the reverse.
+-- check: unique table_name, file
+-- check: not_null table_name, file, rows_read, rows_loaded, rows_rejected
+CREATE TABLE IF NOT EXISTS load_ledger (
+    table_name     VARCHAR(128) NOT NULL,
+    file           VARCHAR(2048) NOT NULL,
+    size_bytes     BIGINT NOT NULL,
+    version        VARCHAR(256),
+    rows_read      BIGINT NOT NULL,
+    rows_loaded    BIGINT NOT NULL,
+    rows_rejected  BIGINT NOT NULL,
+    loaded_at      TIMESTAMP NOT NULL
+);
+
+-- songs (dimension): one row per song_id in the catalogue.
+-- check: unique song_id
+-- check: not_null song_id, title
+-- On Redshift the largest dimension, distributed on song_id like songplays so their join needs
+-- no data movement.
+-- redshift: DISTKEY (song_id)
+-- redshift: SORTKEY (song_id)
+CREATE TABLE IF NOT EXISTS songs (
+    song_id    VARCHAR(32) NOT NULL,
+    title      VARCHAR(512),
+    artist_id  VARCHAR(32),
+    year       INTEGER,           -- NULL where the catalogue says 0 (unknown)
+    duration   DOUBLE PRECISION,
+    PRIMARY KEY (song_id)
+)
+DISTKEY (song_id)
+SORTKEY (song_id);
+
+-- artists (dimension): one row per artist_id in the catalogue.
+-- check: unique artist_id
+-- check: not_null artist_id, name
+-- On Redshift small: a copy on every node.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (artist_id)
+CREATE TABLE IF NOT EXISTS artists (
+    artist_id  VARCHAR(32) NOT NULL,
+    name       VARCHAR(512),
+    location   VARCHAR(512),      -- NULL where the catalogue has an empty string
+    latitude   DOUBLE PRECISION,
+    longitude  DOUBLE PRECISION,
+    PRIMARY KEY (artist_id)
+)
+DISTSTYLE ALL
+SORTKEY (artist_id);
+
+-- users (dimension): one row per user seen in the logs, with the level of their latest event.
+-- check: unique user_id
+-- check: not_null user_id, level
+-- On Redshift small, so a copy on every node (DISTSTYLE ALL) makes every join local.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (user_id)
+CREATE TABLE IF NOT EXISTS users (
+    user_id     INTEGER NOT NULL,
+    first_name  VARCHAR(256),
+    last_name   VARCHAR(256),
+    gender      VARCHAR(16),
+    level       VARCHAR(16),
+    PRIMARY KEY (user_id)
+)
+DISTSTYLE ALL
+SORTKEY (user_id);
+
+-- songplays (fact): one row per NextSong event, matched to the song catalogue on
+-- song title + artist name + duration; song_id and artist_id stay NULL when nothing matches.
+-- check: unique songplay_id
+-- check: not_null songplay_id, start_time, user_id
+-- check: references user_id users.user_id
+-- check: references song_id songs.song_id
+-- check: references artist_id artists.artist_id
+-- check: references start_time time.start_time
+-- On Redshift the fact table is distributed on song_id, the join key to its largest dimension
+-- (songs), so that join is node-local; sorted by start_time because analysts filter by time
+-- first. songplay_id is an IDENTITY column, GENERATED BY DEFAULT so the shared transform can
+-- still number plays in time order, identically on every engine.
+-- redshift: DISTKEY (song_id)
+-- redshift: SORTKEY (start_time)
+-- redshift: songplay_id GENERATED BY DEFAULT AS IDENTITY(1, 1)
+CREATE TABLE IF NOT EXISTS songplays (
+    songplay_id  BIGINT GENERATED BY DEFAULT AS IDENTITY(1, 1) NOT NULL,
+    start_time   TIMESTAMP NOT NULL,
+    user_id      INTEGER NOT NULL,
+    level        VARCHAR(16),
+    song_id      VARCHAR(32),
+    artist_id    VARCHAR(32),
+    session_id   INTEGER,
+    location     VARCHAR(512),
+    user_agent   VARCHAR(1024),
+    PRIMARY KEY (songplay_id)
+)
+DISTKEY (song_id)
+SORTKEY (start_time);
+
+-- time (dimension): one row per distinct songplays.start_time, broken into calendar units.
+-- weekday counts from 0 = Sunday; week is the ISO week.
+-- check: unique start_time
+-- check: not_null start_time, hour, day, week, month, year, weekday
+-- On Redshift one row per play time at most: a copy on every node, sorted like songplays.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (start_time)
+CREATE TABLE IF NOT EXISTS time (
+    start_time  TIMESTAMP NOT NULL,
+    hour        INTEGER,
+    day         INTEGER,
+    week        INTEGER,
+    month       INTEGER,
+    year        INTEGER,
+    weekday     INTEGER,
+    PRIMARY KEY (start_time)
+)
+DISTSTYLE ALL
+SORTKEY (start_time);
+
+COMMIT;
+
