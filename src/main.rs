@@ -17,6 +17,13 @@ fn main() -> ExitCode {
     match app::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // A statement stopped by Ctrl-C fails with the engine's own message; what happened
+            // is the interrupt (its transaction was rolled back on the way out).
+            let e = if interrupt::requested() {
+                Error::Interrupted
+            } else {
+                e
+            };
             eprintln!("sparkify: {e}");
             let text = e.to_string();
             // ENOSPC arrives worded by the OS or by DuckDB; say plainly what it means.

@@ -17,6 +17,8 @@ use crate::value::{Row, Value};
 pub struct DuckDb {
     conn: Connection,
     path: PathBuf,
+    /// Ctrl-C interrupts the statement running on `conn`.
+    _interrupt: crate::interrupt::Registration,
 }
 
 /// DuckDB's memory cap unless configured otherwise (the `duckdb_memory` setting).
@@ -59,9 +61,12 @@ impl DuckDb {
                 "SPARKIFY_DUCKDB_MEMORY={limit:?} is not a memory size DuckDB accepts (e.g. 1GB): {e}"
             ))
         })?;
+        let handle = conn.interrupt_handle();
+        let _interrupt = crate::interrupt::on_request(move || handle.interrupt());
         Ok(DuckDb {
             conn,
             path: path.to_path_buf(),
+            _interrupt,
         })
     }
 

@@ -172,11 +172,18 @@ impl Target {
     /// never answers would hang the startup handshake forever, so the whole attempt runs on a
     /// helper thread and is abandoned after the timeout.
     pub fn connect(&self) -> Result<Client> {
+        Ok(self.connect_cancellable()?.0)
+    }
+
+    /// [`Target::connect`], and what stops the statement the session is running (a cancel
+    /// request on a new connection, over TLS when the session uses it), for Ctrl-C.
+    fn connect_cancellable(&self) -> Result<(Client, impl Fn() + Send + Sync + 'static)> {
         let config = self.config();
         let tls = match self.sslmode.as_str() {
             "disable" => None,
             _ => Some(tls_connector()?),
         };
+        let cancel_tls = tls.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let result = if let Some(connector) = tls {
@@ -187,9 +194,20 @@ impl Target {
             let _ = tx.send(result);
         });
         match rx.recv_timeout(self.connect_timeout + Duration::from_secs(1)) {
-            Ok(result) => result.map_err(|e| {
-                Error::warehouse(format!("cannot connect to {self}: {}", describe_error(&e)))
-            }),
+            Ok(result) => {
+                let client = result.map_err(|e| {
+                    Error::warehouse(format!("cannot connect to {self}: {}", describe_error(&e)))
+                })?;
+                let token = client.cancel_token();
+                let cancel = move || {
+                    // Best effort: the statement may have finished, or the server be gone.
+                    let _ = match &cancel_tls {
+                        Some(tls) => token.cancel_query(tls.clone()),
+                        None => token.cancel_query(postgres::NoTls),
+                    };
+                };
+                Ok((client, cancel))
+            }
             Err(_) => Err(Error::warehouse(format!(
                 "cannot connect to {self}: no answer within {} s (is it a PostgreSQL server?)",
                 self.connect_timeout.as_secs()
@@ -296,6 +314,8 @@ pub struct Postgres {
     client: Client,
     target: Target,
     dialect: Dialect,
+    /// Ctrl-C cancels the statement this session is running.
+    _interrupt: crate::interrupt::Registration,
 }
 
 impl Postgres {
@@ -305,7 +325,8 @@ impl Postgres {
 
     /// Also used for Redshift, which speaks the same protocol.
     pub fn connect_as(target: Target, dialect: Dialect) -> Result<Postgres> {
-        let mut client = target.connect()?;
+        let (mut client, cancel) = target.connect_cancellable()?;
+        let _interrupt = crate::interrupt::on_request(cancel);
         if dialect == Dialect::Postgres {
             // A server or database configured with standard_conforming_strings = off reads
             // backslashes in literals as escapes; sparkify's own literals assume the standard.
@@ -317,6 +338,7 @@ impl Postgres {
             client,
             target,
             dialect,
+            _interrupt,
         })
     }
 
