@@ -97,6 +97,23 @@ on_every_warehouse! {
             loaded: 2,
             rejected: &[(3, None, "truncated JSON")],
         },
+        // A record cut short, followed by good ones: the cut record is one row on its own
+        // line, the next record loads (it used to be swallowed and blamed).
+        truncated_in_a_number: Expect {
+            read: 3,
+            loaded: 2,
+            rejected: &[(2, None, "truncated JSON")],
+        },
+        truncated_after_a_colon: Expect {
+            read: 4,
+            loaded: 3,
+            rejected: &[(2, None, "truncated JSON")],
+        },
+        truncated_missing_brace: Expect {
+            read: 3,
+            loaded: 2,
+            rejected: &[(2, None, "truncated JSON")],
+        },
         empty: Expect {
             read: 0,
             loaded: 0,
