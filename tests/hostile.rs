@@ -163,6 +163,22 @@ on_every_warehouse! {
                 (2, Some("length"), "invalid number"),
             ],
         },
+        // ts is turned into a TIMESTAMP by the transform: outside the years 1 to 9999 it is a
+        // row error at load (it used to load and then fail every transform).
+        ts_out_of_range: Expect {
+            read: 4,
+            loaded: 1,
+            rejected: &[
+                (1, Some("ts"), "out of range for a timestamp"),
+                (2, Some("ts"), "out of range for a timestamp"),
+                (3, Some("ts"), "out of range for a timestamp"),
+            ],
+        },
+        ts_at_the_limits: Expect {
+            read: 2,
+            loaded: 2,
+            rejected: &[],
+        },
         all_null: Expect {
             read: 1,
             loaded: 1,
@@ -189,6 +205,8 @@ on_every_warehouse! {
         auto_matches_keys_by_case_and_ignorecase_does_not,
         blanks_around_digits_are_accepted,
         duplicate_events_make_one_song_play,
+        an_out_of_range_ts_does_not_block_the_transform,
+        ts_at_the_limits_is_the_same_timestamp_on_every_engine,
         jsonpaths_with_a_wildcard,
         jsonpaths_with_too_few_paths,
         jsonpaths_with_too_many_paths,
@@ -403,6 +421,48 @@ fn duplicate_events_make_one_song_play(wh: &mut dyn Warehouse, name: &str) {
         1,
         "{name}"
     );
+}
+
+/// The rows an out-of-range `ts` cost are rejected at load; the transform then runs.
+fn an_out_of_range_ts_does_not_block_the_transform(wh: &mut dyn Warehouse, name: &str) {
+    let file = corpus().join("events/ts_out_of_range.json");
+    let r = pipeline::stage(
+        wh,
+        &request(&file, FormatSpec::AutoIgnoreCase),
+        &options(3),
+        &Silent,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!((r.rows_loaded, r.rows_rejected), (1, 3), "{name}");
+    pipeline::transform(wh).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(count(wh, "SELECT COUNT(*) FROM songplays"), 1, "{name}");
+}
+
+/// The first and last millisecond of the accepted range transform to the same timestamps,
+/// printed alike, on every engine.
+fn ts_at_the_limits_is_the_same_timestamp_on_every_engine(wh: &mut dyn Warehouse, name: &str) {
+    let file = corpus().join("events/ts_at_the_limits.json");
+    pipeline::stage(
+        wh,
+        &request(&file, FormatSpec::AutoIgnoreCase),
+        &options(0),
+        &Silent,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    pipeline::transform(wh).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let got = wh
+        .query("SELECT t.start_time, t.year FROM time t ORDER BY t.start_time")
+        .unwrap()
+        .rows;
+    let want = [
+        ("0001-01-01 00:00:00", 1),
+        ("9999-12-31 23:59:59.999", 9999),
+    ];
+    let want: Vec<Vec<Value>> = want
+        .iter()
+        .map(|(t, y)| vec![Value::Text(t.to_string()), Value::Int(*y)])
+        .collect();
+    assert_eq!(got, want, "{name}");
 }
 
 fn jsonpaths_with_a_wildcard(wh: &mut dyn Warehouse, name: &str) {
