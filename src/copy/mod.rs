@@ -298,6 +298,14 @@ pub fn convert(value: &Json, ty: ColumnType, repair_mojibake: bool) -> Result<Va
 }
 
 fn text_cell(text: String, max: u32) -> Result<Value, String> {
+    // PostgreSQL's and Redshift's text types cannot hold U+0000, and one in a COPY stream fails
+    // the whole COPY; DuckDB would store it. Rejecting the row here keeps every engine alike.
+    if let Some(at) = text.find('\0') {
+        return Err(format!(
+            "text holds a NUL character (\\u0000) at byte {at}, which PostgreSQL and Redshift \
+             cannot store"
+        ));
+    }
     if text.len() > max as usize {
         return Err(format!(
             "value of {} bytes is longer than VARCHAR({max})",
@@ -495,6 +503,7 @@ mod tests {
             (json!([1]), ColumnType::Double, "array cannot load"),
             (json!(true), ColumnType::Integer, "boolean cannot load"),
             (json!("x".repeat(300)), V, "longer than VARCHAR(256)"),
+            (json!("a\u{0}b"), V, "NUL character"),
         ];
         for (value, ty, needle) in cases {
             let err = convert(&value, ty, false).unwrap_err();

@@ -46,10 +46,11 @@ impl RawSpan {
     }
 }
 
-/// Lossy, clipped copy of raw bytes for error reports.
+/// Lossy, clipped copy of raw bytes for error reports. A NUL is written as its JSON escape
+/// `\u0000`: PostgreSQL's text cannot hold one, and the report must be storable everywhere.
 pub fn clip(bytes: &[u8]) -> String {
     let end = bytes.len().min(RAW_LINE_BYTES);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+    String::from_utf8_lossy(&bytes[..end]).replace('\0', "\\u0000")
 }
 
 /// Iterator over the root-level items of `bytes`.
