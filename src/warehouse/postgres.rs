@@ -290,6 +290,20 @@ fn statement_error(target: &dyn std::fmt::Display, e: &postgres::Error) -> Error
     }
 }
 
+/// A failed COPY write, told apart by what failed. The client wraps its own error in the
+/// `io::Error` (the connection closed, the socket failed, or the server or client refused
+/// something), and that decides as for any statement; a bare `io::Error` is the socket.
+fn copy_write_error(target: &str, e: &std::io::Error) -> Error {
+    let context = format!("{target}: COPY failed");
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<postgres::Error>())
+    {
+        Some(pg) => statement_error(&context, pg),
+        None => Error::ConnectionLost(format!("{context}: {e}")),
+    }
+}
+
 /// The advisory-lock key that serialises `sparkify run`/`etl` on one database.
 const RUN_LOCK_KEY: i64 = 0x5350_4b46_5931; // "SPKFY1"
 
@@ -468,10 +482,9 @@ impl RowSink for CopySink<'_> {
             .writer
             .as_mut()
             .ok_or_else(|| Error::warehouse("COPY already finished"))?;
-        writer.write_all(self.buffer.as_bytes()).map_err(|e| {
-            // A write fails only when the connection does.
-            Error::ConnectionLost(format!("{}: COPY failed: {e}", self.target))
-        })
+        writer
+            .write_all(self.buffer.as_bytes())
+            .map_err(|e| copy_write_error(&self.target, &e))
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -522,6 +535,20 @@ mod tests {
             assert!(err.contains(needle), "{url}: {err}");
             assert!(!err.contains(":pw@"), "password leaked: {err}");
         }
+    }
+
+    #[test]
+    fn copy_write_errors_are_connection_lost_only_when_the_connection_is() {
+        let io = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(matches!(
+            copy_write_error("pg", &io),
+            Error::ConnectionLost(_)
+        ));
+        // Any error of the client's own that is not a broken connection (a refusal) is not.
+        let refused = "port=x".parse::<Config>().unwrap_err();
+        let err = copy_write_error("pg", &std::io::Error::other(refused));
+        assert!(matches!(err, Error::Warehouse(_)), "{err:?}");
+        assert!(err.to_string().starts_with("pg: COPY failed: "), "{err}");
     }
 
     #[test]
