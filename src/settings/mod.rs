@@ -43,10 +43,20 @@ pub enum Origin {
 
 /// The raw material of every setting: the parsed `dwh.cfg` and the declared environment
 /// variables, read once.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
     ini: Ini,
     env: BTreeMap<String, String>,
+}
+
+/// Names only: the values may be passwords or keys.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("config", &self.ini)
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Settings {
@@ -175,6 +185,22 @@ mod tests {
 
     fn ini(text: &str) -> Ini {
         Ini::parse(text).unwrap()
+    }
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let s = Settings::new(
+            ini("[CLUSTER]\nDB_PASSWORD=Hunter2pw\n[DWH]\nWAREHOUSE=postgres://u:UrlPw99@h/d\n"),
+            &[("PGPASSWORD", "EnvPw123")],
+        );
+        let shown = format!("{s:?}");
+        assert!(
+            shown.contains("db_password") && shown.contains("PGPASSWORD"),
+            "{shown}"
+        );
+        for secret in ["Hunter2pw", "UrlPw99", "EnvPw123"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 
     #[test]
