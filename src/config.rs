@@ -172,12 +172,20 @@ const SECRET_KEYS: &[(&str, &str)] = &[
 ];
 
 impl Ini {
-    /// The secret values this file holds, so that they can be kept out of every output.
-    pub fn secrets(&self) -> Vec<&str> {
-        SECRET_KEYS
+    /// The secret values this file holds, so that they can be kept out of every output: the
+    /// [`SECRET_KEYS`], and the password of any connection URL (`[DWH] WAREHOUSE`).
+    pub fn secrets(&self) -> Vec<String> {
+        let keyed = SECRET_KEYS
             .iter()
             .filter_map(|(s, k)| self.get(s, k))
-            .collect()
+            .map(str::to_string);
+        let in_urls = self
+            .sections
+            .iter()
+            .flat_map(|s| &s.entries)
+            .filter(|(_, v)| v.contains("://"))
+            .flat_map(|(_, v)| crate::secrets::url_passwords(v));
+        keyed.chain(in_urls).collect()
     }
 
     /// A warning when the file holds secrets but others may read it (mode wider than 0600).
@@ -385,6 +393,12 @@ SONG_DATA='s3://udacity-dend/song_data'
         assert!(!warning.contains("hunter2"));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(Ini::load(&path).unwrap().permission_warning(), None);
+        // A password in a warehouse URL is a secret too.
+        std::fs::write(&path, "[DWH]\nWAREHOUSE=postgres://u:hunter2@h/db\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let ini = Ini::load(&path).unwrap();
+        assert_eq!(ini.secrets(), vec!["hunter2"]);
+        assert!(ini.permission_warning().is_some());
         std::fs::write(&path, "[S3]\nLOG_DATA=x\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(Ini::load(&path).unwrap().permission_warning(), None);

@@ -106,6 +106,63 @@ fn configured_secrets_never_reach_any_output() {
     }
 }
 
+/// Passwords in `--warehouse` URLs, written in ways that used to reach the error messages:
+/// as a `password=` parameter, with an unencoded `/` or `?` (which became the port, database
+/// or a parameter), and in a value without `://` (echoed whole). Each part is checked, since
+/// a misparsed URL leaked pieces.
+#[test]
+fn passwords_in_warehouse_urls_never_reach_any_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (url, parts, code) in [
+        (
+            "postgres://awsuser@127.0.0.1:99999/dev?password=Qu3ryParamPw",
+            &["Qu3ryParamPw"][..],
+            2,
+        ),
+        (
+            "postgres://awsuser:Sl4shPart/Tail9Pw@127.0.0.1:9/dev?connect_timeout=2",
+            &["Sl4shPart", "Tail9Pw"][..],
+            1,
+        ),
+        (
+            "postgres://awsuser:Qm4rkPart?Tail7Pw@127.0.0.1:9/dev",
+            &["Qm4rkPart", "Tail7Pw"][..],
+            1,
+        ),
+        (
+            "postgres:awsuser:N0Sch3meSepPw@127.0.0.1/dev",
+            &["N0Sch3meSepPw"][..],
+            2,
+        ),
+    ] {
+        let (all, got) = printed(tmp.path(), &["query", "SELECT 1", "--warehouse", url], &[]);
+        assert_eq!(got, Some(code), "{url}: {all}");
+        assert_hidden(&all, parts, url);
+        // The same URL from the environment.
+        let (all, _) = printed(
+            tmp.path(),
+            &["query", "SELECT 1"],
+            &[("SPARKIFY_WAREHOUSE", url)],
+        );
+        assert_hidden(&all, parts, url);
+    }
+}
+
+/// `[DWH] WAREHOUSE` with a password makes dwh.cfg a file of secrets: warned about when
+/// others can read it, and never printed.
+#[test]
+fn a_password_in_the_configured_warehouse_url_is_a_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    world_readable_cfg(
+        tmp.path(),
+        "[DWH]\nWAREHOUSE=postgres://awsuser:Wh0useCfgPw@127.0.0.1:9/dev?connect_timeout=2\n",
+    );
+    let (all, code) = printed(tmp.path(), &["check"], &[]);
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("readable by others"), "no warning:\n{all}");
+    assert_hidden(&all, &["Wh0useCfgPw"], "check");
+}
+
 /// A malformed dwh.cfg line is named by its line and key, never shown: it may be
 /// `DB_PASSWORD hunter2`.
 #[test]
@@ -119,6 +176,28 @@ fn a_malformed_dwh_cfg_line_is_not_echoed() {
         "{all}"
     );
     assert_hidden(&all, &["Hunt3rTwoPw"], "check");
+}
+
+/// Whatever error happens to quote a configured secret (here a source path that contains
+/// the dwh.cfg password and PGPASSWORD), it is printed as `***`.
+#[test]
+fn a_configured_secret_quoted_by_any_error_is_hidden() {
+    let tmp = tempfile::tempdir().unwrap();
+    world_readable_cfg(tmp.path(), "[CLUSTER]\nDB_PASSWORD=Cfg5ecretPw\n");
+    let (all, code) = printed(
+        tmp.path(),
+        &[
+            "etl",
+            "--events",
+            "/nonexistent/Cfg5ecretPw/Env5ecretPw",
+            "--songs",
+            "/nonexistent/songs",
+        ],
+        &[("PGPASSWORD", "Env5ecretPw")],
+    );
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("/nonexistent/***/***"), "{all}");
+    assert_hidden(&all, &["Cfg5ecretPw", "Env5ecretPw"], "etl");
 }
 
 /// `Debug` of the settings, the parsed dwh.cfg and the cluster's configuration shows names,

@@ -15,6 +15,7 @@ use super::{ClientStager, Stager, Warehouse};
 use crate::copy::load::RowSink;
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
+use crate::secrets::{self, percent_decode};
 use crate::sql::Dialect;
 use crate::value::QueryResult;
 use crate::value::{Row, Value};
@@ -73,15 +74,17 @@ impl Target {
         defaults: &ConnDefaults,
     ) -> Result<Target> {
         let bad = |why: &str| Error::usage(format!("--warehouse {}: {why}", redact(url)));
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad("expected SCHEME://..."))?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
-        };
+        let parts = secrets::split_url(url).ok_or_else(|| bad("expected SCHEME://..."))?;
+        for pw in secrets::url_passwords(url) {
+            secrets::register(&pw);
+        }
+        let secrets::UrlParts {
+            scheme,
+            userinfo,
+            hostport,
+            database,
+            query,
+        } = parts;
         let (user, password) = match userinfo {
             Some(u) => match u.split_once(':') {
                 Some((user, pw)) => (percent_decode(user), Some(percent_decode(pw))),
@@ -197,40 +200,9 @@ impl Target {
     }
 }
 
-/// Hides the password of a URL for error messages.
+/// Hides the password of a URL (user info or `password=`) for error messages.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let hidden = if userinfo.contains(':') { ":***" } else { "" };
-            format!("{scheme}://{user}{hidden}@{host}")
-        }
-        None => url.to_string(),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    secrets::redact_url(url)
 }
 
 /// The server's own message when there is one (wrong password, missing table, ...), else the
