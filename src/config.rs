@@ -12,16 +12,32 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// A parsed INI file.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Ini {
     pub path: Option<PathBuf>,
     sections: Vec<Section>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Section {
     name: String,
     entries: Vec<(String, String)>,
+}
+
+/// Sections and keys only: values may be passwords or keys.
+impl std::fmt::Debug for Ini {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut sections = f.debug_map();
+        for s in &self.sections {
+            let keys: Vec<&str> = s.entries.iter().map(|(k, _)| k.as_str()).collect();
+            sections.entry(&s.name, &keys);
+        }
+        sections.finish()?;
+        if let Some(path) = &self.path {
+            write!(f, " from {}", path.display())?;
+        }
+        Ok(())
+    }
 }
 
 impl Ini {
@@ -83,12 +99,23 @@ impl Ini {
                 last_key = None;
                 continue;
             }
-            let split = trimmed
-                .find(['=', ':'])
-                .ok_or_else(|| (line_no, format!("expected KEY = VALUE, found {trimmed:?}")))?;
+            // Errors name the key at most, never the line: it may be `DB_PASSWORD hunter2`.
+            let split = trimmed.find(['=', ':']).ok_or_else(|| {
+                let found = match trimmed.split_once(char::is_whitespace) {
+                    Some((key, _)) => format!("{key:?} and a value"),
+                    None => "a single word".to_string(),
+                };
+                (
+                    line_no,
+                    format!("expected KEY = VALUE, found {found} without '=' or ':'"),
+                )
+            })?;
             let key = trimmed[..split].trim().to_ascii_lowercase();
             if key.is_empty() {
-                return Err((line_no, format!("missing key before '=' in {trimmed:?}")));
+                return Err((
+                    line_no,
+                    "a value without a key before its '=' or ':'".into(),
+                ));
             }
             let value = unquote(trimmed[split + 1..].trim()).to_string();
             let s = ini.sections.len().checked_sub(1).ok_or_else(|| {
@@ -145,12 +172,20 @@ const SECRET_KEYS: &[(&str, &str)] = &[
 ];
 
 impl Ini {
-    /// The secret values this file holds, so that they can be kept out of every output.
-    pub fn secrets(&self) -> Vec<&str> {
-        SECRET_KEYS
+    /// The secret values this file holds, so that they can be kept out of every output: the
+    /// [`SECRET_KEYS`], and the password of any connection URL (`[DWH] WAREHOUSE`).
+    pub fn secrets(&self) -> Vec<String> {
+        let keyed = SECRET_KEYS
             .iter()
             .filter_map(|(s, k)| self.get(s, k))
-            .collect()
+            .map(str::to_string);
+        let in_urls = self
+            .sections
+            .iter()
+            .flat_map(|s| &s.entries)
+            .filter(|(_, v)| v.contains("://"))
+            .flat_map(|(_, v)| crate::secrets::url_passwords(v));
+        keyed.chain(in_urls).collect()
     }
 
     /// A warning when the file holds secrets but others may read it (mode wider than 0600).
@@ -319,12 +354,20 @@ SONG_DATA='s3://udacity-dend/song_data'
             ("[S3\nA=1\n", 1, "closing ']'"),
             ("A=1\n", 1, "before any [SECTION]"),
             ("[S3]\njust words\n", 2, "expected KEY = VALUE"),
-            ("[S3]\n=1\n", 2, "missing key"),
+            ("[S3]\n=1\n", 2, "without a key"),
             ("[S3]\n[S3]\n", 2, "appears twice"),
+            (
+                "[CLUSTER]\nDB_PASSWORD hunter2\n",
+                2,
+                "\"DB_PASSWORD\" and a value",
+            ),
+            ("[CLUSTER]\nhunter2\n", 2, "a single word"),
+            ("[CLUSTER]\n=hunter2\n", 2, "without a key"),
         ] {
             let (l, msg) = Ini::parse(text).unwrap_err();
             assert_eq!(l, line, "{text}");
             assert!(msg.contains(needle), "{text}: {msg}");
+            assert!(!msg.contains("hunter2"), "{text}: {msg}");
         }
     }
 
@@ -341,6 +384,7 @@ SONG_DATA='s3://udacity-dend/song_data'
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let ini = Ini::load(&path).unwrap();
         assert_eq!(ini.secrets(), vec!["hunter2", "abc"]);
+        assert!(!format!("{ini:?}").contains("hunter2"), "{ini:?}");
         let warning = ini.permission_warning().unwrap();
         assert!(
             warning.contains("mode 0644") && warning.contains("chmod 600"),
@@ -349,6 +393,12 @@ SONG_DATA='s3://udacity-dend/song_data'
         assert!(!warning.contains("hunter2"));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(Ini::load(&path).unwrap().permission_warning(), None);
+        // A password in a warehouse URL is a secret too.
+        std::fs::write(&path, "[DWH]\nWAREHOUSE=postgres://u:hunter2@h/db\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let ini = Ini::load(&path).unwrap();
+        assert_eq!(ini.secrets(), vec!["hunter2"]);
+        assert!(ini.permission_warning().is_some());
         std::fs::write(&path, "[S3]\nLOG_DATA=x\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(Ini::load(&path).unwrap().permission_warning(), None);

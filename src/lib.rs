@@ -19,6 +19,7 @@ pub mod output;
 pub mod pipeline;
 pub mod prompt;
 pub mod schema;
+pub mod secrets;
 pub mod settings;
 pub mod source;
 pub mod sql;

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use sparkify::{Error, app, cli, interrupt};
+use sparkify::{Error, app, cli, interrupt, secrets};
 
 fn main() -> ExitCode {
     let cli = cli::parse();
@@ -24,8 +24,10 @@ fn main() -> ExitCode {
             } else {
                 e
             };
-            eprintln!("sparkify: {e}");
-            let text = e.to_string();
+            // The one place errors are printed: every secret the settings read is hidden here,
+            // whichever message happens to quote it.
+            let text = secrets::scrub(&e.to_string());
+            eprintln!("sparkify: {text}");
             // ENOSPC arrives worded by the OS or by DuckDB; say plainly what it means.
             if text.contains("No space left on device") || text.contains("os error 28") {
                 eprintln!(

@@ -166,6 +166,37 @@ fn the_cli_runs_against_postgres_with_the_password_in_the_url_or_pgpassword() {
     assert_eq!(stdout, "n\n97\n");
 }
 
+/// A COPY the server refuses (here a CHECK constraint on the staging table) fails the run in
+/// the server's words, once: it is not a lost connection, so it is not retried.
+#[test]
+fn a_copy_the_server_refuses_is_reported_once_not_as_a_lost_connection() {
+    let url = pg::server().new_database();
+    let mut wh = connect(&url);
+    sparkify::pipeline::create_tables(&mut wh, false).unwrap();
+    wh.execute("ALTER TABLE staging_events ADD CONSTRAINT no_teapots CHECK (status <> 418)")
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let events = tmp.path().join("events.json");
+    std::fs::write(
+        &events,
+        "{\"page\":\"Home\",\"status\":418,\"userId\":\"5\"}\n",
+    )
+    .unwrap();
+    let hostile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/songs");
+    let sources = [
+        "--events".to_string(),
+        events.display().to_string(),
+        "--songs".to_string(),
+        hostile.display().to_string(),
+    ];
+    let out = run(tmp.path(), &url, &sources, &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no_teapots"), "{stderr}");
+    assert!(!stderr.contains("connection"), "{stderr}");
+    assert!(!stderr.contains("attempt 2"), "{stderr}");
+}
+
 #[test]
 fn connection_errors_are_clear_and_never_show_the_password() {
     let url = pg::server().new_database();
@@ -280,10 +311,11 @@ fn values_reach_postgres_as_parameters_even_with_nonstandard_strings() {
         .unwrap();
     assert_eq!(errors.len(), 1, "the failed loads' rows were replaced");
     assert_eq!(errors[0].get::<_, String>(0), canonical);
-    // PostgreSQL text cannot hold NUL: it is shown as U+FFFD, the rest is exact.
+    // PostgreSQL text cannot hold NUL: the loader keeps it as the text `\u0000`; the rest is
+    // exact.
     assert_eq!(
         errors[0].get::<_, Option<String>>(1).as_deref(),
-        Some(bad.replace('\0', "\u{FFFD}").as_str())
+        Some(bad.replace('\0', "\\u0000").as_str())
     );
     for table in ["songs", "users", "staging_events"] {
         assert!(count(&mut wh, &format!("SELECT COUNT(*) FROM {table}")) >= 0);

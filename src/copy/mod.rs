@@ -7,6 +7,7 @@
 //! text columns as their JSON text, and anything that cannot be converted rejects the row with a
 //! reason, as STL_LOAD_ERRORS would show it.
 
+pub mod domain;
 pub mod jsonpaths;
 pub mod load;
 pub mod mojibake;
@@ -14,6 +15,7 @@ pub mod reader;
 
 use serde_json::{Map, Value as Json};
 
+pub use domain::Domain;
 pub use jsonpaths::JsonPath;
 
 use crate::error::{Error, Result};
@@ -118,6 +120,8 @@ pub struct Converter<'a> {
     repair_mojibake: bool,
     /// Lower-cased column names, for `'auto ignorecase'`.
     lower_names: Vec<String>,
+    /// What each column accepts beyond its type ([`domain`]).
+    domains: Vec<Option<Domain>>,
 }
 
 impl<'a> Converter<'a> {
@@ -146,6 +150,11 @@ impl<'a> Converter<'a> {
                 .columns
                 .iter()
                 .map(|c| c.name.to_ascii_lowercase())
+                .collect(),
+            domains: table
+                .columns
+                .iter()
+                .map(|c| Domain::of(&table.name, &c.name))
                 .collect(),
         })
     }
@@ -208,14 +217,19 @@ impl<'a> Converter<'a> {
         let Some(value) = value else {
             return Ok(Value::Null);
         };
-        convert(value, ty, self.repair_mojibake).map_err(|reason| FieldError {
-            column,
-            raw_value: match value {
-                Json::String(s) => reader::clip(s.as_bytes()),
-                other => reader::clip(other.to_string().as_bytes()),
-            },
-            reason,
-        })
+        convert(value, ty, self.repair_mojibake)
+            .and_then(|v| match self.domains.get(column).copied().flatten() {
+                Some(domain) => domain.check(&v).map(|()| v),
+                None => Ok(v),
+            })
+            .map_err(|reason| FieldError {
+                column,
+                raw_value: match value {
+                    Json::String(s) => reader::clip(s.as_bytes()),
+                    other => reader::clip(other.to_string().as_bytes()),
+                },
+                reason,
+            })
     }
 }
 
@@ -284,6 +298,14 @@ pub fn convert(value: &Json, ty: ColumnType, repair_mojibake: bool) -> Result<Va
 }
 
 fn text_cell(text: String, max: u32) -> Result<Value, String> {
+    // PostgreSQL's and Redshift's text types cannot hold U+0000, and one in a COPY stream fails
+    // the whole COPY; DuckDB would store it. Rejecting the row here keeps every engine alike.
+    if let Some(at) = text.find('\0') {
+        return Err(format!(
+            "text holds a NUL character (\\u0000) at byte {at}, which PostgreSQL and Redshift \
+             cannot store"
+        ));
+    }
     if text.len() > max as usize {
         return Err(format!(
             "value of {} bytes is longer than VARCHAR({max})",
@@ -481,6 +503,7 @@ mod tests {
             (json!([1]), ColumnType::Double, "array cannot load"),
             (json!(true), ColumnType::Integer, "boolean cannot load"),
             (json!("x".repeat(300)), V, "longer than VARCHAR(256)"),
+            (json!("a\u{0}b"), V, "NUL character"),
         ];
         for (value, ty, needle) in cases {
             let err = convert(&value, ty, false).unwrap_err();

@@ -3,7 +3,10 @@
 //!
 //! A malformed value does not end the file: it is reported with the line it was found on, and
 //! reading resumes at the next line, so one bad line in an NDJSON file costs one row, not the
-//! rest of the file.
+//! rest of the file. A record cut short (`{"a":12` and a line break) is only noticed on a later
+//! line, often on the first byte of the next record; when a line after the bad record's first
+//! starts with `{` or `[` in its first column, reading resumes at that line, so the truncated
+//! record costs one row and the next record still loads.
 
 use serde_json::Value;
 
@@ -43,10 +46,11 @@ impl RawSpan {
     }
 }
 
-/// Lossy, clipped copy of raw bytes for error reports.
+/// Lossy, clipped copy of raw bytes for error reports. A NUL is written as its JSON escape
+/// `\u0000`: PostgreSQL's text cannot hold one, and the report must be storable everywhere.
 pub fn clip(bytes: &[u8]) -> String {
     let end = bytes.len().min(RAW_LINE_BYTES);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+    String::from_utf8_lossy(&bytes[..end]).replace('\0', "\\u0000")
 }
 
 /// Iterator over the root-level items of `bytes`.
@@ -87,6 +91,21 @@ impl Items<'_> {
             .position(|&b| b == b'\n')
             .map_or(self.bytes.len(), |p| at + p + 1);
         self.advance_to(next);
+    }
+
+    /// The record at `pos` is unfinished and ends before `len` more bytes (at the next record,
+    /// or the end of the file): one rejected row, on the line of its last byte (as for a
+    /// parsed value), and reading resumes after it.
+    fn unfinished(&mut self, len: usize, reason: String) -> Item {
+        let bad = trim_end(&self.bytes[self.pos..self.pos + len]);
+        let line = self.line + count_newlines(bad);
+        let raw_line = clip(bad);
+        self.advance_to(self.pos + len);
+        Item::Malformed {
+            line,
+            reason,
+            raw_line,
+        }
     }
 
     fn skip_whitespace(&mut self) {
@@ -130,6 +149,22 @@ impl Iterator for Items<'_> {
                 Some(Item::Value { value, line, raw })
             }
             Some(Err(e)) => {
+                if let Some(next) = next_record_start(rest, e.line()) {
+                    let next_line = self.line + count_newlines(&rest[..next]);
+                    return Some(self.unfinished(
+                        next,
+                        format!(
+                            "truncated JSON: the record is unfinished where the next one \
+                             starts, on line {next_line}"
+                        ),
+                    ));
+                }
+                if e.is_eof() {
+                    return Some(self.unfinished(
+                        rest.len(),
+                        "truncated JSON: the file ends inside a value".into(),
+                    ));
+                }
                 // serde_json reports the error's line relative to `start`; find that line's end
                 // and resume after it.
                 let err_line = self.line + e.line().saturating_sub(1) as u64;
@@ -141,9 +176,7 @@ impl Iterator for Items<'_> {
                     .map_or(rest.len(), |p| line_start + p);
                 let raw_line = clip(&rest[line_start..line_end]);
                 let message = e.to_string();
-                let reason = if e.is_eof() {
-                    "truncated JSON: the file ends inside a value".to_string()
-                } else if message.contains("invalid unicode code point") {
+                let reason = if message.contains("invalid unicode code point") {
                     // Raw bytes that are not UTF-8; COPY fails these too unless ACCEPTINVCHARS.
                     "invalid UTF-8 byte sequence (text must be UTF-8)".to_string()
                 } else {
@@ -159,6 +192,37 @@ impl Iterator for Items<'_> {
             None => None,
         }
     }
+}
+
+/// Where the next record starts when the record at the start of `rest` is unfinished: the
+/// first line after the first, up to `err_line` (1-based, where the parser gave up), whose
+/// first byte opens an object or array. NDJSON writers start every record in column 1, and the
+/// parser takes `{"a":` followed by the next record as one value with a nested object, so the
+/// error can be reported a line or more after the record that swallowed the bad one.
+fn next_record_start(rest: &[u8], err_line: usize) -> Option<usize> {
+    let mut line = 1;
+    for (i, &b) in rest.iter().enumerate() {
+        if b != b'\n' {
+            continue;
+        }
+        line += 1;
+        if line > err_line {
+            return None;
+        }
+        if matches!(rest.get(i + 1), Some(b'{' | b'[')) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+fn trim_end(bytes: &[u8]) -> &[u8] {
+    let blanks = bytes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    &bytes[..bytes.len() - blanks]
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
@@ -235,6 +299,30 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].0, 2);
         assert!(got[1].1.as_ref().unwrap_err().contains("truncated"));
+    }
+
+    #[test]
+    fn a_truncated_record_costs_one_row_and_the_next_record_loads() {
+        // Cut after a number, after a colon (the next record would become its value), before
+        // the closing brace, and after a comma.
+        for bad in ["{\"a\":12", "{\"a\":", "{\"a\":1,\"b\":\"x\"", "{\"a\":1,"] {
+            let got = collect(&format!("{{\"a\":0}}\n{bad}\n{{\"a\":3}}\n{{\"a\":4}}\n"));
+            assert_eq!(got.len(), 4, "{bad}: {got:?}");
+            assert_eq!(got[1].0, 2, "{bad}: {got:?}");
+            let reason = got[1].1.as_ref().unwrap_err();
+            assert!(reason.contains("truncated JSON"), "{bad}: {reason}");
+            assert!(reason.contains("line 3"), "{bad}: {reason}");
+            assert_eq!(got[2], (3, Ok(serde_json::json!({"a": 3}))), "{bad}");
+            assert_eq!(got[3], (4, Ok(serde_json::json!({"a": 4}))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_last_record_is_reported_on_its_own_line() {
+        let got = collect("{\"a\":1}\n{\"a\":\n\n");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, 2);
+        assert!(got[1].1.as_ref().unwrap_err().contains("file ends inside"));
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
             }
             Change::GeneratePassword => {
                 let p = settings::generate_password()?;
+                crate::secrets::register(&p);
                 crate::config::update_file(
                     &config_path,
                     &[(keys.password.0, keys.password.1, &p)],

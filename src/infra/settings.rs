@@ -31,8 +31,9 @@ pub struct Setting<T> {
 }
 
 /// The Redshift cluster as configured: what `infra` creates and `--warehouse redshift`
-/// connects to (one set of defaults for both; built by [`crate::settings`]).
-#[derive(Debug, Clone)]
+/// connects to (one set of defaults for both; built by [`crate::settings`]). Its `Debug`
+/// shows `***` for the password and the secret key.
+#[derive(Clone)]
 pub struct ClusterConfig {
     pub layout: Layout,
     pub config_path: Option<PathBuf>,
@@ -53,6 +54,35 @@ pub struct ClusterConfig {
     pub static_keys: Option<(String, String)>,
     /// What `dwh.cfg` holds now under the keys `up` writes back (endpoint, role ARN).
     pub written: super::diff::ConfigKeys,
+}
+
+impl std::fmt::Debug for ClusterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |set: bool| if set { "Some(***)" } else { "None" };
+        f.debug_struct("ClusterConfig")
+            .field("layout", &self.layout)
+            .field("config_path", &self.config_path)
+            .field("region", &self.region)
+            .field("identifier", &self.identifier)
+            .field("cluster_type", &self.cluster_type)
+            .field("node_type", &self.node_type)
+            .field("nodes", &self.nodes)
+            .field("db_name", &self.db_name)
+            .field("db_user", &self.db_user)
+            .field(
+                "password",
+                &format_args!("{}", hidden(self.password.is_some())),
+            )
+            .field("port", &self.port)
+            .field("role_name", &self.role_name)
+            .field("cidr", &self.cidr)
+            .field(
+                "static_keys",
+                &format_args!("{}", hidden(self.static_keys.is_some())),
+            )
+            .field("written", &self.written)
+            .finish()
+    }
 }
 
 /// The CIDR that opens the cluster to the whole internet.

@@ -43,11 +43,24 @@ pub enum Origin {
 
 /// The raw material of every setting: the parsed `dwh.cfg` and the declared environment
 /// variables, read once.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
     ini: Ini,
     env: BTreeMap<String, String>,
 }
+
+/// Names only: the values may be passwords or keys.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("config", &self.ini)
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Environment variables that hold secrets, whether a declaration reads them or the AWS SDK.
+const SECRET_ENV: [&str; 3] = ["PGPASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 
 impl Settings {
     /// Reads the environment variables the declarations name (and only those) and the
@@ -63,12 +76,34 @@ impl Settings {
             ini: Ini::default(),
             env,
         };
+        probe.register_secrets();
         let ini = match probe.lookup("config", config_flag.map(|p| p.display().to_string())) {
             Some((path, _)) => load_explicit(Path::new(&path))?,
             None if Path::new(DEFAULT_CONFIG).is_file() => Ini::load(Path::new(DEFAULT_CONFIG))?,
             None => Ini::default(),
         };
-        Ok(Settings { ini, ..probe })
+        let settings = Settings { ini, ..probe };
+        settings.register_secrets();
+        Ok(settings)
+    }
+
+    /// Hands every secret these settings hold to [`crate::secrets`], so no printed error
+    /// can show one: `dwh.cfg`'s, the secret environment variables, and the password of every
+    /// URL in the environment.
+    fn register_secrets(&self) {
+        for secret in self.ini.secrets() {
+            crate::secrets::register(&secret);
+        }
+        for var in SECRET_ENV {
+            if let Ok(value) = std::env::var(var) {
+                crate::secrets::register(&value);
+            }
+        }
+        for value in self.env.values() {
+            for pw in crate::secrets::url_passwords(value) {
+                crate::secrets::register(&pw);
+            }
+        }
     }
 
     /// Settings from a parsed file and a given environment (for tests and embedding).
@@ -175,6 +210,22 @@ mod tests {
 
     fn ini(text: &str) -> Ini {
         Ini::parse(text).unwrap()
+    }
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let s = Settings::new(
+            ini("[CLUSTER]\nDB_PASSWORD=Hunter2pw\n[DWH]\nWAREHOUSE=postgres://u:UrlPw99@h/d\n"),
+            &[("PGPASSWORD", "EnvPw123")],
+        );
+        let shown = format!("{s:?}");
+        assert!(
+            shown.contains("db_password") && shown.contains("PGPASSWORD"),
+            "{shown}"
+        );
+        for secret in ["Hunter2pw", "UrlPw99", "EnvPw123"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 
     #[test]

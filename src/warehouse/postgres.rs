@@ -16,6 +16,7 @@ use super::{ClientStager, Stager, Warehouse};
 use crate::copy::load::RowSink;
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
+use crate::secrets::{self, percent_decode};
 use crate::sql::Dialect;
 use crate::value::QueryResult;
 use crate::value::{Row, Value};
@@ -74,15 +75,17 @@ impl Target {
         defaults: &ConnDefaults,
     ) -> Result<Target> {
         let bad = |why: &str| Error::usage(format!("--warehouse {}: {why}", redact(url)));
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad("expected SCHEME://..."))?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
-        };
+        let parts = secrets::split_url(url).ok_or_else(|| bad("expected SCHEME://..."))?;
+        for pw in secrets::url_passwords(url) {
+            secrets::register(&pw);
+        }
+        let secrets::UrlParts {
+            scheme,
+            userinfo,
+            hostport,
+            database,
+            query,
+        } = parts;
         let (user, password) = match userinfo {
             Some(u) => match u.split_once(':') {
                 Some((user, pw)) => (percent_decode(user), Some(percent_decode(pw))),
@@ -216,40 +219,9 @@ impl Target {
     }
 }
 
-/// Hides the password of a URL for error messages.
+/// Hides the password of a URL (user info or `password=`) for error messages.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let hidden = if userinfo.contains(':') { ":***" } else { "" };
-            format!("{scheme}://{user}{hidden}@{host}")
-        }
-        None => url.to_string(),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    secrets::redact_url(url)
 }
 
 /// The server's own message when there is one (wrong password, missing table, ...), else the
@@ -306,6 +278,20 @@ fn statement_error(target: &dyn std::fmt::Display, e: &postgres::Error) -> Error
         Error::ConnectionLost(message)
     } else {
         Error::Warehouse(message)
+    }
+}
+
+/// A failed COPY write, told apart by what failed. The client wraps its own error in the
+/// `io::Error` (the connection closed, the socket failed, or the server or client refused
+/// something), and that decides as for any statement; a bare `io::Error` is the socket.
+fn copy_write_error(target: &str, e: &std::io::Error) -> Error {
+    let context = format!("{target}: COPY failed");
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<postgres::Error>())
+    {
+        Some(pg) => statement_error(&context, pg),
+        None => Error::ConnectionLost(format!("{context}: {e}")),
     }
 }
 
@@ -617,10 +603,9 @@ impl RowSink for CopySink<'_> {
             .writer
             .as_mut()
             .ok_or_else(|| Error::warehouse("COPY already finished"))?;
-        writer.write_all(self.buffer.as_bytes()).map_err(|e| {
-            // A write fails only when the connection does.
-            Error::ConnectionLost(format!("{}: COPY failed: {e}", self.target))
-        })
+        writer
+            .write_all(self.buffer.as_bytes())
+            .map_err(|e| copy_write_error(&self.target, &e))
     }
 
     fn finish(&mut self) -> Result<()> {
@@ -671,6 +656,20 @@ mod tests {
             assert!(err.contains(needle), "{url}: {err}");
             assert!(!err.contains(":pw@"), "password leaked: {err}");
         }
+    }
+
+    #[test]
+    fn copy_write_errors_are_connection_lost_only_when_the_connection_is() {
+        let io = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(matches!(
+            copy_write_error("pg", &io),
+            Error::ConnectionLost(_)
+        ));
+        // Any error of the client's own that is not a broken connection (a refusal) is not.
+        let refused = "port=x".parse::<Config>().unwrap_err();
+        let err = copy_write_error("pg", &std::io::Error::other(refused));
+        assert!(matches!(err, Error::Warehouse(_)), "{err:?}");
+        assert!(err.to_string().starts_with("pg: COPY failed: "), "{err}");
     }
 
     #[test]
