@@ -317,7 +317,7 @@ fn the_report_renders_in_headless_chromium() {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
-        .expect("headless Chromium is needed: apt-get install chromium (.ci/run installs it)");
+        .expect("headless Chromium is needed: apt-get install chromium (scripts/test installs it)");
     let dir = tempfile::tempdir().unwrap();
     let html = report(&dir);
     let page = dir.path().join("report.html");

@@ -2,8 +2,9 @@
 //! the Redshift infrastructure. Started once per test binary, stopped by a watchdog as soon as
 //! the test process is gone (also on SIGKILL).
 //!
-//! The server binary: `SPARKIFY_MOTO_SERVER`, else `~/.cache/sparkify-moto/bin/moto_server`
-//! (the virtualenv `.ci/run` installs), else `moto_server` on the PATH.
+//! The server binary: `SPARKIFY_MOTO_SERVER` (which `scripts/test` sets), else
+//! `bin/moto_server` in the virtualenv `scripts/test` installs (`SPARKIFY_MOTO_VENV`, by default
+//! `~/.cache/sparkify-moto`), else `moto_server` on the PATH for a plain `cargo test`.
 
 #![allow(dead_code)]
 
@@ -41,11 +42,16 @@ fn binary() -> PathBuf {
     if let Ok(p) = std::env::var("SPARKIFY_MOTO_SERVER") {
         return PathBuf::from(p);
     }
-    if let Ok(home) = std::env::var("HOME") {
-        let p = PathBuf::from(home).join(".cache/sparkify-moto/bin/moto_server");
-        if p.is_file() {
-            return p;
-        }
+    let venv = match std::env::var("SPARKIFY_MOTO_VENV") {
+        Ok(v) => Some(PathBuf::from(v)),
+        Err(_) => std::env::var("HOME")
+            .ok()
+            .map(|home| PathBuf::from(home).join(".cache/sparkify-moto")),
+    };
+    if let Some(p) = venv.map(|v| v.join("bin/moto_server"))
+        && p.is_file()
+    {
+        return p;
     }
     PathBuf::from("moto_server")
 }
@@ -70,8 +76,9 @@ fn start() -> Moto {
         .spawn()
         .unwrap_or_else(|e| {
             panic!(
-                "cannot start {}: {e}. Install it with `pip install \"moto[server]==5.2.5\"` \
-                 (`.ci/run` does this into ~/.cache/sparkify-moto) or set SPARKIFY_MOTO_SERVER",
+                "cannot start {}: {e}. Run the tests with `scripts/test`, which installs \
+                 moto 5.2.5 into ~/.cache/sparkify-moto (or SPARKIFY_MOTO_VENV), or set \
+                 SPARKIFY_MOTO_SERVER",
                 bin.display()
             )
         });

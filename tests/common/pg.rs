@@ -2,7 +2,7 @@
 //!
 //! `SPARKIFY_TEST_PG` (a `postgres://` URL to a superuser) uses an existing server instead.
 //! Otherwise the server binaries of the newest installed PostgreSQL are used
-//! (`/usr/lib/postgresql/N/bin`; `.ci/run` installs them when missing): `initdb` into a
+//! (`/usr/lib/postgresql/N/bin`; `scripts/test` installs them when missing): `initdb` into a
 //! temporary folder, `pg_ctl start` on a free loopback port, and a watchdog process that stops
 //! the server and removes the folder as soon as the test process is gone. The server refuses to
 //! run as root, so as root it runs as the `postgres` user. TCP logins need a password
@@ -134,7 +134,8 @@ fn bin_dir() -> PathBuf {
     versions.pop().unwrap_or_else(|| {
         panic!(
             "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: \
-             install them (`apt-get install postgresql`) or set SPARKIFY_TEST_PG"
+             run the tests with `scripts/test`, which installs them, or \
+             `apt-get install postgresql`, or set PG_BIN or SPARKIFY_TEST_PG"
         )
     })
 }
