@@ -29,7 +29,7 @@ fn seed_config(dir: &Path, id: &str, role: &str) -> std::path::PathBuf {
         &path,
         format!(
             "# Sparkify warehouse (comment kept by sparkify)\n[CLUSTER]\nCLUSTER_IDENTIFIER={id}\n\
-             CLUSTER_TYPE=multi-node\nNUM_NODES=2\nNODE_TYPE=dc2.large\nDB_NAME=sparkify\n\
+             CLUSTER_TYPE=multi-node\nNUM_NODES=2\nNODE_TYPE=ra3.large\nDB_NAME=sparkify\n\
              DB_USER=awsuser\nDWH_PORT=5439\nDWH_IAM_ROLE_NAME={role}\nHOST=\n\n[IAM_ROLE]\nARN=\n\n\
              [S3]\nLOG_DATA='s3://udacity-dend/log_data'\n"
         ),
@@ -110,14 +110,14 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
     ));
     assert!(plan.contains("+ IAM role lifeRole"), "{plan}");
     assert!(
-        plan.contains("+ Redshift cluster life-dwh: multi-node, 2 × dc2.large"),
+        plan.contains("+ Redshift cluster life-dwh: multi-node, 2 × ra3.large"),
         "{plan}"
     );
     assert!(
         plan.contains("+ ingress rule: tcp 5439 from 203.0.113.7/32"),
         "{plan}"
     );
-    assert!(plan.contains("2 × dc2.large = $0.50/hour"), "{plan}");
+    assert!(plan.contains("2 × ra3.large = $1.09/hour"), "{plan}");
     assert!(plan.contains("3 change(s)"), "{plan}");
     // plan changed nothing.
     assert!(!role_exists(&sdk, "lifeRole"));
@@ -180,7 +180,7 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
 
     let status = ok(&sparkify(tmp.path(), &env, &["infra", "status"]));
     assert!(
-        status.contains("Cluster   life-dwh: available, 2 × dc2.large"),
+        status.contains("Cluster   life-dwh: available, 2 × ra3.large"),
         "{status}"
     );
     assert!(
@@ -341,7 +341,7 @@ fn down_touches_only_what_sparkify_created() {
             .create_cluster()
             .cluster_identifier("foreign-dwh")
             .cluster_type("single-node")
-            .node_type("dc2.large")
+            .node_type("ra3.large")
             .master_username("admin")
             .master_user_password("Passw0rdPassw0rd")
             .send()
@@ -431,12 +431,21 @@ fn down_finishes_what_an_interrupted_down_left() {
     let env = moto::env(&m.endpoint);
     let sdk = sdk(&m.endpoint);
     let tmp = tempfile::tempdir().unwrap();
-    seed_config(tmp.path(), "cut-dwh", "cutRole");
-    ok(&sparkify(
+    let cfg = seed_config(tmp.path(), "cut-dwh", "cutRole");
+    // A dwh.cfg from before DC2 was deprecated: `up` goes on, but says so.
+    let text_before = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text_before.replace("ra3.large", "dc2.large")).unwrap();
+    let up = sparkify(
         tmp.path(),
         &env,
         &["infra", "up", "--cidr", "192.0.2.77/32"],
-    ));
+    );
+    ok(&up);
+    let stderr = text(&up).1;
+    assert!(
+        stderr.contains("warning: node type dc2.large is deprecated"),
+        "{stderr}"
+    );
     // A `down` stopped right after the cluster was deleted: the rule and the role remain.
     sdk.rt.block_on(async {
         sdk.redshift

@@ -30,6 +30,9 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
     if cidr == settings::ANYWHERE {
         out.warn("opening the cluster's port to the whole internet (--allow-anywhere)");
     }
+    if let Some(why) = settings::deprecation(&s.node_type.value) {
+        out.warn(&why);
+    }
     let config_path = s.config_path.clone().ok_or_else(|| {
         Error::usage(
             "`infra up` writes the endpoint and role ARN into dwh.cfg: run it where dwh.cfg is, \

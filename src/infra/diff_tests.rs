@@ -13,7 +13,7 @@ pub(crate) const GROUP: &str = "sg-0123";
 pub(crate) fn settings() -> Settings {
     let ini = Ini::parse(
         "[CLUSTER]\nCLUSTER_IDENTIFIER=life-dwh\nCLUSTER_TYPE=multi-node\nNUM_NODES=2\n\
-         NODE_TYPE=dc2.large\nDB_NAME=sparkify\nDB_USER=awsuser\nDWH_PORT=5439\n\
+         NODE_TYPE=ra3.large\nDB_NAME=sparkify\nDB_USER=awsuser\nDWH_PORT=5439\n\
          DWH_IAM_ROLE_NAME=lifeRole\n",
     )
     .expect("test config parses");
@@ -35,7 +35,7 @@ pub(crate) fn cluster(status: &str, managed: bool) -> Option<ClusterState> {
     Some(ClusterState {
         status: status.to_string(),
         managed,
-        node_type: Some("dc2.large".into()),
+        node_type: Some("ra3.large".into()),
         nodes: Some(2),
         endpoint: (status == "available").then(|| (HOST.to_string(), 5439)),
         ..ClusterState::default()

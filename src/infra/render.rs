@@ -15,11 +15,12 @@ pub fn cost_line(s: &Settings) -> String {
     match settings::hourly_cost(&s.node_type.value, s.nodes.value) {
         Some(h) => format!(
             "Estimated cost: {} × {} = {}/hour (about {}/month if never paused); on-demand \
-             list price in us-east-1, other regions differ",
+             list price in us-east-1 as of {}, other regions differ",
             s.nodes.value,
             s.node_type.value,
             money(h),
-            money(h * 730.0)
+            money(h * 730.0),
+            settings::PRICES_AS_OF
         ),
         None => format!(
             "Estimated cost: unknown for node type {} (not in sparkify's price table)",
@@ -119,6 +120,9 @@ pub fn plan(s: &Settings, region: &str, changes: &[Change], out: &mut dyn Report
     }
     if s.cidr.as_deref() == Some(settings::ANYWHERE) {
         out.warn("the ingress rule opens the cluster's port to the whole internet");
+    }
+    if let Some(why) = settings::deprecation(&s.node_type.value) {
+        out.warn(&why);
     }
     out.line(&cost_line(s));
     out.line(&if count == 0 {

@@ -24,9 +24,10 @@ fn plan_of(s: &Settings, seen: &Observed) -> Vec<String> {
 
 const HEADER: &str =
     "Plan for Redshift cluster life-dwh in us-west-2 (nothing is changed by `plan`):";
-const COST: &str = "Estimated cost: 2 × dc2.large = $0.50/hour (about $365.00/month if never \
-                    paused); on-demand list price in us-east-1, other regions differ";
-const SHAPE: &str = "multi-node, 2 × dc2.large, database sparkify, user awsuser, port 5439";
+const COST: &str = "Estimated cost: 2 × ra3.large = $1.09/hour (about $792.78/month if never \
+                    paused); on-demand list price in us-east-1 as of 2026-12-02, other regions \
+                    differ";
+const SHAPE: &str = "multi-node, 2 × ra3.large, database sparkify, user awsuser, port 5439";
 
 #[test]
 fn the_plan_for_a_fresh_account() {
@@ -129,6 +130,35 @@ fn the_plan_warns_when_the_port_is_open_to_everyone() {
 }
 
 #[test]
+fn the_plan_says_a_dc2_node_type_is_deprecated() {
+    let mut s = settings();
+    s.node_type.value = "dc2.large".into();
+    let lines = plan_of(&s, &Observed::default());
+    let warning = lines
+        .iter()
+        .find(|l| l.starts_with("warning: "))
+        .expect("a warning");
+    assert!(
+        warning.starts_with("warning: node type dc2.large is deprecated: AWS retired the DC"),
+        "{warning}"
+    );
+    assert!(warning.contains("NODE_TYPE = ra3.large"), "{warning}");
+    // Still priced (at its old rate), so the estimate stays honest.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Estimated cost: 2 × dc2.large = $0.50/hour")),
+        "{lines:?}"
+    );
+    // The default node type plans without a warning.
+    let lines = plan_of(&settings(), &Observed::default());
+    assert!(
+        !lines.iter().any(|l| l.starts_with("warning: ")),
+        "{lines:?}"
+    );
+}
+
+#[test]
 fn an_unknown_node_type_has_no_price() {
     let mut s = settings();
     s.node_type.value = "xx.huge".into();
@@ -158,7 +188,7 @@ fn status_of_a_running_cluster() {
     assert_eq!(
         out.0,
         vec![
-            "Cluster   life-dwh: available, 2 × dc2.large".to_string(),
+            "Cluster   life-dwh: available, 2 × ra3.large".to_string(),
             format!("Endpoint  {HOST}:5439"),
             "Database  sparkify (user awsuser)".to_string(),
             format!("Role      {ARN}"),
@@ -166,8 +196,8 @@ fn status_of_a_running_cluster() {
                 "Ingress   {GROUP}: tcp 5439 from {CIDR} (managed-by sparkify: Redshift cluster \
                  life-dwh)"
             ),
-            "Running   60 min 0 s since 1970-01-01 00:00:00 UTC; about $0.50 so far at \
-             $0.50/hour (since creation, paused time included)"
+            "Running   60 min 0 s since 1970-01-01 00:00:00 UTC; about $1.09 so far at \
+             $1.09/hour (since creation, paused time included)"
                 .to_string(),
         ]
     );

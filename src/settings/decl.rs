@@ -259,7 +259,7 @@ pub static DECLS: &[Decl] = &[
         flag: None,
         env: &[],
         ini: &[("CLUSTER", "NUM_NODES"), ("DWH", "DWH_NUM_NODES")],
-        default: Some("4"),
+        default: Some("2"),
         help: "Nodes of a multi-node cluster (at least 2)",
     },
     Decl {
@@ -268,8 +268,8 @@ pub static DECLS: &[Decl] = &[
         flag: None,
         env: &[],
         ini: &[("CLUSTER", "NODE_TYPE"), ("DWH", "DWH_NODE_TYPE")],
-        default: Some("dc2.large"),
-        help: "The cluster's node type",
+        default: Some("ra3.large"),
+        help: "The cluster's node type (RA3; DC2 is deprecated by AWS)",
     },
     Decl {
         name: "db_name",
