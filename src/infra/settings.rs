@@ -49,6 +49,9 @@ pub struct ClusterConfig {
     pub role_name: Setting<String>,
     /// The one address range allowed to reach the cluster's port.
     pub cidr: Option<String>,
+    /// What the role may read: the `s3://` sources configured for the COPY (`[S3] LOG_DATA`,
+    /// `SONG_DATA` as prefixes, `LOG_JSONPATH` as one object, or their environment variables).
+    pub sources: Vec<super::policy::S3Grant>,
     /// Static keys from `[AWS] KEY/SECRET` (seed compatibility; a profile is better).
     pub static_keys: Option<(String, String)>,
     /// What `dwh.cfg` holds now under the keys `up` writes back (endpoint, role ARN).

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{Origin, Settings, decl};
 use crate::error::{Error, Result};
+use crate::infra::policy::S3Grant;
 use crate::infra::settings::{self as cluster, ClusterConfig, Layout, Setting};
 
 impl Settings {
@@ -26,6 +27,33 @@ impl Settings {
             }
         }
         Ok(config)
+    }
+
+    /// The `s3://` sources the COPY reads, as the role must be allowed to read them: the
+    /// songs and events as prefixes, the JSONPaths file as one object. Local paths (and
+    /// `auto`) need no permission and are left out.
+    fn s3_sources(&self) -> Result<Vec<S3Grant>> {
+        let mut grants = Vec::new();
+        for (name, prefix) in [("events", true), ("songs", true), ("jsonpaths", false)] {
+            let Some((value, origin)) = self.lookup(name, None) else {
+                continue;
+            };
+            if !value.starts_with("s3://") {
+                continue;
+            }
+            let grant = if prefix {
+                S3Grant::prefix(&value)
+            } else {
+                S3Grant::object(&value)
+            };
+            grants.push(grant.map_err(|e| {
+                Error::usage(format!(
+                    "{}: {e}",
+                    super::origin_name(decl::decl(name), origin)
+                ))
+            })?);
+        }
+        Ok(grants)
     }
 
     /// Everything about the cluster but the ingress rule.
@@ -107,6 +135,7 @@ impl Settings {
             port: number("db_port", "the port")?,
             role_name: text("iam_role_name"),
             cidr: None,
+            sources: self.s3_sources()?,
             static_keys,
             written: Default::default(),
         };
@@ -174,5 +203,35 @@ mod tests {
         }
         let env = Settings::new(Ini::default(), &[("SPARKIFY_CIDR", "0.0.0.0/0")]);
         assert!(env.cluster(None, false).is_err());
+    }
+
+    #[test]
+    fn the_roles_read_access_comes_from_the_configured_s3_sources() {
+        let s = Settings::new(
+            Ini::parse(
+                "[S3]\nLOG_DATA='s3://udacity-dend/log_data'\nSONG_DATA=./song_data\n\
+                 LOG_JSONPATH='s3://udacity-dend/log_json_path.json'\n",
+            )
+            .unwrap(),
+            &[("SPARKIFY_SONGS", "s3://own-bucket/songs")],
+        );
+        let c = s.cluster(None, false).unwrap();
+        assert_eq!(
+            c.sources,
+            vec![
+                S3Grant::prefix("s3://udacity-dend/log_data").unwrap(),
+                // The environment wins over dwh.cfg, as for the run itself.
+                S3Grant::prefix("s3://own-bucket/songs").unwrap(),
+                S3Grant::object("s3://udacity-dend/log_json_path.json").unwrap(),
+            ]
+        );
+        // Local sources need no permission.
+        let local = settings("[S3]\nLOG_DATA=data/log_data\nSONG_DATA=data/song_data\n");
+        assert!(local.cluster(None, false).unwrap().sources.is_empty());
+        // A malformed URI is named with where it came from.
+        let err = settings("[S3]\nLOG_DATA=s3:///log_data\n")
+            .cluster(None, false)
+            .unwrap_err();
+        assert!(err.to_string().contains("dwh.cfg [S3] LOG_DATA"), "{err}");
     }
 }

@@ -374,6 +374,15 @@ pub static DECLS: &[Decl] = &[
         help: "The one address range allowed to reach the cluster's port, e.g. 203.0.113.7/32",
     },
     flag(
+        "adopt",
+        &["infra plan", "infra up", "infra pause", "infra resume"],
+        "adopt",
+        None,
+        "Take over a cluster, IAM role or security group of the configured names that sparkify \
+         did not create: tag it managed-by=sparkify and manage it (infra down then deletes it); \
+         without this, such resources are refused",
+    ),
+    flag(
         "allow_anywhere",
         INFRA,
         "allow-anywhere",
