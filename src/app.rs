@@ -522,31 +522,35 @@ fn cmd_infra(ctx: &Context, cmd: InfraCommand) -> Result<()> {
     let settings = |a: &InfraArgs| ctx.settings.cluster(a.cidr.clone(), a.allow_anywhere);
     let wait = |w: &WaitArgs| ctx.settings.wait(w);
     let result = match cmd {
-        InfraCommand::Plan(a) => {
-            let s = settings(&a)?;
+        InfraCommand::Plan { args, adopt } => {
+            let s = settings(&args)?;
             let aws = infra::Aws::connect(&s, &mut out)?;
-            infra::plan(&aws, &s, &mut out)
+            infra::plan(&aws, &s, adopt.adopt, &mut out)
         }
-        InfraCommand::Up { args, wait: w } => {
+        InfraCommand::Up {
+            args,
+            adopt,
+            wait: w,
+        } => {
             let s = settings(&args)?;
             let w = wait(&w)?;
             let aws = infra::Aws::connect(&s, &mut out)?;
-            infra::up(&aws, &s, &w, &mut out)
+            infra::up(&aws, &s, &w, adopt.adopt, &mut out)
         }
         InfraCommand::Status(a) => {
             let s = settings(&a)?;
             let aws = infra::Aws::connect(&s, &mut out)?;
             infra::show_status(&aws, &s, &mut out)
         }
-        InfraCommand::Pause(a) => {
-            let s = settings(&a)?;
+        InfraCommand::Pause { args, adopt } => {
+            let s = settings(&args)?;
             let aws = infra::Aws::connect(&s, &mut out)?;
-            infra::pause_or_resume(&aws, &s, true, &mut out)
+            infra::pause_or_resume(&aws, &s, true, adopt.adopt, &mut out)
         }
-        InfraCommand::Resume(a) => {
-            let s = settings(&a)?;
+        InfraCommand::Resume { args, adopt } => {
+            let s = settings(&args)?;
             let aws = infra::Aws::connect(&s, &mut out)?;
-            infra::pause_or_resume(&aws, &s, false, &mut out)
+            infra::pause_or_resume(&aws, &s, false, adopt.adopt, &mut out)
         }
         InfraCommand::Down {
             args,

@@ -88,31 +88,53 @@ pub enum Command {
 const INFRA_AFTER_HELP: &str = "\
 Settings come from dwh.cfg in the seed's layout ([CLUSTER] CLUSTER_IDENTIFIER, CLUSTER_TYPE,
 NUM_NODES, NODE_TYPE, DB_NAME, DB_USER, DB_PASSWORD, DWH_PORT, DWH_IAM_ROLE_NAME) or the
-course template's ([DWH] DWH_CLUSTER_IDENTIFIER, ...). Credentials come from the standard AWS
-chain (AWS_PROFILE, SSO, environment); AWS_ENDPOINT_URL points every call elsewhere (moto).
-Everything sparkify creates is tagged managed-by=sparkify, and `down` deletes only that.";
+course template's ([DWH] DWH_CLUSTER_IDENTIFIER, ...); the role may read only the s3:// sources
+in [S3] (LOG_DATA, SONG_DATA, LOG_JSONPATH). Credentials come from the standard AWS chain
+(AWS_PROFILE, SSO, environment); AWS_ENDPOINT_URL points every call elsewhere (moto).
+Everything sparkify creates is tagged managed-by=sparkify: up, pause and resume refuse a
+cluster, role or security group of the configured names without that tag unless --adopt, and
+down deletes only what has it.";
 
 /// `sparkify infra ...`
 #[derive(Debug, Subcommand)]
 pub enum InfraCommand {
     /// Show what `up` would create or change, and the hourly cost (changes nothing)
     #[command(after_help = INFRA_AFTER_HELP)]
-    Plan(InfraArgs),
-    /// Create what is missing, wait until the cluster is available, write HOST and ARN to dwh.cfg
+    Plan {
+        #[command(flatten)]
+        args: InfraArgs,
+        #[command(flatten)]
+        adopt: AdoptArgs,
+    },
+    /// Create what is missing (role, security group, cluster, ingress rule), bring the rest to
+    /// the settings, wait until the cluster is available, write HOST and ARN to dwh.cfg
     #[command(after_help = INFRA_AFTER_HELP)]
     Up {
         #[command(flatten)]
         args: InfraArgs,
+        #[command(flatten)]
+        adopt: AdoptArgs,
         #[command(flatten)]
         wait: WaitArgs,
     },
     /// Cluster state, endpoint, nodes, role, ingress rules and running time
     Status(InfraArgs),
     /// Pause the cluster (compute is not billed while paused)
-    Pause(InfraArgs),
+    Pause {
+        #[command(flatten)]
+        args: InfraArgs,
+        #[command(flatten)]
+        adopt: AdoptArgs,
+    },
     /// Resume a paused cluster
-    Resume(InfraArgs),
-    /// Delete the cluster, then its ingress rule and IAM role (only what sparkify created)
+    Resume {
+        #[command(flatten)]
+        args: InfraArgs,
+        #[command(flatten)]
+        adopt: AdoptArgs,
+    },
+    /// Delete the cluster, then its ingress rule, security group and IAM role (only what
+    /// sparkify created)
     Down {
         #[command(flatten)]
         args: InfraArgs,
@@ -131,6 +153,13 @@ pub struct InfraArgs {
     pub cidr: Option<String>,
     #[arg(long)]
     pub allow_anywhere: bool,
+}
+
+/// `--adopt`: use (and tag) a cluster, role or group that sparkify did not create.
+#[derive(Debug, Clone, Args)]
+pub struct AdoptArgs {
+    #[arg(long)]
+    pub adopt: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -310,5 +339,31 @@ mod tests {
         let help = flat(down.render_help().to_string());
         assert!(help.contains("env: SPARKIFY_POLL_SECONDS"), "{help}");
         assert!(help.contains("Do not ask for confirmation"), "{help}");
+    }
+
+    #[test]
+    fn adopt_is_offered_where_sparkify_would_otherwise_refuse() {
+        let flat = |help: String| help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for (sub, offered) in [
+            ("plan", true),
+            ("up", true),
+            ("pause", true),
+            ("resume", true),
+            ("status", false),
+            ("down", false),
+        ] {
+            let mut cmd = command();
+            cmd.build();
+            let sub_cmd = cmd
+                .find_subcommand_mut("infra")
+                .and_then(|i| i.find_subcommand_mut(sub))
+                .unwrap_or_else(|| panic!("infra {sub}"));
+            let help = flat(sub_cmd.render_help().to_string());
+            assert_eq!(
+                help.contains("--adopt Take over a cluster, IAM role or security group"),
+                offered,
+                "infra {sub}: {help}"
+            );
+        }
     }
 }

@@ -1,98 +1,16 @@
-//! `sparkify infra` against a real moto server on 127.0.0.1: the whole lifecycle, idempotency,
-//! resuming a half-finished `up`, a duplicate ingress rule, and refusing what is unsafe.
+//! `sparkify infra` against a real moto server on 127.0.0.1: the whole lifecycle with what it
+//! leaves in IAM, EC2 and Redshift, idempotency, resuming a half-finished `up`, a duplicate
+//! ingress rule, and refusing what is unsafe. What sparkify did not create (or an earlier
+//! version made) is in `infra_ownership.rs`.
 
 mod common;
+#[path = "common/infra.rs"]
+mod helpers;
 #[path = "common/moto.rs"]
 mod moto;
 
-use std::path::Path;
-use std::process::Output;
-
 use common::{ok, text};
-
-/// `sparkify ARGS` in `cwd` with `env` (the moto server's), polling fast, and none of the
-/// developer's settings (a `SPARKIFY_CIDR` or an `AWS_PROFILE` would change what `up` does).
-fn sparkify(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
-    common::sparkify()
-        .current_dir(cwd)
-        .env("SPARKIFY_POLL_SECONDS", "0.05")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .args(args)
-        .output()
-}
-
-/// A seed-layout dwh.cfg for cluster `id` and role `role`, with no password (so `up` makes
-/// one) and a comment that must survive the write-back.
-fn seed_config(dir: &Path, id: &str, role: &str) -> std::path::PathBuf {
-    let path = dir.join("dwh.cfg");
-    std::fs::write(
-        &path,
-        format!(
-            "# Sparkify warehouse (comment kept by sparkify)\n[CLUSTER]\nCLUSTER_IDENTIFIER={id}\n\
-             CLUSTER_TYPE=multi-node\nNUM_NODES=2\nNODE_TYPE=dc2.large\nDB_NAME=sparkify\n\
-             DB_USER=awsuser\nDWH_PORT=5439\nDWH_IAM_ROLE_NAME={role}\nHOST=\n\n[IAM_ROLE]\nARN=\n\n\
-             [S3]\nLOG_DATA='s3://udacity-dend/log_data'\n"
-        ),
-    )
-    .unwrap();
-    path
-}
-
-/// AWS clients for setting up situations the tests need.
-struct Sdk {
-    rt: tokio::runtime::Runtime,
-    iam: aws_sdk_iam::Client,
-    redshift: aws_sdk_redshift::Client,
-    ec2: aws_sdk_ec2::Client,
-}
-
-fn sdk(endpoint: &str) -> Sdk {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = rt.block_on(
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(sparkify::aws::http_client())
-            .region(aws_config::Region::new("us-west-2"))
-            .endpoint_url(endpoint)
-            .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                "test", "test", None, None, "tests",
-            ))
-            .load(),
-    );
-    Sdk {
-        iam: aws_sdk_iam::Client::new(&config),
-        redshift: aws_sdk_redshift::Client::new(&config),
-        ec2: aws_sdk_ec2::Client::new(&config),
-        rt,
-    }
-}
-
-fn cluster_status(sdk: &Sdk, id: &str) -> Option<String> {
-    sdk.rt.block_on(async {
-        match sdk
-            .redshift
-            .describe_clusters()
-            .cluster_identifier(id)
-            .send()
-            .await
-        {
-            Ok(out) => out
-                .clusters()
-                .first()
-                .and_then(|c| c.cluster_status())
-                .map(str::to_string),
-            Err(_) => None,
-        }
-    })
-}
-
-fn role_exists(sdk: &Sdk, name: &str) -> bool {
-    sdk.rt
-        .block_on(sdk.iam.get_role().role_name(name).send())
-        .is_ok()
-}
+use helpers::{ACCOUNT, group_tagged, sdk, seed_config, sparkify};
 
 #[test]
 fn up_status_pause_resume_down_the_whole_lifecycle() {
@@ -110,18 +28,35 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
     ));
     assert!(plan.contains("+ IAM role lifeRole"), "{plan}");
     assert!(
-        plan.contains("+ Redshift cluster life-dwh: multi-node, 2 × dc2.large"),
+        plan.contains("+ Redshift cluster life-dwh: multi-node, 2 × ra3.large"),
         "{plan}"
     );
     assert!(
         plan.contains("+ ingress rule: tcp 5439 from 203.0.113.7/32"),
         "{plan}"
     );
-    assert!(plan.contains("2 × dc2.large = $0.50/hour"), "{plan}");
-    assert!(plan.contains("3 change(s)"), "{plan}");
+    assert!(
+        plan.contains("+ security group sparkify-life-dwh in vpc-"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!(
+            "only for database users of cluster life-dwh in account {ACCOUNT}"
+        )),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(
+            "inline policy sparkify-s3-read: s3:GetObject on s3://udacity-dend/log_data*"
+        ),
+        "{plan}"
+    );
+    assert!(plan.contains("2 × ra3.large = $1.09/hour"), "{plan}");
+    assert!(plan.contains("4 change(s)"), "{plan}");
     // plan changed nothing.
-    assert!(!role_exists(&sdk, "lifeRole"));
-    assert_eq!(cluster_status(&sdk, "life-dwh"), None);
+    assert!(!sdk.role_exists("lifeRole"));
+    assert_eq!(sdk.cluster_status("life-dwh"), None);
+    assert!(sdk.group("sparkify-life-dwh").is_none());
 
     let up = sparkify(tmp.path(), &env, &["infra", "up", cidr[0], cidr[1]]);
     let (stdout, stderr) = text(&up);
@@ -135,13 +70,58 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("+ allowed tcp 5439 from 203.0.113.7/32"),
+        stdout
+            .contains("+ allowed tcp 5439 from 203.0.113.7/32 on security group sparkify-life-dwh"),
         "{stdout}"
     );
+    // Role, group, cluster, rule and dwh.cfg (the password is part of the cluster).
+    assert!(stdout.contains("Done: 5 change(s)."), "{stdout}");
+    assert_eq!(sdk.cluster_status("life-dwh").as_deref(), Some("available"));
+
+    // Least privilege: the role reads the configured sources only, trusts Redshift only for
+    // this cluster of this account, and carries the tag.
+    let role = sdk.role("lifeRole");
+    assert!(role.attached.is_empty(), "{role:?}");
+    assert_eq!(role.inline, ["sparkify-s3-read"]);
     assert_eq!(
-        cluster_status(&sdk, "life-dwh").as_deref(),
-        Some("available")
+        role.read_policy,
+        Some(serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [
+                "arn:aws:s3:::udacity-dend/log_data*",
+                "arn:aws:s3:::udacity-dend/song_data*",
+                "arn:aws:s3:::udacity-dend/log_json_path.json",
+            ]},
+            {"Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": "arn:aws:s3:::udacity-dend",
+             "Condition": {"StringLike": {"s3:prefix": ["log_data*", "song_data*"]}}},
+        ]}))
     );
+    assert_eq!(
+        role.trust["Statement"][0]["Condition"],
+        serde_json::json!({"StringLike": {
+            "sts:ExternalId": format!("arn:aws:redshift:us-west-2:{ACCOUNT}:dbuser:life-dwh/*")
+        }})
+    );
+    assert!(
+        role.tags
+            .contains(&("managed-by".into(), "sparkify".into()))
+    );
+    // The port is open on a group of the cluster's own, never on the VPC's default group.
+    let group = sdk.group("sparkify-life-dwh").expect("sparkify's group");
+    assert!(group_tagged(&group));
+    let group_id = group.group_id().unwrap().to_string();
+    assert_eq!(
+        sdk.cluster_groups("life-dwh"),
+        std::slice::from_ref(&group_id)
+    );
+    assert_eq!(
+        sdk.port_rules("sparkify-life-dwh"),
+        [(
+            "203.0.113.7/32".to_string(),
+            Some("managed-by sparkify: Redshift cluster life-dwh".to_string())
+        )]
+    );
+    assert!(sdk.port_rules("default").is_empty());
 
     // Endpoint, role ARN and the generated password are in dwh.cfg, the rest kept as it was.
     let written = std::fs::read_to_string(&cfg).unwrap();
@@ -180,7 +160,7 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
 
     let status = ok(&sparkify(tmp.path(), &env, &["infra", "status"]));
     assert!(
-        status.contains("Cluster   life-dwh: available, 2 × dc2.large"),
+        status.contains("Cluster   life-dwh: available, 2 × ra3.large"),
         "{status}"
     );
     assert!(
@@ -197,23 +177,17 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
 
     let paused = ok(&sparkify(tmp.path(), &env, &["infra", "pause"]));
     assert!(paused.contains("pause requested"), "{paused}");
-    assert_eq!(cluster_status(&sdk, "life-dwh").as_deref(), Some("paused"));
+    assert_eq!(sdk.cluster_status("life-dwh").as_deref(), Some("paused"));
     let again = ok(&sparkify(tmp.path(), &env, &["infra", "pause"]));
     assert!(again.contains("already paused"), "{again}");
     ok(&sparkify(tmp.path(), &env, &["infra", "resume"]));
-    assert_eq!(
-        cluster_status(&sdk, "life-dwh").as_deref(),
-        Some("available")
-    );
+    assert_eq!(sdk.cluster_status("life-dwh").as_deref(), Some("available"));
 
     // down asks first; without a terminal it needs --yes.
     let refused = sparkify(tmp.path(), &env, &["infra", "down"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused).1.contains("--yes"));
-    assert_eq!(
-        cluster_status(&sdk, "life-dwh").as_deref(),
-        Some("available")
-    );
+    assert_eq!(sdk.cluster_status("life-dwh").as_deref(), Some("available"));
 
     let down = ok(&sparkify(tmp.path(), &env, &["infra", "down", "--yes"]));
     assert!(down.contains("- cluster life-dwh is gone"), "{down}");
@@ -221,9 +195,16 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
         down.contains("- removed ingress rule tcp 5439 from 203.0.113.7/32"),
         "{down}"
     );
+    assert!(
+        down.contains(&format!(
+            "- deleted security group sparkify-life-dwh ({group_id})"
+        )),
+        "{down}"
+    );
     assert!(down.contains("- deleted IAM role lifeRole"), "{down}");
-    assert_eq!(cluster_status(&sdk, "life-dwh"), None);
-    assert!(!role_exists(&sdk, "lifeRole"));
+    assert_eq!(sdk.cluster_status("life-dwh"), None);
+    assert!(!sdk.role_exists("lifeRole"));
+    assert!(sdk.group("sparkify-life-dwh").is_none());
 
     // down again (nothing left) is fine and says so.
     let again = ok(&sparkify(tmp.path(), &env, &["infra", "down", "--yes"]));
@@ -239,93 +220,45 @@ fn up_continues_a_half_finished_run_and_accepts_an_existing_rule() {
     let sdk = sdk(&m.endpoint);
     let tmp = tempfile::tempdir().unwrap();
     seed_config(tmp.path(), "half-dwh", "halfRole");
-    // A run that stopped after creating the role (and before the cluster), and an ingress rule
-    // someone already added by hand.
-    sdk.rt.block_on(async {
-        sdk.iam
-            .create_role()
-            .role_name("halfRole")
-            .assume_role_policy_document("{}")
-            .tags(
-                aws_sdk_iam::types::Tag::builder()
-                    .key("managed-by")
-                    .value("sparkify")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let vpcs = sdk
-            .ec2
-            .describe_vpcs()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("isDefault")
-                    .values("true")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let vpc = vpcs.vpcs()[0].vpc_id().unwrap().to_string();
-        let groups = sdk
-            .ec2
-            .describe_security_groups()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("vpc-id")
-                    .values(vpc)
-                    .build(),
-            )
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("group-name")
-                    .values("default")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let group = groups.security_groups()[0].group_id().unwrap().to_string();
-        sdk.ec2
-            .authorize_security_group_ingress()
-            .group_id(group)
-            .ip_permissions(
-                aws_sdk_ec2::types::IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(5439)
-                    .to_port(5439)
-                    .ip_ranges(
-                        aws_sdk_ec2::types::IpRange::builder()
-                            .cidr_ip("198.51.100.9/32")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    // A run that stopped after creating the role (before its policy) and the group, and an
+    // ingress rule someone already added by hand to that group.
+    sdk.create_role("halfRole", helpers::OLD_TRUST, true, &[]);
+    sdk.create_group("sparkify-half-dwh", true);
+    sdk.allow("sparkify-half-dwh", "198.51.100.9/32", None);
     let up = ok(&sparkify(
         tmp.path(),
         &env,
         &["infra", "up", "--cidr", "198.51.100.9/32"],
     ));
     assert!(up.contains("= IAM role halfRole exists"), "{up}");
-    assert!(up.contains("+ attached AmazonS3ReadOnlyAccess"), "{up}");
+    assert!(
+        up.contains(
+            "~ replaced the trust policy of halfRole: trusted by redshift.amazonaws.com only"
+        ),
+        "{up}"
+    );
+    assert!(
+        up.contains("+ put inline policy sparkify-s3-read on halfRole: s3:GetObject on"),
+        "{up}"
+    );
+    assert!(
+        up.contains("= security group sparkify-half-dwh exists"),
+        "{up}"
+    );
     assert!(up.contains("+ creating Redshift cluster half-dwh"), "{up}");
     assert!(
         up.contains("= ingress rule tcp 5439 from 198.51.100.9/32 exists"),
         "{up}"
     );
-    assert_eq!(
-        cluster_status(&sdk, "half-dwh").as_deref(),
-        Some("available")
-    );
+    assert_eq!(sdk.cluster_status("half-dwh").as_deref(), Some("available"));
     let down = ok(&sparkify(tmp.path(), &env, &["infra", "down", "--yes"]));
-    // The hand-made rule has no sparkify description: it stays.
+    // The hand-made rule has no sparkify description: it is not revoked on its own, but goes
+    // with sparkify's group.
     assert!(!down.contains("removed ingress rule"), "{down}");
+    assert!(
+        down.contains("- deleted security group sparkify-half-dwh"),
+        "{down}"
+    );
     assert!(down.contains("- deleted IAM role halfRole"), "{down}");
 }
 
@@ -336,18 +269,7 @@ fn down_touches_only_what_sparkify_created() {
     let sdk = sdk(&m.endpoint);
     let tmp = tempfile::tempdir().unwrap();
     seed_config(tmp.path(), "foreign-dwh", "foreignRole");
-    sdk.rt.block_on(async {
-        sdk.redshift
-            .create_cluster()
-            .cluster_identifier("foreign-dwh")
-            .cluster_type("single-node")
-            .node_type("dc2.large")
-            .master_username("admin")
-            .master_user_password("Passw0rdPassw0rd")
-            .send()
-            .await
-            .unwrap();
-    });
+    sdk.create_cluster("foreign-dwh", None, false);
     let out = sparkify(tmp.path(), &env, &["infra", "down", "--yes"]);
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
     assert!(
@@ -356,7 +278,7 @@ fn down_touches_only_what_sparkify_created() {
         text(&out).1
     );
     assert_eq!(
-        cluster_status(&sdk, "foreign-dwh").as_deref(),
+        sdk.cluster_status("foreign-dwh").as_deref(),
         Some("available")
     );
 }
@@ -411,6 +333,11 @@ fn the_course_template_layout_and_static_keys_work_with_a_warning() {
     let stdout = ok(&out);
     let (_, stderr) = text(&out);
     assert!(stderr.contains("prefer an AWS profile"), "{stderr}");
+    // No [S3] sources: the role can read nothing, and `up` says so.
+    assert!(
+        stderr.contains("warning: no s3:// source is configured"),
+        "{stderr}"
+    );
     assert!(!stdout.contains("test-secret-value") && !stderr.contains("test-secret-value"));
     assert!(!stdout.contains("Passw0rd") && !stderr.contains("Passw0rd"));
     let ini = sparkify::config::Ini::load(&tmp.path().join("dwh.cfg")).unwrap();
@@ -431,12 +358,21 @@ fn down_finishes_what_an_interrupted_down_left() {
     let env = moto::env(&m.endpoint);
     let sdk = sdk(&m.endpoint);
     let tmp = tempfile::tempdir().unwrap();
-    seed_config(tmp.path(), "cut-dwh", "cutRole");
-    ok(&sparkify(
+    let cfg = seed_config(tmp.path(), "cut-dwh", "cutRole");
+    // A dwh.cfg from before DC2 was deprecated: `up` goes on, but says so.
+    let text_before = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text_before.replace("ra3.large", "dc2.large")).unwrap();
+    let up = sparkify(
         tmp.path(),
         &env,
         &["infra", "up", "--cidr", "192.0.2.77/32"],
-    ));
+    );
+    ok(&up);
+    let stderr = text(&up).1;
+    assert!(
+        stderr.contains("warning: node type dc2.large is deprecated"),
+        "{stderr}"
+    );
     // A `down` stopped right after the cluster was deleted: the rule and the role remain.
     sdk.rt.block_on(async {
         sdk.redshift
@@ -453,5 +389,10 @@ fn down_finishes_what_an_interrupted_down_left() {
         down.contains("- removed ingress rule tcp 5439 from 192.0.2.77/32"),
         "{down}"
     );
+    assert!(
+        down.contains("- deleted security group sparkify-cut-dwh"),
+        "{down}"
+    );
     assert!(down.contains("- deleted IAM role cutRole"), "{down}");
+    assert!(sdk.group("sparkify-cut-dwh").is_none());
 }

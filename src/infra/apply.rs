@@ -1,16 +1,18 @@
-//! Applies the changes [`super::diff`] decided, one adapter call each, and reports every step
-//! as a `+` (made), `=` (already there) or `-` (removed) line.
+//! Applies the changes [`super::diff`] decided for `up`, one adapter call each, and reports
+//! every step as a `+` (made), `~` (changed), `=` (already there) or `-` (removed) line; and
+//! `pause`/`resume`. `down` is in [`super::down`].
 
 use std::time::Instant;
 
 use super::aws::Aws;
 use super::diff::{self, Change, ClusterState, Keep, Readiness};
+use super::policy::{self, READ_POLICY_NAME};
 use super::settings::{self, Settings};
-use super::{Report, TAG_KEY, TAG_VALUE, Wait};
+use super::{Report, TAG_KEY, TAG_VALUE, Wait, render, state};
 use crate::error::{Error, Result};
 
 /// A value an earlier change produces; missing only if the diff put the changes out of order.
-fn produced<T>(value: Option<T>, what: &str) -> Result<T> {
+pub(super) fn produced<T>(value: Option<T>, what: &str) -> Result<T> {
     value.ok_or_else(|| {
         Error::Aws(format!(
             "internal error: {what} was needed before it was known (changes out of order)"
@@ -18,9 +20,10 @@ fn produced<T>(value: Option<T>, what: &str) -> Result<T> {
     })
 }
 
-/// `infra up`: creates what is missing, waits for the cluster, writes endpoint and role ARN
-/// back to `dwh.cfg`.
-pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<()> {
+/// `infra up`: creates what is missing and brings what exists to the settings (refusing,
+/// before any change, what sparkify did not create unless `adopt`), waits for the cluster,
+/// writes endpoint and role ARN back to `dwh.cfg`.
+pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Report) -> Result<()> {
     let cidr = s.cidr.as_deref().ok_or_else(|| {
         Error::usage(
             "`infra up` needs the address range allowed to connect: pass --cidr \
@@ -30,6 +33,9 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
     if cidr == settings::ANYWHERE {
         out.warn("opening the cluster's port to the whole internet (--allow-anywhere)");
     }
+    if let Some(why) = settings::deprecation(&s.node_type.value) {
+        out.warn(&why);
+    }
     let config_path = s.config_path.clone().ok_or_else(|| {
         Error::usage(
             "`infra up` writes the endpoint and role ARN into dwh.cfg: run it where dwh.cfg is, \
@@ -37,35 +43,108 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
         )
     })?;
     let keys = s.write_back_keys();
-    let mut seen = aws.observe_for_up(s)?;
+    let mut seen = aws.observe(s)?;
     seen.config = s.written.clone();
+    let changes = diff::up(s, &seen, adopt)?;
     let id = &s.identifier.value;
     let role = &s.role_name.value;
     let port = s.port.value;
+    let group_name = state::group_name(id);
 
     // Carried from step to step: what exists so far.
     let mut role_arn = seen.role.as_ref().map(|r| r.arn.clone());
+    let mut group = seen
+        .network
+        .as_ref()
+        .and_then(|n| n.group.as_ref())
+        .map(|g| g.id.clone());
     let mut cluster = seen.cluster.clone();
     let mut password = s.password.clone();
     let mut changed = 0;
-    for change in diff::up(s, &seen) {
+    for change in changes {
+        // Counted here unless nothing may come of it (counted where it is applied); a
+        // password is part of its cluster.
+        if !matches!(
+            change,
+            Change::Keep(_)
+                | Change::AuthorizeIngress { .. }
+                | Change::WriteConfig
+                | Change::GeneratePassword
+        ) {
+            changed += 1;
+        }
         match change {
+            Change::CreateRole {
+                trust,
+                account,
+                read_policy,
+            } => {
+                let arn = aws.create_role(role, &trust)?;
+                out.line(&format!(
+                    "+ created IAM role {role} ({arn}), tagged {TAG_KEY}={TAG_VALUE}, {}",
+                    render::trusted(id, account.as_deref())
+                ));
+                if let Some(document) = read_policy {
+                    aws.put_read_policy(role, &document)?;
+                    out.line(&format!(
+                        "+ put inline policy {READ_POLICY_NAME} on {role}: {}",
+                        policy::describe_grants(&s.sources)
+                    ));
+                }
+                role_arn = Some(arn);
+            }
             Change::Keep(Keep::Role { arn, .. }) => {
                 out.line(&format!("= IAM role {role} exists ({arn})"));
             }
-            Change::AttachPolicy { .. } => {
-                aws.attach_policy(role)?;
-                changed += 1;
-                out.line("+ attached AmazonS3ReadOnlyAccess");
-            }
-            Change::CreateRole => {
-                let arn = aws.create_role(role)?;
-                aws.attach_policy(role)?;
-                changed += 1;
+            Change::Keep(Keep::NoSources) => out.warn(render::NO_SOURCES),
+            Change::TagRole => {
+                aws.tag_role(role)?;
                 out.line(&format!(
-                    "+ created IAM role {role} ({arn}) with AmazonS3ReadOnlyAccess"
+                    "+ adopted IAM role {role}: tagged {TAG_KEY}={TAG_VALUE}"
                 ));
-                role_arn = Some(arn);
+            }
+            Change::UpdateTrust { trust, account } => {
+                aws.update_trust(role, &trust)?;
+                out.line(&format!(
+                    "~ replaced the trust policy of {role}: {}",
+                    render::trusted(id, Some(account.as_str()))
+                ));
+            }
+            Change::PutReadPolicy { document, replaces } => {
+                aws.put_read_policy(role, &document)?;
+                out.line(&format!(
+                    "{} inline policy {READ_POLICY_NAME} on {role}: {}",
+                    if replaces { "~ updated" } else { "+ put" },
+                    policy::describe_grants(&s.sources)
+                ));
+            }
+            Change::DetachPolicy { policy } => {
+                aws.detach_policy(role, &policy)?;
+                out.line(&format!(
+                    "- detached {} from {role} (replaced by {READ_POLICY_NAME})",
+                    policy.rsplit('/').next().unwrap_or(&policy)
+                ));
+            }
+            Change::CreateGroup { vpc } => {
+                let created = aws.create_group(
+                    &vpc,
+                    &group_name,
+                    &format!("Redshift cluster {id}: its one ingress rule (sparkify)"),
+                )?;
+                out.line(&format!(
+                    "+ created security group {group_name} ({created}) in {vpc}, tagged \
+                     {TAG_KEY}={TAG_VALUE}"
+                ));
+                group = Some(created);
+            }
+            Change::Keep(Keep::Group { id: g }) => {
+                out.line(&format!("= security group {group_name} exists ({g})"));
+            }
+            Change::TagGroup { id: g } => {
+                aws.tag_group(&g)?;
+                out.line(&format!(
+                    "+ adopted security group {group_name} ({g}): tagged {TAG_KEY}={TAG_VALUE}"
+                ));
             }
             Change::GeneratePassword => {
                 let p = settings::generate_password()?;
@@ -85,10 +164,10 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
             Change::CreateCluster { .. } => {
                 let pw = produced(password.as_deref(), "the master password")?;
                 let arn = produced(role_arn.as_deref(), "the role ARN")?;
-                aws.create_cluster(s, pw, arn)?;
-                changed += 1;
+                let g = produced(group.as_deref(), "the security group")?;
+                aws.create_cluster(s, pw, arn, g)?;
                 out.line(&format!(
-                    "+ creating Redshift cluster {id}: {} × {}",
+                    "+ creating Redshift cluster {id}: {} × {}, in security group {group_name}",
                     s.nodes.value, s.node_type.value
                 ));
                 cluster = Some(wait_until_available(aws, id, wait, out, "being created")?);
@@ -106,29 +185,44 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
                     )),
                 }
             }
+            Change::TagCluster { arn } => {
+                aws.tag_cluster(&arn)?;
+                out.line(&format!(
+                    "+ adopted Redshift cluster {id}: tagged {TAG_KEY}={TAG_VALUE}"
+                ));
+            }
+            Change::JoinGroup { mut keep } => {
+                let g = produced(group.clone(), "the security group")?;
+                keep.push(g);
+                aws.set_groups(id, keep)?;
+                out.line(&format!(
+                    "+ put cluster {id} in security group {group_name} (its other groups kept)"
+                ));
+            }
             Change::Keep(Keep::IngressRule { cidr, group }) => {
                 out.line(&format!(
                     "= ingress rule tcp {port} from {cidr} exists on {group}"
                 ));
             }
-            Change::AuthorizeIngress { cidr, .. } => {
-                // The group is looked up now: a cluster created above has one only now.
-                let group = aws.security_group(cluster.as_ref())?.ok_or_else(|| {
-                    Error::Aws(format!(
-                        "cannot find the security group of cluster {id} (no VPC security \
-                         group, no default VPC)"
-                    ))
-                })?;
-                if aws.authorize_ingress(&group, port, &cidr, diff::rule_description(id))? {
+            Change::AuthorizeIngress { cidr, group: on } => {
+                let g = produced(on.or_else(|| group.clone()), "the security group")?;
+                if aws.authorize_ingress(&g, port, &cidr, diff::rule_description(id))? {
                     changed += 1;
                     out.line(&format!(
-                        "+ allowed tcp {port} from {cidr} on security group {group}"
+                        "+ allowed tcp {port} from {cidr} on security group {group_name} ({g})"
                     ));
                 } else {
                     out.line(&format!(
-                        "= ingress rule tcp {port} from {cidr} exists on {group}"
+                        "= ingress rule tcp {port} from {cidr} exists on {g}"
                     ));
                 }
+            }
+            Change::RevokeRule { group: g, cidr } => {
+                aws.revoke_ingress(&g, port, &cidr)?;
+                out.line(&format!(
+                    "- removed the earlier ingress rule tcp {port} from {cidr} on {g} (the \
+                     VPC's default group; the rule is on {group_name} now)"
+                ));
             }
             Change::WriteConfig => {
                 let arn = produced(role_arn.as_deref(), "the role ARN")?;
@@ -157,11 +251,17 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, out: &mut dyn Report) -> Result<
                 }
             }
             // `up` refuses without a CIDR above; the rest are `down`'s.
-            Change::Keep(Keep::NoIngressRule)
-            | Change::Keep(Keep::ClusterAbsent | Keep::RoleAbsent | Keep::RoleNotManaged)
+            Change::Keep(
+                Keep::NoIngressRule
+                | Keep::ClusterAbsent
+                | Keep::RoleAbsent
+                | Keep::RoleNotManaged
+                | Keep::GroupAbsent
+                | Keep::GroupNotManaged { .. },
+            )
             | Change::DeleteCluster { .. }
-            | Change::RevokeRule { .. }
-            | Change::DetachPolicy { .. }
+            | Change::DeleteGroup { .. }
+            | Change::DeleteInlinePolicy { .. }
             | Change::DeleteRole { .. } => {}
         }
     }
@@ -195,7 +295,7 @@ fn wait_until_available(
 }
 
 /// Polls the cluster until `done` holds, with a status line, up to the timeout.
-fn wait_for(
+pub(super) fn wait_for(
     aws: &Aws,
     id: &str,
     wait: &Wait,
@@ -227,8 +327,15 @@ fn wait_for(
     }
 }
 
-/// `infra pause` / `infra resume`.
-pub fn pause_or_resume(aws: &Aws, s: &Settings, pause: bool, out: &mut dyn Report) -> Result<()> {
+/// `infra pause` / `infra resume`, only on sparkify's cluster (or, with `adopt`, one it then
+/// tags as its own).
+pub fn pause_or_resume(
+    aws: &Aws,
+    s: &Settings,
+    pause: bool,
+    adopt: bool,
+    out: &mut dyn Report,
+) -> Result<()> {
     let id = &s.identifier.value;
     let c = aws.cluster(id)?.ok_or_else(|| {
         Error::usage(format!(
@@ -236,6 +343,19 @@ pub fn pause_or_resume(aws: &Aws, s: &Settings, pause: bool, out: &mut dyn Repor
             if pause { "pause" } else { "resume" }
         ))
     })?;
+    diff::check_cluster_is_ours(id, &c, adopt)?;
+    if !c.managed {
+        let account = aws.account_for(&c)?.ok_or_else(|| {
+            Error::Aws(format!(
+                "cannot tag cluster {id}: the AWS account is unknown (no default VPC and no \
+                 account in the cluster's description)"
+            ))
+        })?;
+        aws.tag_cluster(&policy::cluster_arn(&aws.region, &account, id))?;
+        out.line(&format!(
+            "+ adopted Redshift cluster {id}: tagged {TAG_KEY}={TAG_VALUE}"
+        ));
+    }
     let (want, from) = if pause {
         ("paused", "available")
     } else {
@@ -263,84 +383,5 @@ pub fn pause_or_resume(aws: &Aws, s: &Settings, pause: bool, out: &mut dyn Repor
             ""
         }
     ));
-    Ok(())
-}
-
-/// `infra down`: the cluster (optionally with a final snapshot), then the ingress rule, then
-/// the role, each only if `sparkify` created it.
-pub fn down(
-    aws: &Aws,
-    s: &Settings,
-    final_snapshot: Option<&str>,
-    wait: &Wait,
-    out: &mut dyn Report,
-) -> Result<()> {
-    let id = &s.identifier.value;
-    let role = &s.role_name.value;
-    let port = s.port.value;
-    let seen = aws.observe_for_down(s)?;
-    let mut changed = 0;
-    for change in diff::down(s, final_snapshot, &seen)? {
-        match change {
-            Change::Keep(Keep::ClusterAbsent) => {
-                out.line(&format!("= cluster {id} does not exist"));
-            }
-            Change::DeleteCluster {
-                already_deleting,
-                final_snapshot,
-            } => {
-                if !already_deleting {
-                    aws.delete_cluster(id, final_snapshot.as_deref())?;
-                }
-                out.line(&format!(
-                    "- deleting cluster {id}{}",
-                    final_snapshot.map_or(" (no final snapshot)".to_string(), |n| format!(
-                        " (final snapshot {n})"
-                    ))
-                ));
-                wait_for(aws, id, wait, out, |c| c.is_none())?;
-                changed += 1;
-                out.line(&format!("- cluster {id} is gone"));
-            }
-            Change::RevokeRule { group, cidr } => {
-                aws.revoke_ingress(&group, port, &cidr)?;
-                out.line(&format!(
-                    "- removed ingress rule tcp {port} from {cidr} on {group}"
-                ));
-                changed += 1;
-            }
-            Change::Keep(Keep::RoleAbsent) => {
-                out.line(&format!("= IAM role {role} does not exist"));
-            }
-            Change::Keep(Keep::RoleNotManaged) => out.line(&format!(
-                "= IAM role {role} was not created by sparkify (no {TAG_KEY}={TAG_VALUE} tag): \
-                 kept"
-            )),
-            Change::DetachPolicy { policy } => aws.detach_policy(role, &policy)?,
-            Change::DeleteRole { arn } => {
-                aws.delete_role(role)?;
-                changed += 1;
-                out.line(&format!("- deleted IAM role {role} ({arn})"));
-            }
-            // `up`'s changes never come out of `diff::down`.
-            Change::CreateRole
-            | Change::AttachPolicy { .. }
-            | Change::GeneratePassword
-            | Change::CreateCluster { .. }
-            | Change::AuthorizeIngress { .. }
-            | Change::WriteConfig
-            | Change::Keep(
-                Keep::Role { .. }
-                | Keep::Cluster { .. }
-                | Keep::IngressRule { .. }
-                | Keep::NoIngressRule,
-            ) => {}
-        }
-    }
-    out.line(&if changed == 0 {
-        "No changes: nothing of sparkify's was left.".to_string()
-    } else {
-        format!("Done: {changed} resource(s) removed.")
-    });
     Ok(())
 }

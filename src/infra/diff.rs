@@ -2,97 +2,81 @@
 //! the observed state and the settings. `plan` prints the list and `up` applies it, so the two
 //! cannot disagree, and every case is tested here without AWS.
 //!
-//! Some values are known only while applying (the ARN of a role created a step earlier, the
-//! endpoint of a cluster that is still being created): the changes name what to do, and the
-//! applier carries those values from one step to the next.
+//! Some values are known only while applying (the ARN of a role created a step earlier, the id
+//! of a security group created a step earlier, the endpoint of a cluster that is still being
+//! created): the changes name what to do, and the applier carries those values from one step
+//! to the next.
 
+use super::policy;
 use super::settings::{Settings, WriteBack};
+use super::state::group_name;
 use super::{S3_READ_POLICY, TAG_KEY, TAG_VALUE};
 use crate::error::{Error, Result};
 
-/// An IAM role as it exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleState {
-    pub arn: String,
-    /// Tagged `managed-by=sparkify`.
-    pub managed: bool,
-    /// ARNs of the attached managed policies.
-    pub policies: Vec<String>,
-}
-
-/// A Redshift cluster as it exists: only what `sparkify` decides or reports on.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ClusterState {
-    /// Redshift's status (`available`, `creating`, `paused`, ...), `unknown` when not reported.
-    pub status: String,
-    /// Tagged `managed-by=sparkify`.
-    pub managed: bool,
-    pub node_type: Option<String>,
-    pub nodes: Option<i32>,
-    /// Host and port, once Redshift has assigned them.
-    pub endpoint: Option<(String, i32)>,
-    pub db_name: Option<String>,
-    pub master_user: Option<String>,
-    pub iam_roles: Vec<String>,
-    pub vpc_id: Option<String>,
-    /// The cluster's own VPC security group, when it has one.
-    pub security_group: Option<String>,
-    /// Creation time, seconds since the Unix epoch.
-    pub created_secs: Option<i64>,
-}
-
-/// One address range allowed on the cluster's port.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IngressRule {
-    pub cidr: String,
-    pub description: Option<String>,
-}
-
-/// The security group guarding the cluster and its rules for the cluster's port.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GroupRules {
-    /// `None` when no group was found (no VPC group, no default VPC).
-    pub group: Option<String>,
-    pub rules: Vec<IngressRule>,
-}
-
-/// The current values in `dwh.cfg` of the keys `up` writes back.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ConfigKeys {
-    pub role_arn: Option<String>,
-    pub host: Option<String>,
-}
-
-/// Everything the decisions depend on, read before anything is changed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Observed {
-    pub role: Option<RoleState>,
-    pub cluster: Option<ClusterState>,
-    /// `None` when not looked at: for `up` when there is no cluster yet (its group is known
-    /// only once it exists) or no CIDR to compare with.
-    pub ingress: Option<GroupRules>,
-    pub config: ConfigKeys,
-}
+pub use super::state::{
+    ClusterState, ConfigKeys, GroupRules, GroupState, IngressRule, Network, Observed, RoleState,
+};
 
 /// One step of `up` or `down`, in the order it is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// Create the role, trusted by Redshift and tagged, and attach the S3 read policy.
-    CreateRole,
-    /// Attach the S3 read policy to the existing role.
-    AttachPolicy {
-        role_arn: String,
+    /// Create the role with trust policy `trust`, tagged, and put the read policy on it when
+    /// there is one. `account` is the account `trust` is limited to, when it was known.
+    CreateRole {
+        trust: String,
+        account: Option<String>,
+        read_policy: Option<String>,
+    },
+    /// Tag an existing role `managed-by=sparkify` (`--adopt`).
+    TagRole,
+    /// Replace the role's trust policy (an earlier version's trusted any Redshift cluster).
+    UpdateTrust {
+        trust: String,
+        account: String,
+    },
+    /// Put the inline read policy on the role; `replaces` an outdated one.
+    PutReadPolicy {
+        document: String,
+        replaces: bool,
+    },
+    /// Detach a managed policy: in `up`, the `AmazonS3ReadOnlyAccess` of an earlier version
+    /// (after the inline policy is in place); in `down`, each one before the role is deleted.
+    DetachPolicy {
+        policy: String,
+    },
+    /// Create the security group `sparkify-<id>` in `vpc`, tagged.
+    CreateGroup {
+        vpc: String,
+    },
+    /// Tag an existing group `sparkify-<id>` `managed-by=sparkify` (`--adopt`).
+    TagGroup {
+        id: String,
     },
     /// Generate a master password and store it in `dwh.cfg` before the cluster is asked for,
     /// so a run that stops half-way never loses it.
     GeneratePassword,
+    /// Create the cluster in sparkify's security group.
     CreateCluster {
         password: Password,
     },
-    /// Allow `cidr` on the cluster's port; `on` says where, as far as known before applying.
+    /// Tag an existing cluster `managed-by=sparkify` (`--adopt`); `arn` is the cluster's.
+    TagCluster {
+        arn: String,
+    },
+    /// Add sparkify's group to the cluster's security groups, keeping the ones in `keep`.
+    JoinGroup {
+        keep: Vec<String>,
+    },
+    /// Allow `cidr` on the cluster's port on sparkify's group: `group`, or (`None`) the one
+    /// created by an earlier step.
     AuthorizeIngress {
         cidr: String,
-        on: IngressTarget,
+        group: Option<String>,
+    },
+    /// Remove an ingress rule sparkify added (recognised by its description).
+    RevokeRule {
+        group: String,
+        cidr: String,
     },
     /// Write the role ARN and endpoint into `dwh.cfg` where they are missing or differ (decided
     /// again when applying, since both may be produced by earlier steps).
@@ -103,13 +87,12 @@ pub enum Change {
         already_deleting: bool,
         final_snapshot: Option<String>,
     },
-    /// Remove an ingress rule `up` added (recognised by its description).
-    RevokeRule {
-        group: String,
-        cidr: String,
+    /// Delete sparkify's security group (once the cluster is gone).
+    DeleteGroup {
+        id: String,
     },
-    DetachPolicy {
-        policy: String,
+    DeleteInlinePolicy {
+        name: String,
     },
     DeleteRole {
         arn: String,
@@ -121,12 +104,17 @@ pub enum Change {
 /// What is left alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Keep {
-    /// The role exists; when the policy is missing, an `AttachPolicy` follows.
+    /// The role exists; `converged` when it needs no change at all.
     Role {
         arn: String,
-        policy_attached: bool,
+        converged: bool,
     },
-    /// The cluster exists (whoever made it: `up` uses it as it is).
+    /// No `s3://` source is configured: the role gets no read policy.
+    NoSources,
+    Group {
+        id: String,
+    },
+    /// The cluster exists (sparkify's, or adopted).
     Cluster {
         status: String,
         then: Readiness,
@@ -141,6 +129,11 @@ pub enum Keep {
     RoleAbsent,
     /// The role is not tagged `managed-by=sparkify`: `down` leaves it.
     RoleNotManaged,
+    GroupAbsent,
+    /// A group of sparkify's name that sparkify did not create: `down` leaves it.
+    GroupNotManaged {
+        id: String,
+    },
 }
 
 /// Where the master password of a new cluster comes from.
@@ -148,17 +141,6 @@ pub enum Keep {
 pub enum Password {
     Configured,
     Generated,
-}
-
-/// Where a new ingress rule goes, as far as known before applying.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IngressTarget {
-    /// The existing cluster's group.
-    Group(String),
-    /// The cluster exists but no group was found: its VPC's default group.
-    VpcDefault,
-    /// The cluster does not exist yet: the group it will get.
-    ClusterGroup,
 }
 
 /// What an existing cluster's status means for `up`.
@@ -185,24 +167,91 @@ pub fn rule_description(identifier: &str) -> String {
     format!("{TAG_KEY} {TAG_VALUE}: Redshift cluster {identifier}")
 }
 
-/// What `up` does (and `plan` shows): role, password, cluster, ingress rule, `dwh.cfg`.
-pub fn up(s: &Settings, seen: &Observed) -> Vec<Change> {
-    let mut changes = Vec::new();
-    match &seen.role {
-        None => changes.push(Change::CreateRole),
-        Some(r) => {
-            let attached = r.policies.iter().any(|p| p == S3_READ_POLICY);
-            changes.push(Change::Keep(Keep::Role {
-                arn: r.arn.clone(),
-                policy_attached: attached,
-            }));
-            if !attached {
-                changes.push(Change::AttachPolicy {
-                    role_arn: r.arn.clone(),
-                });
-            }
+/// Why sparkify will not use what it did not create, and how to make it do so on purpose.
+fn refusal(things: &[String]) -> Error {
+    let (list, verb, them) = match things {
+        [one] => (one.clone(), "exists but was", "it"),
+        [init @ .., last] => (
+            format!("{} and {last}", init.join(", ")),
+            "exist but were",
+            "them",
+        ),
+        [] => (String::from("nothing"), "was", "it"),
+    };
+    Error::usage(format!(
+        "{list} {verb} not created by sparkify (no {TAG_KEY}={TAG_VALUE} tag), and sparkify does \
+         not take over resources by accident: pass --adopt to make {them} sparkify's (tagged \
+         {TAG_KEY}={TAG_VALUE}, changed to match the settings, and deleted by `infra down`), or \
+         configure other names in dwh.cfg"
+    ))
+}
+
+/// `pause`/`resume` act on a cluster only if it is sparkify's, or with `--adopt`.
+pub fn check_cluster_is_ours(id: &str, cluster: &ClusterState, adopt: bool) -> Result<()> {
+    if cluster.managed || adopt {
+        Ok(())
+    } else {
+        Err(refusal(&[format!("Redshift cluster {id}")]))
+    }
+}
+
+/// The account the ARNs and the trust policy name: the caller's when known, else the
+/// cluster's.
+fn account(seen: &Observed) -> Option<&str> {
+    seen.account
+        .as_deref()
+        .or_else(|| seen.cluster.as_ref().and_then(|c| c.account.as_deref()))
+}
+
+/// What `up` does (and `plan` shows): role, security group, password, cluster, ingress rule,
+/// `dwh.cfg`. Refuses, before anything is changed, a role, cluster or group of the configured
+/// names that sparkify did not create, unless `adopt`.
+pub fn up(s: &Settings, seen: &Observed, adopt: bool) -> Result<Vec<Change>> {
+    let id = &s.identifier.value;
+    let group = group_name(id);
+    if !adopt {
+        let mut foreign = Vec::new();
+        if seen.role.as_ref().is_some_and(|r| !r.managed) {
+            foreign.push(format!("IAM role {}", s.role_name.value));
+        }
+        if seen.cluster.as_ref().is_some_and(|c| !c.managed) {
+            foreign.push(format!("Redshift cluster {id}"));
+        }
+        let net_group = seen.network.as_ref().and_then(|n| n.group.as_ref());
+        if net_group.is_some_and(|g| !g.managed) {
+            foreign.push(format!("security group {group}"));
+        }
+        if !foreign.is_empty() {
+            return Err(refusal(&foreign));
         }
     }
+    let Some(net) = &seen.network else {
+        return Err(Error::usage(format!(
+            "there is no default VPC in {} for the cluster and its security group: create one \
+             (`aws ec2 create-default-vpc`) or run in another region",
+            seen.region
+        )));
+    };
+    let account = account(seen);
+    let mut changes = Vec::new();
+    role_changes(s, seen, account, &mut changes);
+
+    let group_id = match &net.group {
+        None => {
+            changes.push(Change::CreateGroup {
+                vpc: net.vpc_id.clone(),
+            });
+            None
+        }
+        Some(g) => {
+            changes.push(Change::Keep(Keep::Group { id: g.id.clone() }));
+            if !g.managed {
+                changes.push(Change::TagGroup { id: g.id.clone() });
+            }
+            Some(g.id.clone())
+        }
+    };
+
     match &seen.cluster {
         None => {
             let password = if s.password.is_some() {
@@ -213,44 +262,123 @@ pub fn up(s: &Settings, seen: &Observed) -> Vec<Change> {
             };
             changes.push(Change::CreateCluster { password });
         }
-        Some(c) => changes.push(Change::Keep(Keep::Cluster {
-            status: c.status.clone(),
-            then: readiness(&c.status),
-        })),
-    }
-    changes.push(match (&s.cidr, &seen.cluster) {
-        (None, _) => Change::Keep(Keep::NoIngressRule),
-        (Some(cidr), None) => Change::AuthorizeIngress {
-            cidr: cidr.clone(),
-            on: IngressTarget::ClusterGroup,
-        },
-        (Some(cidr), Some(_)) => {
-            match seen
-                .ingress
+        Some(c) => {
+            changes.push(Change::Keep(Keep::Cluster {
+                status: c.status.clone(),
+                then: readiness(&c.status),
+            }));
+            if !c.managed {
+                let account = account.ok_or_else(|| {
+                    Error::Aws(format!(
+                        "cannot tag cluster {id}: the AWS account is unknown (no default VPC \
+                         and no account in the cluster's description)"
+                    ))
+                })?;
+                changes.push(Change::TagCluster {
+                    arn: policy::cluster_arn(&seen.region, account, id),
+                });
+            }
+            if !group_id
                 .as_ref()
-                .and_then(|i| i.group.as_ref().map(|g| (g, &i.rules)))
+                .is_some_and(|g| c.security_groups.contains(g))
             {
-                Some((group, rules)) if rules.iter().any(|r| r.cidr == *cidr) => {
-                    Change::Keep(Keep::IngressRule {
-                        cidr: cidr.clone(),
-                        group: group.clone(),
-                    })
-                }
-                Some((group, _)) => Change::AuthorizeIngress {
-                    cidr: cidr.clone(),
-                    on: IngressTarget::Group(group.clone()),
-                },
-                None => Change::AuthorizeIngress {
-                    cidr: cidr.clone(),
-                    on: IngressTarget::VpcDefault,
-                },
+                changes.push(Change::JoinGroup {
+                    keep: c.security_groups.clone(),
+                });
             }
         }
+    }
+
+    changes.push(match &s.cidr {
+        None => Change::Keep(Keep::NoIngressRule),
+        Some(cidr) => match &net.group {
+            Some(g) if g.rules.iter().any(|r| r.cidr == *cidr) => Change::Keep(Keep::IngressRule {
+                cidr: cidr.clone(),
+                group: g.id.clone(),
+            }),
+            _ => Change::AuthorizeIngress {
+                cidr: cidr.clone(),
+                group: group_id,
+            },
+        },
     });
+    // An earlier version's rule on the VPC's shared default group: the rule now lives on
+    // sparkify's own group, so the old one goes (after the new one is in place).
+    if let Some(d) = &net.default_group {
+        changes.extend(marked_rules(id, d).map(|cidr| Change::RevokeRule {
+            group: d.id.clone(),
+            cidr,
+        }));
+    }
     if config_may_be_stale(seen) {
         changes.push(Change::WriteConfig);
     }
-    changes
+    Ok(changes)
+}
+
+/// The role's changes: created whole, or brought to the wanted trust and read policies (the
+/// read policy first, so it can read throughout, then the managed policy it replaces).
+fn role_changes(s: &Settings, seen: &Observed, account: Option<&str>, out: &mut Vec<Change>) {
+    let trust = policy::trust_policy(&seen.region, account, &s.identifier.value);
+    let read = policy::read_policy(&seen.region, &s.sources);
+    let Some(r) = &seen.role else {
+        out.push(Change::CreateRole {
+            trust,
+            account: account.map(str::to_string),
+            read_policy: read.clone(),
+        });
+        if read.is_none() {
+            out.push(Change::Keep(Keep::NoSources));
+        }
+        return;
+    };
+    let mut fixes = Vec::new();
+    if !r.managed {
+        fixes.push(Change::TagRole);
+    }
+    // Without the account the wanted trust policy has no condition: never loosen one.
+    if let Some(account) = account
+        && !policy::same_document(&r.trust, &trust)
+    {
+        fixes.push(Change::UpdateTrust {
+            trust,
+            account: account.to_string(),
+        });
+    }
+    match read {
+        Some(document) => {
+            let current = r.read_policy.as_deref();
+            if !current.is_some_and(|c| policy::same_document(c, &document)) {
+                fixes.push(Change::PutReadPolicy {
+                    document,
+                    replaces: current.is_some(),
+                });
+            }
+            if r.policies.iter().any(|p| p == S3_READ_POLICY) {
+                fixes.push(Change::DetachPolicy {
+                    policy: S3_READ_POLICY.to_string(),
+                });
+            }
+        }
+        // Nothing to limit the role to: what it has stays (a run may pass its sources as
+        // flags, which `infra` does not see).
+        None => fixes.push(Change::Keep(Keep::NoSources)),
+    }
+    out.push(Change::Keep(Keep::Role {
+        arn: r.arn.clone(),
+        converged: fixes.iter().all(|c| matches!(c, Change::Keep(_))),
+    }));
+    out.extend(fixes);
+}
+
+/// The CIDRs of the rules on `group` that sparkify added for cluster `id`.
+fn marked_rules<'a>(id: &str, group: &'a GroupState) -> impl Iterator<Item = String> + 'a {
+    let mark = rule_description(id);
+    group
+        .rules
+        .iter()
+        .filter(move |r| r.description.as_deref() == Some(mark.as_str()))
+        .map(|r| r.cidr.clone())
 }
 
 /// Whether `dwh.cfg` may lack the role ARN or endpoint: either is still to be produced, or the
@@ -289,7 +417,7 @@ pub fn config_updates(
 }
 
 /// What `down` does: the cluster (only if `sparkify` created it; otherwise nothing at all),
-/// `sparkify`'s ingress rules, then the role (kept when not `sparkify`'s).
+/// `sparkify`'s ingress rules and security group, then the role (kept when not `sparkify`'s).
 pub fn down(s: &Settings, final_snapshot: Option<&str>, seen: &Observed) -> Result<Vec<Change>> {
     let id = &s.identifier.value;
     let mut changes = Vec::new();
@@ -306,21 +434,27 @@ pub fn down(s: &Settings, final_snapshot: Option<&str>, seen: &Observed) -> Resu
             final_snapshot: final_snapshot.map(str::to_string),
         }),
     }
-    // With the cluster gone, a `down` stopped half-way left its rule: it is found by its
-    // description, on the group the cluster used (or, for a cluster already deleted, the group
-    // a cluster without its own group uses).
-    if let Some(GroupRules {
-        group: Some(group),
-        rules,
-    }) = &seen.ingress
-    {
-        let ours = rule_description(id);
-        for rule in rules {
-            if rule.description.as_deref() == Some(ours.as_str()) {
-                changes.push(Change::RevokeRule {
-                    group: group.clone(),
-                    cidr: rule.cidr.clone(),
-                });
+    // The rules go once the cluster is gone (a `down` stopped half-way left them): on the
+    // VPC's default group where an earlier version put them, and on sparkify's own group,
+    // which is then deleted.
+    if let Some(net) = &seen.network {
+        if let Some(d) = &net.default_group {
+            changes.extend(marked_rules(id, d).map(|cidr| Change::RevokeRule {
+                group: d.id.clone(),
+                cidr,
+            }));
+        }
+        match &net.group {
+            None => changes.push(Change::Keep(Keep::GroupAbsent)),
+            Some(g) if !g.managed => {
+                changes.push(Change::Keep(Keep::GroupNotManaged { id: g.id.clone() }));
+            }
+            Some(g) => {
+                changes.extend(marked_rules(id, g).map(|cidr| Change::RevokeRule {
+                    group: g.id.clone(),
+                    cidr,
+                }));
+                changes.push(Change::DeleteGroup { id: g.id.clone() });
             }
         }
     }
@@ -328,6 +462,9 @@ pub fn down(s: &Settings, final_snapshot: Option<&str>, seen: &Observed) -> Resu
         None => changes.push(Change::Keep(Keep::RoleAbsent)),
         Some(r) if !r.managed => changes.push(Change::Keep(Keep::RoleNotManaged)),
         Some(r) => {
+            for name in &r.inline {
+                changes.push(Change::DeleteInlinePolicy { name: name.clone() });
+            }
             for policy in &r.policies {
                 changes.push(Change::DetachPolicy {
                     policy: policy.clone(),
@@ -342,3 +479,7 @@ pub fn down(s: &Settings, final_snapshot: Option<&str>, seen: &Observed) -> Resu
 #[cfg(test)]
 #[path = "diff_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "down_tests.rs"]
+mod down_tests;

@@ -1,41 +1,58 @@
-//! `sparkify infra`: the Redshift cluster, its IAM role and its ingress rule, as code.
+//! `sparkify infra`: the Redshift cluster, its IAM role, its security group and ingress rule, as
+//! code.
 //!
 //! Every step first looks at what exists, so `up` and `down` can be run again at any point:
 //! after a success they change nothing, after a failure half-way they continue. Every
-//! resource `sparkify` creates carries the tag `managed-by=sparkify`, and `down` deletes only
-//! what carries it. `plan` and `status` call only read-only APIs.
+//! resource `sparkify` creates carries the tag `managed-by=sparkify`; `up`, `pause` and
+//! `resume` refuse a role, cluster or group of the configured names without it unless
+//! `--adopt` (which tags it), and `down` deletes only what carries it. `plan` and `status`
+//! call only read-only APIs.
 //!
-//! API calls — `up`: iam:GetRole, iam:ListRoleTags, iam:CreateRole, iam:ListAttachedRolePolicies,
-//! iam:AttachRolePolicy, redshift:DescribeClusters, redshift:CreateCluster,
-//! ec2:DescribeSecurityGroups, ec2:DescribeVpcs, ec2:AuthorizeSecurityGroupIngress.
-//! `down`: redshift:DescribeClusters, redshift:DeleteCluster, ec2:DescribeSecurityGroups,
-//! ec2:DescribeVpcs, ec2:RevokeSecurityGroupIngress, iam:GetRole, iam:ListRoleTags,
-//! iam:ListAttachedRolePolicies, iam:DetachRolePolicy, iam:DeleteRole.
+//! Least privilege: the role trusts `redshift.amazonaws.com` only for this cluster's database
+//! users in this account, and may read only the configured `s3://` sources (an inline policy,
+//! [`policy`]); the cluster's port is open to one CIDR on a security group of its own
+//! (`sparkify-<cluster id>`), never on the VPC's shared default group.
 //!
-//! The work is split by job: [`aws`] talks to AWS and nothing else; [`diff`] decides, as a pure
-//! function of what exists, which changes `up` and `down` make (`plan` prints the same list
-//! `up` applies, so the two cannot drift); [`apply`] makes them one by one and reports each;
-//! [`render`] turns changes and state into the text of `plan` and `status`. Asking the user to
-//! confirm `down` is the command line's job: this module only says what must be confirmed.
+//! API calls — `plan` (and first in `up` and `down`): iam:GetRole, ListRoleTags,
+//! ListAttachedRolePolicies, ListRolePolicies, GetRolePolicy; redshift:DescribeClusters;
+//! ec2:DescribeVpcs, DescribeSecurityGroups. `up`: iam:CreateRole, TagRole,
+//! UpdateAssumeRolePolicy, PutRolePolicy, DetachRolePolicy; ec2:CreateSecurityGroup,
+//! CreateTags, AuthorizeSecurityGroupIngress, RevokeSecurityGroupIngress;
+//! redshift:CreateCluster, CreateTags, ModifyCluster. `down`: redshift:DeleteCluster;
+//! ec2:RevokeSecurityGroupIngress, DeleteSecurityGroup; iam:DeleteRolePolicy,
+//! DetachRolePolicy, DeleteRole. `pause`/`resume`: redshift:PauseCluster, ResumeCluster (and
+//! CreateTags with `--adopt`).
+//!
+//! The work is split by job: [`aws`] talks to AWS and nothing else, reading what exists into
+//! [`state`]; [`diff`] decides, as a pure function of what exists, which changes `up` and
+//! `down` make (`plan` prints the same list `up` applies, so the two cannot drift); [`apply`]
+//! makes them one by one and reports each; [`render`] turns changes and state into the text of
+//! `plan` and `status`; [`policy`] writes the IAM documents. Asking the user to confirm `down`
+//! is the command line's job: this module only says what must be confirmed.
 
 pub mod apply;
 pub mod aws;
 pub mod diff;
+mod down;
+pub mod policy;
 pub mod render;
 pub mod settings;
+pub mod state;
 
 use std::time::Duration;
 
 use crate::error::Result;
-pub use apply::{down, pause_or_resume, up};
+pub use apply::{pause_or_resume, up};
 pub use aws::Aws;
+pub use down::down;
 pub use settings::Settings;
 
 /// The tag on everything `sparkify` creates.
 pub const TAG_KEY: &str = "managed-by";
 pub const TAG_VALUE: &str = "sparkify";
 
-/// The AWS-managed policy that lets Redshift's COPY read S3.
+/// The AWS-managed policy earlier versions attached to the role (read access to every bucket);
+/// `up` replaces it with the inline [`policy::READ_POLICY_NAME`].
 pub const S3_READ_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
 /// How `up` and `down` wait for the cluster.
@@ -55,11 +72,12 @@ pub trait Report {
     }
 }
 
-/// `infra plan`: what `up` would do, from read-only calls.
-pub fn plan(aws: &Aws, s: &Settings, out: &mut dyn Report) -> Result<()> {
-    let mut seen = aws.observe_for_up(s)?;
+/// `infra plan`: what `up` would do, from read-only calls; refuses what `up` would refuse.
+pub fn plan(aws: &Aws, s: &Settings, adopt: bool, out: &mut dyn Report) -> Result<()> {
+    let mut seen = aws.observe(s)?;
     seen.config = s.written.clone();
-    render::plan(s, &aws.region, &diff::up(s, &seen), out);
+    let changes = diff::up(s, &seen, adopt)?;
+    render::plan(s, &seen, &changes, out);
     Ok(())
 }
 
@@ -67,7 +85,7 @@ pub fn plan(aws: &Aws, s: &Settings, out: &mut dyn Report) -> Result<()> {
 pub fn show_status(aws: &Aws, s: &Settings, out: &mut dyn Report) -> Result<()> {
     let cluster = aws.cluster(&s.identifier.value)?;
     let ingress = match &cluster {
-        Some(c) => Some(aws.group_rules(Some(c), render::status_port(c, s))?),
+        Some(c) => Some(aws.status_rules(s, c, render::status_port(c, s))?),
         None => None,
     };
     let now = std::time::SystemTime::now()
@@ -95,8 +113,8 @@ pub fn down_confirmation(s: &Settings) -> Confirmation {
     let id = &s.identifier.value;
     Confirmation {
         question: format!(
-            "This deletes cluster {id} and all its data, its ingress rule and role {}.\nType \
-             the cluster identifier to confirm: ",
+            "This deletes cluster {id} and all its data, its security group and role {}.\n\
+             Type the cluster identifier to confirm: ",
             s.role_name.value
         ),
         answer: id.clone(),

@@ -3,9 +3,30 @@
 
 use std::time::Duration;
 
-use super::diff::{Change, ClusterState, GroupRules, IngressTarget, Keep, Password};
+use super::diff::{Change, ClusterState, GroupRules, Keep, Observed, Password};
+use super::policy::{self, READ_POLICY_NAME};
 use super::settings::{self, Settings};
+use super::state::group_name;
 use super::{Report, TAG_KEY, TAG_VALUE};
+
+/// Said when no `s3://` source is configured, so the role gets no read policy.
+pub const NO_SOURCES: &str = "no s3:// source is configured ([S3] LOG_DATA, SONG_DATA, \
+                              LOG_JSONPATH or SPARKIFY_EVENTS/SONGS/JSONPATHS), so the role gets \
+                              no S3 read policy and Redshift's COPY cannot read S3 with it; \
+                              configure them and run `infra up` again";
+
+/// Whom the role trusts, in words.
+pub fn trusted(cluster: &str, account: Option<&str>) -> String {
+    match account {
+        Some(a) => format!(
+            "trusted by redshift.amazonaws.com only for database users of cluster {cluster} in \
+             account {a}"
+        ),
+        None => "trusted by redshift.amazonaws.com (the account is unknown, so not limited to \
+                 this cluster; the next `infra up` limits it)"
+            .to_string(),
+    }
+}
 
 fn money(v: f64) -> String {
     format!("${v:.2}")
@@ -15,11 +36,12 @@ pub fn cost_line(s: &Settings) -> String {
     match settings::hourly_cost(&s.node_type.value, s.nodes.value) {
         Some(h) => format!(
             "Estimated cost: {} × {} = {}/hour (about {}/month if never paused); on-demand \
-             list price in us-east-1, other regions differ",
+             list price in us-east-1 as of {}, other regions differ",
             s.nodes.value,
             s.node_type.value,
             money(h),
-            money(h * 730.0)
+            money(h * 730.0),
+            settings::PRICES_AS_OF
         ),
         None => format!(
             "Estimated cost: unknown for node type {} (not in sparkify's price table)",
@@ -29,12 +51,14 @@ pub fn cost_line(s: &Settings) -> String {
 }
 
 /// `infra plan`: the changes `up` would make, one block per resource, then the cost.
-pub fn plan(s: &Settings, region: &str, changes: &[Change], out: &mut dyn Report) {
+pub fn plan(s: &Settings, seen: &Observed, changes: &[Change], out: &mut dyn Report) {
     let id = &s.identifier.value;
     let role = &s.role_name.value;
     let port = s.port.value;
+    let group = group_name(id);
     out.line(&format!(
-        "Plan for Redshift cluster {id} in {region} (nothing is changed by `plan`):"
+        "Plan for Redshift cluster {id} in {} (nothing is changed by `plan`):",
+        seen.region
     ));
     let shape = format!(
         "{}, {} × {}, database {}, user {}, port {}",
@@ -45,32 +69,63 @@ pub fn plan(s: &Settings, region: &str, changes: &[Change], out: &mut dyn Report
         s.db_user.value,
         port
     );
+    let grants = policy::describe_grants(&s.sources);
     let mut count = 0;
     for change in changes {
+        // A password is part of its cluster; `dwh.cfg` is not a resource.
+        if !matches!(
+            change,
+            Change::Keep(_) | Change::WriteConfig | Change::GeneratePassword
+        ) {
+            count += 1;
+        }
         match change {
-            Change::CreateRole => {
-                count += 1;
+            Change::CreateRole {
+                account,
+                read_policy,
+                ..
+            } => {
                 out.line(&format!(
-                    "  + IAM role {role}: trusted by redshift.amazonaws.com, \
-                     AmazonS3ReadOnlyAccess attached, tagged {TAG_KEY}={TAG_VALUE}"
+                    "  + IAM role {role}: {}, tagged {TAG_KEY}={TAG_VALUE}",
+                    trusted(id, account.as_deref())
                 ));
+                if read_policy.is_some() {
+                    out.line(&format!("      inline policy {READ_POLICY_NAME}: {grants}"));
+                }
             }
-            Change::Keep(Keep::Role {
-                arn,
-                policy_attached: true,
-            }) => out.line(&format!(
-                "  = IAM role {role} exists ({arn}), AmazonS3ReadOnlyAccess attached"
+            Change::Keep(Keep::Role { arn, converged }) => out.line(&format!(
+                "  = IAM role {role} exists ({arn}){}",
+                if *converged { ", as configured" } else { "" }
             )),
-            Change::AttachPolicy { role_arn } => {
-                count += 1;
-                out.line(&format!(
-                    "  ~ IAM role {role} exists ({role_arn}); AmazonS3ReadOnlyAccess will be \
-                     attached"
-                ));
+            Change::Keep(Keep::NoSources) => out.line(&format!("  ! {NO_SOURCES}")),
+            Change::TagRole => out.line(&format!(
+                "  ~ IAM role {role}: adopted, tagged {TAG_KEY}={TAG_VALUE}"
+            )),
+            Change::UpdateTrust { account, .. } => out.line(&format!(
+                "  ~ IAM role {role}: trust policy replaced, {}",
+                trusted(id, Some(account.as_str()))
+            )),
+            Change::PutReadPolicy { replaces, .. } => out.line(&format!(
+                "  ~ IAM role {role}: inline policy {READ_POLICY_NAME} {}: {grants}",
+                if *replaces { "updated" } else { "added" }
+            )),
+            Change::DetachPolicy { policy } => out.line(&format!(
+                "  ~ IAM role {role}: {} detached (replaced by {READ_POLICY_NAME})",
+                policy.rsplit('/').next().unwrap_or(policy)
+            )),
+            Change::CreateGroup { vpc } => out.line(&format!(
+                "  + security group {group} in {vpc}, tagged {TAG_KEY}={TAG_VALUE}"
+            )),
+            Change::Keep(Keep::Group { id: g }) => {
+                out.line(&format!("  = security group {group} exists ({g})"));
             }
+            Change::TagGroup { id: g } => out.line(&format!(
+                "  ~ security group {group} ({g}): adopted, tagged {TAG_KEY}={TAG_VALUE}"
+            )),
             Change::CreateCluster { password } => {
-                count += 1;
-                out.line(&format!("  + Redshift cluster {id}: {shape}"));
+                out.line(&format!(
+                    "  + Redshift cluster {id}: {shape}, in security group {group}"
+                ));
                 out.line(&format!(
                     "      master password: {}",
                     match password {
@@ -82,43 +137,50 @@ pub fn plan(s: &Settings, region: &str, changes: &[Change], out: &mut dyn Report
             Change::Keep(Keep::Cluster { status, .. }) => out.line(&format!(
                 "  = Redshift cluster {id} exists: {status} ({shape})"
             )),
+            Change::TagCluster { .. } => out.line(&format!(
+                "  ~ Redshift cluster {id}: adopted, tagged {TAG_KEY}={TAG_VALUE}"
+            )),
+            Change::JoinGroup { .. } => out.line(&format!(
+                "  ~ Redshift cluster {id}: put in security group {group} (its other groups kept)"
+            )),
             Change::Keep(Keep::NoIngressRule) => out.line(
                 "  ! no ingress rule: give the address allowed to connect with --cidr \
                  (e.g. --cidr 203.0.113.7/32) or [CLUSTER] CIDR; `up` refuses without it",
             ),
             Change::Keep(Keep::IngressRule { cidr, .. }) => {
-                out.line(&format!("  = ingress rule: tcp {port} from {cidr} exists"))
+                out.line(&format!(
+                    "  = ingress rule: tcp {port} from {cidr} exists on {group}"
+                ));
             }
-            Change::AuthorizeIngress { cidr, on } => {
-                count += 1;
-                out.line(&match on {
-                    IngressTarget::Group(g) => {
-                        format!("  + ingress rule: tcp {port} from {cidr} on security group {g}")
-                    }
-                    IngressTarget::VpcDefault => format!(
-                        "  + ingress rule: tcp {port} from {cidr} on security group (the VPC's \
-                         default)"
-                    ),
-                    IngressTarget::ClusterGroup => format!(
-                        "  + ingress rule: tcp {port} from {cidr} on the cluster's VPC security \
-                         group"
-                    ),
-                });
-            }
-            // Shown as part of the role or the cluster above, or (`dwh.cfg`, whose values are
-            // mostly produced by `up` itself) not shown; and `down`'s changes are never planned.
-            Change::Keep(Keep::Role { .. })
-            | Change::GeneratePassword
+            Change::AuthorizeIngress { cidr, .. } => out.line(&format!(
+                "  + ingress rule: tcp {port} from {cidr} on security group {group}"
+            )),
+            Change::RevokeRule { group: g, cidr } => out.line(&format!(
+                "  - ingress rule: tcp {port} from {cidr} on {g}, the VPC's default group (an \
+                 earlier version's; the rule moves to {group})"
+            )),
+            // Not shown: a password is shown with its cluster, and `dwh.cfg`'s values are
+            // mostly produced by `up` itself; `down`'s changes are never planned.
+            Change::GeneratePassword
             | Change::WriteConfig
             | Change::DeleteCluster { .. }
-            | Change::RevokeRule { .. }
-            | Change::DetachPolicy { .. }
+            | Change::DeleteGroup { .. }
+            | Change::DeleteInlinePolicy { .. }
             | Change::DeleteRole { .. }
-            | Change::Keep(Keep::ClusterAbsent | Keep::RoleAbsent | Keep::RoleNotManaged) => {}
+            | Change::Keep(
+                Keep::ClusterAbsent
+                | Keep::RoleAbsent
+                | Keep::RoleNotManaged
+                | Keep::GroupAbsent
+                | Keep::GroupNotManaged { .. },
+            ) => {}
         }
     }
     if s.cidr.as_deref() == Some(settings::ANYWHERE) {
         out.warn("the ingress rule opens the cluster's port to the whole internet");
+    }
+    if let Some(why) = settings::deprecation(&s.node_type.value) {
+        out.warn(&why);
     }
     out.line(&cost_line(s));
     out.line(&if count == 0 {

@@ -50,6 +50,9 @@ pub struct ClusterConfig {
     pub role_name: Setting<String>,
     /// The one address range allowed to reach the cluster's port.
     pub cidr: Option<String>,
+    /// What the role may read: the `s3://` sources configured for the COPY (`[S3] LOG_DATA`,
+    /// `SONG_DATA` as prefixes, `LOG_JSONPATH` as one object, or their environment variables).
+    pub sources: Vec<super::policy::S3Grant>,
     /// Static keys from `[AWS] KEY/SECRET` (seed compatibility; a profile is better).
     pub static_keys: Option<(String, String)>,
     /// What `dwh.cfg` holds now under the keys `up` writes back (endpoint, role ARN).
@@ -193,22 +196,85 @@ pub fn generate_password() -> Result<String> {
     Ok(pw)
 }
 
-/// On-demand list prices in USD per node-hour (us-east-1, 2026): an estimate, not a quote.
-pub const PRICES: &[(&str, f64)] = &[
-    ("dc2.large", 0.25),
-    ("dc2.8xlarge", 4.80),
-    ("ra3.large", 0.543),
-    ("ra3.xlplus", 1.086),
-    ("ra3.4xlarge", 3.26),
-    ("ra3.16xlarge", 13.04),
+/// One node type sparkify knows the price of.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeType {
+    pub name: &'static str,
+    /// On-demand list price in USD per node-hour, us-east-1.
+    pub usd_per_hour: f64,
+    /// AWS no longer recommends it for new clusters.
+    pub deprecated: bool,
+}
+
+/// The node type `infra` creates when none is configured: the smallest RA3 size AWS sells,
+/// as a single node or as a multi-node cluster.
+pub const DEFAULT_NODE_TYPE: &str = "ra3.large";
+
+/// On-demand list prices in USD per node-hour in us-east-1, as published on
+/// <https://aws.amazon.com/redshift/pricing/> (recorded 2026-12-02; other regions differ,
+/// reserved nodes cost less). An estimate for `plan` and `status`, not a quote. DC2 is listed only
+/// to price clusters that still run on it: AWS deprecated it in April 2025 in favour of RA3
+/// and Redshift Serverless.
+pub const NODE_TYPES: &[NodeType] = &[
+    NodeType {
+        name: "ra3.large",
+        usd_per_hour: 0.543,
+        deprecated: false,
+    },
+    NodeType {
+        name: "ra3.xlplus",
+        usd_per_hour: 1.086,
+        deprecated: false,
+    },
+    NodeType {
+        name: "ra3.4xlarge",
+        usd_per_hour: 3.26,
+        deprecated: false,
+    },
+    NodeType {
+        name: "ra3.16xlarge",
+        usd_per_hour: 13.04,
+        deprecated: false,
+    },
+    NodeType {
+        name: "dc2.large",
+        usd_per_hour: 0.25,
+        deprecated: true,
+    },
+    NodeType {
+        name: "dc2.8xlarge",
+        usd_per_hour: 4.80,
+        deprecated: true,
+    },
 ];
+
+/// When the price table was recorded (shown with every estimate).
+pub const PRICES_AS_OF: &str = "2026-12-02";
 
 /// The hourly cost of `nodes` nodes of `node_type`, when the price table knows it.
 pub fn hourly_cost(node_type: &str, nodes: i32) -> Option<f64> {
-    PRICES
+    NODE_TYPES
         .iter()
-        .find(|(t, _)| *t == node_type)
-        .map(|(_, p)| p * f64::from(nodes))
+        .find(|t| t.name == node_type)
+        .map(|t| t.usd_per_hour * f64::from(nodes))
+}
+
+/// Why `node_type` should not be used for a new cluster, when it should not: the DC2 sizes
+/// (deprecated by AWS in April 2025) and the DC1/DS2 ones retired before them.
+pub fn deprecation(node_type: &str) -> Option<String> {
+    let family = node_type.split('.').next().unwrap_or_default();
+    let listed = NODE_TYPES
+        .iter()
+        .any(|t| t.name == node_type && t.deprecated);
+    if listed || matches!(family, "dc1" | "dc2" | "ds1" | "ds2") {
+        Some(format!(
+            "node type {node_type} is deprecated: AWS retired the DC and DS node types (DC2 in \
+             April 2025) and recommends RA3 or Redshift Serverless; set NODE_TYPE = \
+             {DEFAULT_NODE_TYPE} (or ra3.xlplus) in dwh.cfg. AWS may refuse to create it."
+        ))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +293,37 @@ mod tests {
     #[test]
     fn the_cost_estimate_multiplies_nodes() {
         assert_eq!(hourly_cost("dc2.large", 4), Some(1.0));
+        assert_eq!(hourly_cost("ra3.large", 2), Some(1.086));
         assert_eq!(hourly_cost("xx.huge", 4), None);
+    }
+
+    #[test]
+    fn the_default_node_type_is_current_and_priced() {
+        assert!(deprecation(DEFAULT_NODE_TYPE).is_none());
+        assert!(hourly_cost(DEFAULT_NODE_TYPE, 1).is_some());
+        // The declared default (README, --help) is this one.
+        assert_eq!(
+            crate::settings::decl::decl("node_type").default,
+            Some(DEFAULT_NODE_TYPE)
+        );
+    }
+
+    #[test]
+    fn dc2_and_older_node_types_are_deprecated_ra3_is_not() {
+        for old in ["dc2.large", "dc2.8xlarge", "dc1.large", "ds2.xlarge"] {
+            let why = deprecation(old).unwrap_or_default();
+            assert!(
+                why.contains(&format!("node type {old} is deprecated")),
+                "{old}: {why}"
+            );
+            assert!(why.contains("ra3.large"), "{why}");
+        }
+        for current in ["ra3.large", "ra3.xlplus", "ra3.4xlarge", "ra3.16xlarge"] {
+            assert_eq!(deprecation(current), None, "{current}");
+        }
+        // Every priced type that is not deprecated is RA3.
+        for t in NODE_TYPES {
+            assert_eq!(t.deprecated, !t.name.starts_with("ra3."), "{}", t.name);
+        }
     }
 }

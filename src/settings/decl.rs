@@ -259,7 +259,7 @@ pub static DECLS: &[Decl] = &[
         flag: None,
         env: &[],
         ini: &[("CLUSTER", "NUM_NODES"), ("DWH", "DWH_NUM_NODES")],
-        default: Some("4"),
+        default: Some("2"),
         help: "Nodes of a multi-node cluster (at least 2)",
     },
     Decl {
@@ -268,8 +268,8 @@ pub static DECLS: &[Decl] = &[
         flag: None,
         env: &[],
         ini: &[("CLUSTER", "NODE_TYPE"), ("DWH", "DWH_NODE_TYPE")],
-        default: Some("dc2.large"),
-        help: "The cluster's node type",
+        default: Some("ra3.large"),
+        help: "The cluster's node type (RA3; DC2 is deprecated by AWS)",
     },
     Decl {
         name: "db_name",
@@ -383,6 +383,15 @@ pub static DECLS: &[Decl] = &[
         default: None,
         help: "The one address range allowed to reach the cluster's port, e.g. 203.0.113.7/32",
     },
+    flag(
+        "adopt",
+        &["infra plan", "infra up", "infra pause", "infra resume"],
+        "adopt",
+        None,
+        "Take over a cluster, IAM role or security group of the configured names that sparkify \
+         did not create: tag it managed-by=sparkify and manage it (infra down then deletes it); \
+         without this, such resources are refused",
+    ),
     flag(
         "allow_anywhere",
         INFRA,

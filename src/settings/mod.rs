@@ -5,6 +5,7 @@
 //!
 //! What each setting is, and where it may come from, is declared once in [`decl`].
 
+mod cluster;
 pub mod decl;
 mod doc;
 mod typed;
