@@ -12,6 +12,11 @@ fn main() {
     // file reruns this script.
     println!("cargo:rerun-if-changed=sql");
     println!("cargo:rerun-if-changed=build.rs");
+    // Two checkouts of this crate sharing one target directory (git worktrees, a CI clone)
+    // share this script's output, and cargo judges it fresh by file times alone, so one
+    // checkout could compile the other's list of SQL files. The directory cargo runs in
+    // differs between checkouts, so a change of it reruns this script.
+    println!("cargo:rerun-if-env-changed=PWD");
 
     let mut files = Vec::new();
     collect(&sql, &mut files);
