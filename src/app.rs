@@ -274,6 +274,14 @@ fn cmd_check(ctx: &Context) -> Result<()> {
         let _ = writeln!(out, "{status} {:<12} {}{detail}", r.table, r.name);
     }
     let _ = writeln!(out, "{}", match_line(&report));
+    if report.kept_rejected > 0 {
+        let _ = writeln!(
+            out,
+            "Rows rejected by failed loads, kept in load_errors: {} (their files are not in the \
+             ledger; the next successful load of the table replaces them)",
+            thousands(report.kept_rejected)
+        );
+    }
     checks_outcome(&report)
 }
 

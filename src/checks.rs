@@ -30,6 +30,9 @@ pub struct CheckReport {
     /// Songplays that found their song in the catalogue, and all songplays.
     pub matched_songplays: i64,
     pub songplays: i64,
+    /// Rows rejected by loads that failed on --max-errors, kept in `load_errors` (as
+    /// STL_LOAD_ERRORS keeps them) for files the ledger does not hold.
+    pub kept_rejected: i64,
     pub elapsed: Duration,
 }
 
@@ -177,10 +180,14 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
     let songplays = wh
         .fetch(&sql::statement("figures/songplays.sql", &[])?)?
         .scalar_i64()?;
+    let kept_rejected = wh
+        .fetch(&sql::statement("figures/kept_rejected.sql", &[])?)?
+        .scalar_i64()?;
     Ok(CheckReport {
         results,
         matched_songplays,
         songplays,
+        kept_rejected,
         elapsed: start.elapsed(),
     })
 }

@@ -9,7 +9,7 @@ use super::reader::{self, Item};
 use super::{Converter, JsonFormat};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
-use crate::source::SourceFile;
+use crate::source::{Fetched, SourceFile};
 use crate::value::Row;
 
 /// Knobs of one load, mirroring the COPY options they stand for.
@@ -183,7 +183,7 @@ pub fn load(
     table: &TableSpec,
     format: &JsonFormat,
     files: &[SourceFile],
-    read: &(dyn Fn(&SourceFile) -> Result<Vec<u8>> + Sync),
+    read: &(dyn Fn(&SourceFile) -> Result<Fetched> + Sync),
     options: &LoadOptions,
     sink: &mut dyn RowSink,
     on_file: &mut dyn FnMut(&FileReport),
@@ -269,7 +269,7 @@ pub fn load(
 fn worker(
     table: &TableSpec,
     files: &[SourceFile],
-    read: &(dyn Fn(&SourceFile) -> Result<Vec<u8>> + Sync),
+    read: &(dyn Fn(&SourceFile) -> Result<Fetched> + Sync),
     converter: &Converter<'_>,
     batch_rows: usize,
     next: &AtomicUsize,
@@ -283,8 +283,10 @@ fn worker(
         let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) else {
             return;
         };
-        let bytes = match read(file) {
-            Ok(b) => b,
+        // The report (and so the ledger) describes what was read, which may differ from the
+        // listing when the file changed in between.
+        let Fetched { bytes, file } = match read(file) {
+            Ok(f) => f,
             Err(e) => {
                 let _ = tx.send(Msg::Failed(e));
                 return;
@@ -293,7 +295,7 @@ fn worker(
         let mut rows = Vec::with_capacity(batch_rows);
         let mut errors = Vec::new();
         let mut send_failed = false;
-        let report = parse_file(&bytes, file, table, converter, |item| {
+        let report = parse_file(&bytes, &file, table, converter, |item| {
             match item {
                 Ok(row) => rows.push(row),
                 Err(e) => errors.push(e),

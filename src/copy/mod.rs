@@ -83,7 +83,7 @@ impl FormatSpec {
                         ),
                     });
                 };
-                let bytes = source.read(file)?;
+                let bytes = source.read(file)?.bytes;
                 JsonFormat::Paths(jsonpaths::parse_file(&bytes).map_err(|message| {
                     Error::JsonPaths {
                         path: file.location.clone(),

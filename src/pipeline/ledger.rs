@@ -1,7 +1,7 @@
 //! The load ledger and load errors: which files were loaded (and so are skipped next time),
 //! what each read, loaded and rejected, and the rejected rows of a load that failed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Refresh, create_in, in_transaction};
 use crate::copy::load::{self, LoadReport};
@@ -13,7 +13,11 @@ use crate::value::Value;
 use crate::warehouse::Warehouse;
 
 /// After a load failed on --max-errors and was rolled back, records its rejected rows, as
-/// STL_LOAD_ERRORS keeps them for a failed COPY.
+/// STL_LOAD_ERRORS keeps them for a failed COPY. They replace those of earlier failed loads (of
+/// files the ledger does not hold); the rejected rows of committed loads stay as they are, so
+/// `load_errors` still holds exactly the rows the ledger counts for the files it holds, and the
+/// kept rows of a failed reload of a held file are not mixed into them (the error names the
+/// first).
 pub(super) fn keep_rejected<T>(
     wh: &mut dyn Warehouse,
     outcome: Result<T>,
@@ -24,24 +28,50 @@ pub(super) fn keep_rejected<T>(
             // The rolled-back run may have been the one creating the tables.
             create_in(wh, false)?;
             for (table, errors) in rejected {
-                // Errors of earlier, committed loads of other files stay; those of earlier
-                // failed loads, and of the files this load tried, are replaced.
-                let mut files: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
-                files.sort_unstable();
-                files.dedup();
                 wh.run(&sql::statement(
                     "bookkeeping/forget_errors.sql",
-                    &[
-                        ("table", Param::Text(table)),
-                        ("files", Param::TextList(&files)),
-                    ],
+                    &[("table", Param::Text(table))],
                 )?)?;
-                insert_errors(wh, table, errors)?;
+                let held: HashSet<String> = ledger_entries(wh, table)?.into_keys().collect();
+                let mut keys = Keys::default();
+                let failed: Vec<load::LoadError> = errors
+                    .iter()
+                    .filter(|e| !held.contains(keys.get(&e.file)))
+                    .cloned()
+                    .collect();
+                insert_errors(wh, table, &failed)?;
             }
             Ok(())
         })?;
     }
     outcome
+}
+
+/// The files the ledger holds for `table` by [`ledger_key`], with the size and version each had
+/// when it was loaded.
+fn ledger_entries(
+    wh: &mut dyn Warehouse,
+    table: &str,
+) -> Result<HashMap<String, (i64, Option<String>)>> {
+    let ledger = wh.fetch(&sql::statement(
+        "bookkeeping/ledger_entries.sql",
+        &[("table", Param::Text(table))],
+    )?)?;
+    let mut loaded = HashMap::new();
+    for row in ledger.rows {
+        if let [Value::Text(file), size, version] = row.as_slice() {
+            let size = match size {
+                Value::Int(n) => *n,
+                _ => -1,
+            };
+            let version = match version {
+                Value::Text(v) => Some(v.clone()),
+                _ => None,
+            };
+            loaded.insert(ledger_key(file), (size, version));
+        }
+    }
+    Ok(loaded)
 }
 
 /// Which listed files to load, given what the load ledger says was loaded before.
@@ -86,24 +116,7 @@ pub(super) fn plan_files(
             whole_source: false,
         });
     }
-    let ledger = wh.fetch(&sql::statement(
-        "bookkeeping/ledger_entries.sql",
-        &[("table", Param::Text(table))],
-    )?)?;
-    let mut loaded: HashMap<String, (i64, Option<String>)> = HashMap::new();
-    for row in ledger.rows {
-        if let [Value::Text(file), size, version] = row.as_slice() {
-            let size = match size {
-                Value::Int(n) => *n,
-                _ => -1,
-            };
-            let version = match version {
-                Value::Text(v) => Some(v.clone()),
-                _ => None,
-            };
-            loaded.insert(ledger_key(file), (size, version));
-        }
-    }
+    let loaded = ledger_entries(wh, table)?;
     let mut plan = FilePlan {
         files: Vec::new(),
         already_loaded: 0,
@@ -131,15 +144,32 @@ pub(super) fn plan_files(
     Ok(plan)
 }
 
-/// The identity of a loaded file: `data/x.json`, `./data/x.json` and its absolute path are
-/// one file, so a run that spells the folder differently does not load it twice.
+/// The identity of a file in `load_ledger.file` and `load_errors.file`: an `s3://` URI as it
+/// is, a local path made absolute and canonical (symlinks and `..` resolved), so `data/x.json`
+/// listed in one folder and `../a/data/x.json` listed in another are one file, and the same
+/// relative name in another folder is another. Entries written before keys were canonical hold the
+/// path as listed; applied to them, this resolves them against the current folder, as those
+/// versions did.
 pub(super) fn ledger_key(location: &str) -> String {
     if location.starts_with("s3://") {
         return location.to_string();
     }
     std::fs::canonicalize(location)
+        .or_else(|_| std::path::absolute(location))
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| location.to_string())
+}
+
+/// [`ledger_key`] of each file once: a load rejects many rows of few files.
+#[derive(Default)]
+struct Keys(HashMap<String, String>);
+
+impl Keys {
+    fn get(&mut self, location: &str) -> &str {
+        self.0
+            .entry(location.to_string())
+            .or_insert_with(|| ledger_key(location))
+    }
 }
 
 /// Empties a staging table and its bookkeeping before a full reload.
@@ -158,7 +188,14 @@ fn opt_text(value: Option<&str>) -> Value {
     value.map_or(Value::Null, |s| Value::Text(s.to_string()))
 }
 
+/// Records a committed load: its rejected rows and ledger entries. The rejected rows kept from
+/// earlier failed loads of the table go: this load tried again every file the ledger did not
+/// hold, and what it rejected is now the record.
 pub(super) fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadReport) -> Result<()> {
+    wh.run(&sql::statement(
+        "bookkeeping/forget_errors.sql",
+        &[("table", Param::Text(table))],
+    )?)?;
     insert_errors(wh, table, &report.errors)?;
     let now = crate::time::now_utc();
     let rows: Vec<Row> = report
@@ -168,7 +205,7 @@ pub(super) fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadRepo
             // The columns of sql/schema/load_ledger.sql, in order.
             vec![
                 Value::Text(table.to_string()),
-                Value::Text(f.file.clone()),
+                Value::Text(ledger_key(&f.file)),
                 Value::Int(f.size as i64),
                 opt_text(f.version.as_deref()),
                 Value::Int(f.rows_read as i64),
@@ -187,13 +224,14 @@ pub(super) fn insert_errors(
     errors: &[load::LoadError],
 ) -> Result<()> {
     let now = crate::time::now_utc();
+    let mut keys = Keys::default();
     let rows: Vec<Row> = errors
         .iter()
         .map(|e| {
             // The columns of sql/schema/load_errors.sql, in order.
             vec![
                 Value::Text(table.to_string()),
-                Value::Text(e.file.clone()),
+                Value::Text(keys.get(&e.file).to_string()),
                 Value::Int(e.line as i64),
                 opt_text(e.column_name.as_deref()),
                 opt_text(e.column_type.as_deref()),

@@ -27,6 +27,15 @@ pub struct SourceFile {
     pub version: Option<String>,
 }
 
+/// One file as it was read: its bytes, and the size and version of *those* bytes (not of the
+/// listing, which may be older), for the load ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    /// The listed file's location, with the size and version of what was read.
+    pub file: SourceFile,
+}
+
 /// The files a source names, in a stable order, and what was passed over.
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
@@ -84,9 +93,14 @@ impl Source {
         matches!(self, Source::S3(_))
     }
 
-    /// Reads one listed file whole (a local path or an `s3://` object: a manifest may mix them).
-    pub fn read(&self, file: &SourceFile) -> Result<Vec<u8>> {
-        read_location(&file.location)
+    /// Reads one listed file whole (a local path or an `s3://` object: a manifest may mix them),
+    /// with the size and version of the bytes read: the file may have changed since it was
+    /// listed, and the ledger must describe what was loaded.
+    pub fn read(&self, file: &SourceFile) -> Result<Fetched> {
+        if file.location.starts_with("s3://") {
+            return s3::read_listed(file);
+        }
+        read_local(&file.location)
     }
 
     fn list_manifest(&self) -> Result<Listing> {
@@ -168,6 +182,37 @@ fn read_location(location: &str) -> Result<Vec<u8>> {
         path: location.to_string(),
         message: format!("cannot read file: {e}"),
     })
+}
+
+/// Reads a local file, taking its size and modification time from the opened handle (not from
+/// the path, which another file may take meanwhile). The metadata is taken before reading: a
+/// file written while it is read then looks changed to the next run, never unchanged.
+fn read_local(location: &str) -> Result<Fetched> {
+    use std::io::Read;
+    let failed = |e: std::io::Error| Error::Source {
+        path: location.to_string(),
+        message: format!("cannot read file: {e}"),
+    };
+    let mut handle = std::fs::File::open(location).map_err(failed)?;
+    let meta = handle.metadata().map_err(failed)?;
+    let mut bytes = Vec::with_capacity(meta.len().try_into().unwrap_or(0));
+    handle.read_to_end(&mut bytes).map_err(failed)?;
+    Ok(Fetched {
+        file: SourceFile {
+            location: location.to_string(),
+            size: bytes.len() as u64,
+            version: mtime_version(&meta),
+        },
+        bytes,
+    })
+}
+
+/// The ledger's version of a local file: its modification time.
+fn mtime_version(meta: &std::fs::Metadata) -> Option<String> {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| format!("mtime:{}.{:09}", d.as_secs(), d.subsec_nanos()))
 }
 
 impl std::fmt::Display for Source {
@@ -274,15 +319,10 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 fn push_file(path: &Path, listing: &mut Listing) -> Result<()> {
     let meta =
         std::fs::metadata(path).map_err(|e| source_error(path, format!("cannot open: {e}")))?;
-    let version = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| format!("mtime:{}.{:09}", d.as_secs(), d.subsec_nanos()));
     listing.files.push(SourceFile {
         location: path.display().to_string(),
         size: meta.len(),
-        version,
+        version: mtime_version(&meta),
     });
     Ok(())
 }
@@ -397,6 +437,33 @@ mod tests {
         std::fs::write(&manifest, r#"{"files": []}"#).unwrap();
         let err = Source::Local(manifest).list().unwrap_err();
         assert!(err.to_string().contains("\"entries\""), "{err}");
+    }
+
+    #[test]
+    fn a_read_reports_the_size_and_mtime_of_what_it_read_not_of_the_listing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(&path, b"{}").unwrap();
+        let source = Source::Local(path.clone());
+        let listed = source.list().unwrap().files.remove(0);
+        assert_eq!(listed.size, 2);
+        // Replaced between the listing and the read, by a longer file with another mtime.
+        std::fs::write(&path, b"{}\n{}\n").unwrap();
+        let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let fetched = source.read(&listed).unwrap();
+        assert_eq!(fetched.bytes, b"{}\n{}\n");
+        assert_eq!(fetched.file.location, listed.location);
+        assert_eq!(fetched.file.size, 6);
+        assert_eq!(
+            fetched.file.version.as_deref(),
+            Some("mtime:1000000.000000000")
+        );
     }
 
     #[test]

@@ -288,11 +288,53 @@ pub fn put(uri: &str, body: Vec<u8>) -> Result<()> {
 
 /// Reads one object whole.
 pub fn read(uri: &str) -> Result<Vec<u8>> {
-    let loc = S3Uri::parse(uri)?;
-    let s3 = s3()?;
-    let failed = |message: String| Error::Source {
-        path: uri.to_string(),
-        message,
+    Ok(get(uri, None).map_err(|e| e.into_error(uri))?.bytes)
+}
+
+/// Reads one listed object whole, with the size and ETag of the bytes read. The request says
+/// `If-Match` with the listed ETag; when the object was replaced since the listing (412
+/// Precondition Failed) it is read again as it is now, as COPY reads what the bucket holds when
+/// it gets there, and the ledger records that version, so the next run compares against what
+/// was loaded rather than against a listing that no longer exists.
+pub fn read_listed(file: &SourceFile) -> Result<super::Fetched> {
+    let uri = file.location.as_str();
+    let listed = file
+        .version
+        .as_deref()
+        .and_then(|v| v.strip_prefix("etag:"));
+    match get(uri, listed) {
+        Err(GetError::Replaced) => get(uri, None).map_err(|e| e.into_error(uri)),
+        other => other.map_err(|e| e.into_error(uri)),
+    }
+}
+
+/// Why a GET failed: the object no longer has the `If-Match` ETag, or anything else.
+enum GetError {
+    Replaced,
+    Failed(Error),
+}
+
+impl GetError {
+    fn into_error(self, uri: &str) -> Error {
+        match self {
+            GetError::Failed(e) => e,
+            GetError::Replaced => Error::Source {
+                path: uri.to_string(),
+                message: "the object was replaced while it was read; run again".into(),
+            },
+        }
+    }
+}
+
+/// One GET of `uri`, conditional on its ETag being `if_match` (without S3's quotes) when given.
+fn get(uri: &str, if_match: Option<&str>) -> std::result::Result<super::Fetched, GetError> {
+    let loc = S3Uri::parse(uri).map_err(GetError::Failed)?;
+    let s3 = s3().map_err(GetError::Failed)?;
+    let failed = |message: String| {
+        GetError::Failed(Error::Source {
+            path: uri.to_string(),
+            message,
+        })
     };
     s3.runtime.block_on(async {
         let out = s3
@@ -300,15 +342,32 @@ pub fn read(uri: &str) -> Result<Vec<u8>> {
             .get_object()
             .bucket(&loc.bucket)
             .key(&loc.key)
+            .set_if_match(if_match.map(|etag| format!("\"{etag}\"")))
             .send()
             .await
-            .map_err(|e| failed(format!("cannot read: {}", describe(&e))))?;
+            .map_err(|e| {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                if status == Some(412) || e.code() == Some("PreconditionFailed") {
+                    GetError::Replaced
+                } else {
+                    failed(format!("cannot read: {}", describe(&e)))
+                }
+            })?;
+        let version = out.e_tag().map(etag_version);
         let body = out
             .body
             .collect()
             .await
             .map_err(|e| failed(format!("reading was cut off: {e}")))?;
-        Ok(body.into_bytes().to_vec())
+        let bytes = body.into_bytes().to_vec();
+        Ok(super::Fetched {
+            file: SourceFile {
+                location: uri.to_string(),
+                size: bytes.len() as u64,
+                version,
+            },
+            bytes,
+        })
     })
 }
 

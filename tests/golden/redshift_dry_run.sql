@@ -222,6 +222,11 @@ ORDER BY 1, 2;
 
 -- then one load_ledger row per file and one load_errors row per rejected row that this COPY's load history lists, inserted into staging_events's bookkeeping
 
+DELETE FROM load_errors WHERE table_name = $1
+   AND file NOT IN (SELECT file FROM load_ledger WHERE table_name = $2);
+--   $1 = "staging_events"
+--   $2 = "staging_events"
+
 LOCK load_ledger;
 
 DELETE FROM staging_songs;
@@ -255,6 +260,11 @@ WHERE query_id = pg_last_copy_id()
 ORDER BY 1, 2;
 
 -- then one load_ledger row per file and one load_errors row per rejected row that this COPY's load history lists, inserted into staging_songs's bookkeeping
+
+DELETE FROM load_errors WHERE table_name = $1
+   AND file NOT IN (SELECT file FROM load_ledger WHERE table_name = $2);
+--   $1 = "staging_songs"
+--   $2 = "staging_songs"
 
 -- songs: one row per song_id. When several records share an id, the first by
 -- (title, artist_id, year, duration) wins, so every engine picks the same one.
@@ -443,10 +453,12 @@ SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM staging_events) -
            (SELECT COALESCE(SUM(rows_loaded), 0) FROM load_ledger WHERE table_name = $1))) AS BIGINT);
 --   $1 = "staging_events"
 
-SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM load_errors WHERE table_name = $1) -
-           (SELECT COALESCE(SUM(rows_rejected), 0) FROM load_ledger WHERE table_name = $2))) AS BIGINT);
+SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM load_errors WHERE table_name = $1
+              AND file IN (SELECT file FROM load_ledger WHERE table_name = $2)) -
+           (SELECT COALESCE(SUM(rows_rejected), 0) FROM load_ledger WHERE table_name = $3))) AS BIGINT);
 --   $1 = "staging_events"
 --   $2 = "staging_events"
+--   $3 = "staging_events"
 
 SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE table_name = $1
    AND rows_read <> rows_loaded + rows_rejected) AS BIGINT);
@@ -456,10 +468,12 @@ SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM staging_songs) -
            (SELECT COALESCE(SUM(rows_loaded), 0) FROM load_ledger WHERE table_name = $1))) AS BIGINT);
 --   $1 = "staging_songs"
 
-SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM load_errors WHERE table_name = $1) -
-           (SELECT COALESCE(SUM(rows_rejected), 0) FROM load_ledger WHERE table_name = $2))) AS BIGINT);
+SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM load_errors WHERE table_name = $1
+              AND file IN (SELECT file FROM load_ledger WHERE table_name = $2)) -
+           (SELECT COALESCE(SUM(rows_rejected), 0) FROM load_ledger WHERE table_name = $3))) AS BIGINT);
 --   $1 = "staging_songs"
 --   $2 = "staging_songs"
+--   $3 = "staging_songs"
 
 SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM songplays) - (SELECT COUNT(*) FROM (
     SELECT DISTINCT userid, sessionid, iteminsession, ts FROM staging_events
@@ -468,4 +482,7 @@ SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM songplays) - (SELECT COUNT(*) FROM
 SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL;
 
 SELECT COUNT(*) FROM songplays;
+
+SELECT COUNT(*) FROM load_errors e WHERE NOT EXISTS (
+    SELECT 1 FROM load_ledger l WHERE l.table_name = e.table_name AND l.file = e.file);
 
