@@ -265,6 +265,19 @@ fn through_proxy(url: &str, standin: Arc<Standin>) -> String {
     )
 }
 
+/// Every COPY statement the stand-in received, in order.
+fn copies_sent(client: &mut postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT statement FROM standin_copies ORDER BY query_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 fn pg_client(url: &str) -> postgres::Client {
     postgres::Client::connect(url, postgres::NoTls).expect("connect to the test server")
 }
@@ -387,15 +400,7 @@ fn a_redshift_run_copies_reads_the_sys_views_back_and_reconciles() {
         iam_role: ROLE.into(),
         region: "us-west-2".into(),
     };
-    let copies: Vec<String> = client
-        .query(
-            "SELECT statement FROM standin_copies ORDER BY query_id",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let copies = copies_sent(&mut client);
     let s3source = |k: &str| Source::S3(format!("{BUCKET}/{k}"));
     let expected: Vec<String> = [
         (
@@ -540,17 +545,7 @@ fn with_a_manifest_prefix_each_redshift_run_copies_only_the_new_files() {
             )
             .output())
     };
-    let copies = |client: &mut postgres::Client| -> Vec<String> {
-        client
-            .query(
-                "SELECT statement FROM standin_copies ORDER BY query_id",
-                &[],
-            )
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
-    };
+    let copies = copies_sent;
     let manifest_urls = |copy: &str| -> Vec<String> {
         let from = copy.split("\nFROM 's3://").nth(1).unwrap();
         let (b, key) = from.split_once('\'').unwrap().0.split_once('/').unwrap();

@@ -72,6 +72,20 @@ pub struct FileReport {
     pub rows_rejected: u64,
 }
 
+impl FileReport {
+    /// A file as listed, before any row of it is read.
+    pub fn unread(file: &SourceFile) -> FileReport {
+        FileReport {
+            file: file.location.clone(),
+            size: file.size,
+            version: file.version.clone(),
+            rows_read: 0,
+            rows_loaded: 0,
+            rows_rejected: 0,
+        }
+    }
+}
+
 /// The outcome of loading a set of files into one table.
 #[derive(Debug, Clone, Default)]
 pub struct LoadReport {
@@ -116,14 +130,7 @@ pub fn parse_file(
     converter: &Converter<'_>,
     mut emit: impl FnMut(std::result::Result<Row, LoadError>),
 ) -> FileReport {
-    let mut report = FileReport {
-        file: file.location.clone(),
-        size: file.size,
-        version: file.version.clone(),
-        rows_read: 0,
-        rows_loaded: 0,
-        rows_rejected: 0,
-    };
+    let mut report = FileReport::unread(file);
     for item in reader::items(bytes) {
         report.rows_read += 1;
         let rejected = match item {

@@ -10,7 +10,7 @@ mod target;
 
 use std::io::Write;
 
-use postgres::types::{ToSql, Type};
+use postgres::types::Type;
 use postgres::{Client, CopyInWriter, SimpleQueryMessage};
 
 use super::{ClientStager, Stager, Warehouse};
@@ -141,11 +141,7 @@ impl Warehouse for Postgres {
     fn query(&mut self, sql: &str) -> Result<QueryResult> {
         // Prepare for the column types, then fetch as text so every type arrives printable.
         let stmt = self.client.prepare(sql).map_err(|e| self.err(e))?;
-        let columns: Vec<String> = stmt
-            .columns()
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect();
+        let columns = column_names(&stmt);
         let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
         let messages = self.client.simple_query(sql).map_err(|e| self.err(e))?;
         let mut rows = Vec::new();
@@ -162,25 +158,20 @@ impl Warehouse for Postgres {
 
     fn execute_bound(&mut self, sql: &str, binds: &[Value]) -> Result<()> {
         let params: Vec<Bind> = binds.iter().map(Bind).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.client
-            .execute(sql, &refs)
+            .execute(sql, &Bind::refs(&params))
             .map(|_| ())
             .map_err(|e| statement_error(&self.target, &e))
     }
 
     fn query_bound(&mut self, sql: &str, binds: &[Value]) -> Result<QueryResult> {
         let stmt = self.client.prepare(sql).map_err(|e| self.err(e))?;
-        let columns: Vec<String> = stmt
-            .columns()
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect();
+        let columns = column_names(&stmt);
         let params: Vec<Bind> = binds.iter().map(Bind).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let found = self.client.query(&stmt, &refs).map_err(|e| self.err(e))?;
+        let found = self
+            .client
+            .query(&stmt, &Bind::refs(&params))
+            .map_err(|e| self.err(e))?;
         let mut rows = Vec::with_capacity(found.len());
         for row in found {
             let mut cells = Vec::with_capacity(row.len());
@@ -213,6 +204,13 @@ impl Postgres {
             target,
         }))
     }
+}
+
+fn column_names(stmt: &postgres::Statement) -> Vec<String> {
+    stmt.columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect()
 }
 
 /// The `COPY ... FROM STDIN` the loader's rows go through (text format), columns in the

@@ -309,14 +309,7 @@ fn with_listed_files(report: &mut LoadReport, listed: &[SourceFile]) {
                 r.size = file.size;
                 r.version = file.version.clone();
             }
-            None => report.files.push(FileReport {
-                file: file.location.clone(),
-                size: file.size,
-                version: file.version.clone(),
-                rows_read: 0,
-                rows_loaded: 0,
-                rows_rejected: 0,
-            }),
+            None => report.files.push(FileReport::unread(file)),
         }
     }
 }

@@ -12,6 +12,13 @@ use crate::value::Value;
 #[derive(Debug)]
 pub(super) struct Bind<'a>(pub(super) &'a Value);
 
+impl Bind<'_> {
+    /// The parameters as the client takes them.
+    pub(super) fn refs<'b>(params: &'b [Bind<'_>]) -> Vec<&'b (dyn ToSql + Sync)> {
+        params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+    }
+}
+
 impl ToSql for Bind<'_> {
     fn to_sql(
         &self,
