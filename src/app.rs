@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
 use crate::infra;
 use crate::output::{self, thousands};
-use crate::pipeline::{self, Progress, StageReport, StageRequest};
+use crate::pipeline::{self, Audit, Progress, StageReport, StageRequest};
 use crate::settings::{LoadSettings, Settings};
 use crate::warehouse::dry_run::DryRun;
 use crate::warehouse::{self, Warehouse};
@@ -72,7 +72,7 @@ impl Context {
 pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
     match cli.command {
-        Command::Run(args) => cmd_run(&ctx, &args),
+        Command::Run(args) => cmd_run(&ctx, &args.load, args.publish_on_failure),
         Command::CreateTables { drop, dry_run } => cmd_create_tables(&ctx, drop, dry_run),
         Command::Etl(args) => cmd_etl(&ctx, &args),
         Command::Check => cmd_check(&ctx),
@@ -190,6 +190,7 @@ fn etl(
     wh: Box<dyn Warehouse>,
     load: &LoadSettings,
     dry_run: bool,
+    audit: Audit,
 ) -> Result<(Box<dyn Warehouse>, pipeline::EtlReport)> {
     let requests = stage_requests(ctx, load, dry_run)?;
     let bar = Bar::new(ctx.quiet);
@@ -199,34 +200,57 @@ fn etl(
         &requests,
         &load.options,
         &bar,
+        audit,
         &|message| ctx.note(message),
     )
 }
 
-fn cmd_run(ctx: &Context, args: &LoadArgs) -> Result<()> {
+/// The whole job, write-audit-publish: the checks run inside the run's transaction, and a
+/// failing one rolls the run back (unless `publish_on_failure`), so a failed build is never
+/// what analysts see.
+fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<()> {
     let start = Instant::now();
     // Bad settings are reported before the warehouse is opened (or created).
     let load = ctx.settings.load(args)?;
+    let audit = if publish_on_failure {
+        Audit::PublishAnyway
+    } else {
+        Audit::PublishIfPassing
+    };
     let wh = ctx.open_or_dry(args.dry_run)?;
     if args.dry_run {
-        let (mut wh, _) = etl(ctx, wh, &load, true)?;
-        checks::run(wh.as_mut())?;
+        etl(ctx, wh, &load, true, audit)?;
         return Ok(());
     }
     ctx.note(&format!(
         "Building the Sparkify warehouse in {}",
         wh.describe()
     ));
-    let (mut wh, done) = etl(ctx, wh, &load, false)?;
-    let checked = checks::run(wh.as_mut())?;
+    let (wh, done) = etl(ctx, wh, &load, false, audit)?;
+    let checked = done
+        .checks
+        .clone()
+        .ok_or_else(|| Error::usage("the run was not audited"))?;
     print_summary(&wh.describe(), &done, &checked, start.elapsed());
+    if !checked.failed().is_empty() {
+        ctx.note(
+            "published anyway (--publish-on-failure): the failed rules and sample rows are in \
+             audit_failures",
+        );
+    }
     checks_outcome(&checked)
 }
 
 fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
     let load = ctx.settings.load(args)?;
-    let (_, done) = etl(ctx, ctx.open_or_dry(args.dry_run)?, &load, args.dry_run)?;
+    let (_, done) = etl(
+        ctx,
+        ctx.open_or_dry(args.dry_run)?,
+        &load,
+        args.dry_run,
+        Audit::Off,
+    )?;
     if args.dry_run {
         return Ok(());
     }

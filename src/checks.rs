@@ -15,7 +15,13 @@ pub struct CheckResult {
     pub table: String,
     pub name: String,
     pub violations: i64,
+    /// Up to [`SAMPLES`] of the rows that break a failed rule, as text (`col=value, ...`);
+    /// empty when it passed or counts rather than lists rows (the reconciliation rules).
+    pub samples: Vec<String>,
 }
+
+/// Sample rows kept per failed rule.
+pub const SAMPLES: usize = 20;
 
 impl CheckResult {
     pub fn passed(&self) -> bool {
@@ -50,11 +56,12 @@ impl CheckReport {
     }
 }
 
-/// A rule as SQL that counts violations.
+/// A rule as SQL that counts violations, and (for rules about rows) SQL that lists some.
 struct Rule {
     table: String,
     name: String,
     sql: Statement,
+    samples: Option<String>,
 }
 
 impl Rule {
@@ -80,12 +87,19 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                         "SELECT COUNT(*) FROM (SELECT {cols} FROM {table} GROUP BY {cols} \
                          HAVING COUNT(*) > 1) duplicated"
                     )),
+                    samples: Some(format!(
+                        "SELECT {cols}, COUNT(*) AS copies FROM {table} GROUP BY {cols} \
+                         HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
+                    )),
                 }
             }
             CheckDecl::NotNull(col) => Rule {
                 table: table.into(),
                 name: format!("{col} not null"),
                 sql: Statement::plain(format!("SELECT COUNT(*) FROM {table} WHERE {col} IS NULL")),
+                samples: Some(format!(
+                    "SELECT * FROM {table} WHERE {col} IS NULL LIMIT {SAMPLES}"
+                )),
             },
             CheckDecl::References {
                 column,
@@ -97,6 +111,11 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                 sql: Statement::plain(format!(
                     "SELECT COUNT(*) FROM {table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
                      (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column})"
+                )),
+                samples: Some(format!(
+                    "SELECT f.* FROM {table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
+                     (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column}) \
+                     ORDER BY f.{column} LIMIT {SAMPLES}"
                 )),
             },
         })
@@ -135,6 +154,7 @@ fn reconciliation_rules() -> Result<Vec<Rule>> {
                 table: table.into(),
                 name: rule.to_string(),
                 sql: sql::statement(path, &[("table", Param::Text(table))])?,
+                samples: None,
             });
         }
     }
@@ -161,6 +181,23 @@ pub fn rule_sql() -> Result<Vec<(String, String, Statement)>> {
         .collect())
 }
 
+/// Each row as `column=value, ...`.
+fn sample_rows(found: &crate::value::QueryResult) -> Vec<String> {
+    found
+        .rows
+        .iter()
+        .map(|row| {
+            found
+                .columns
+                .iter()
+                .zip(row)
+                .map(|(c, v)| format!("{c}={}", crate::output::plain(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
+}
+
 /// Runs every rule against the warehouse.
 pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
     let start = Instant::now();
@@ -168,10 +205,15 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
         let violations = wh.fetch(&rule.statement())?.scalar_i64()?;
+        let samples = match &rule.samples {
+            Some(sql) if violations != 0 => sample_rows(&wh.query(sql)?),
+            _ => Vec::new(),
+        };
         results.push(CheckResult {
             table: rule.table,
             name: rule.name,
             violations,
+            samples,
         });
     }
     let matched_songplays = wh

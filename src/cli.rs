@@ -43,7 +43,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The whole job: create tables, stage, transform, check, and print a summary
-    Run(LoadArgs),
+    Run(RunArgs),
     /// Create the staging, audit and star-schema tables that do not exist yet
     CreateTables {
         #[arg(long)]
@@ -176,6 +176,15 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// `run`: what `etl` takes, and what to do when the checks fail.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[arg(long)]
+    pub publish_on_failure: bool,
 }
 
 #[derive(Debug, Clone, Args)]

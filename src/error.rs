@@ -60,6 +60,15 @@ pub enum Error {
     #[error("{failed} data-quality check(s) failed")]
     ChecksFailed { failed: usize },
 
+    /// The run's checks failed before COMMIT, so it was rolled back (write-audit-publish).
+    #[error(
+        "{} data-quality check(s) failed, so nothing was published: the warehouse is as it was \
+         before this run (see audit_failures for sample rows). Failed: {}",
+        .rules.len(),
+        .rules.join("; ")
+    )]
+    NotPublished { rules: Vec<String> },
+
     /// The user interrupted the run (Ctrl-C).
     #[error(
         "interrupted (Ctrl-C): the unfinished work was rolled back; the warehouse is as it was before"

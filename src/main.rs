@@ -43,7 +43,7 @@ fn main() -> ExitCode {
 fn exit_code(e: &Error) -> u8 {
     match e {
         Error::Usage(_) | Error::Config { .. } | Error::JsonPaths { .. } => 2,
-        Error::ChecksFailed { .. } => 3,
+        Error::ChecksFailed { .. } | Error::NotPublished { .. } => 3,
         Error::TooManyLoadErrors { .. } => 4,
         Error::Interrupted => 130,
         Error::Source { .. }

@@ -41,6 +41,14 @@ pub fn duration(d: std::time::Duration) -> String {
     }
 }
 
+/// A value as one line of text; NULL shows as `NULL`.
+pub fn plain(cell: &Value) -> String {
+    match cell {
+        Value::Null => "NULL".to_string(),
+        other => cell_text(other),
+    }
+}
+
 fn cell_text(cell: &Value) -> String {
     match cell {
         Value::Null => String::new(),
@@ -69,10 +77,7 @@ pub fn table(result: &QueryResult) -> String {
     t.set_header(result.columns.clone());
     for row in &result.rows {
         t.add_row(row.iter().map(|c| {
-            let cell = comfy_table::Cell::new(match c {
-                Value::Null => "NULL".to_string(),
-                other => cell_text(other),
-            });
+            let cell = comfy_table::Cell::new(plain(c));
             if matches!(c, Value::Int(_) | Value::Double(_)) {
                 cell.set_alignment(comfy_table::CellAlignment::Right)
             } else {

@@ -45,7 +45,7 @@ impl Dialect {
 /// Staging tables, in load order.
 pub const STAGING_TABLES: [&str; 2] = ["staging_events", "staging_songs"];
 /// Bookkeeping of loads.
-pub const AUDIT_TABLES: [&str; 2] = ["load_errors", "load_ledger"];
+pub const AUDIT_TABLES: [&str; 3] = ["load_errors", "load_ledger", "audit_failures"];
 
 /// One file of `sql/`, by its path below `sql/`.
 pub struct SqlFile {

@@ -218,6 +218,37 @@ pub(super) fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadRepo
     insert_all_columns(wh, "load_ledger", &rows)
 }
 
+/// Replaces the recorded audit failures with `report`'s: one row per sample row of each failed
+/// rule (one with no sample for a rule that counts rather than lists).
+pub(super) fn record_audit_failures(
+    wh: &mut dyn Warehouse,
+    report: &crate::checks::CheckReport,
+) -> Result<()> {
+    wh.run(&sql::statement(
+        "bookkeeping/clear_audit_failures.sql",
+        &[],
+    )?)?;
+    let now = crate::time::now_utc();
+    let mut rows: Vec<Row> = Vec::new();
+    for failed in report.failed() {
+        let row = |sample: Option<&String>| {
+            // The columns of sql/schema/audit_failures.sql, in order.
+            vec![
+                Value::Text(failed.table.clone()),
+                Value::Text(failed.name.clone()),
+                Value::Int(failed.violations),
+                opt_text(sample.map(String::as_str)),
+                Value::Text(now.clone()),
+            ]
+        };
+        if failed.samples.is_empty() {
+            rows.push(row(None));
+        }
+        rows.extend(failed.samples.iter().map(|s| row(Some(s))));
+    }
+    insert_all_columns(wh, "audit_failures", &rows)
+}
+
 pub(super) fn insert_errors(
     wh: &mut dyn Warehouse,
     table: &str,

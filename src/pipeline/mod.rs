@@ -7,6 +7,7 @@ mod stage;
 
 use std::time::{Duration, Instant};
 
+use crate::checks::{self, CheckReport};
 pub use crate::copy::FormatSpec;
 use crate::copy::load::{FileReport, LoadOptions, LoadReport};
 use crate::error::{Error, Result};
@@ -167,6 +168,20 @@ pub struct EtlReport {
     pub created: Duration,
     pub staged: Vec<StageReport>,
     pub transformed: TransformReport,
+    /// The checks run before COMMIT, when the run was audited.
+    pub checks: Option<CheckReport>,
+}
+
+/// Whether a run checks its result before it commits (write-audit-publish).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audit {
+    /// Commit without checking (`etl`; `check` runs the rules later).
+    Off,
+    /// Run every check inside the transaction; a failure rolls the whole run back, so
+    /// analysts never see a build that failed its checks.
+    PublishIfPassing,
+    /// Check, record what failed, and commit anyway (`--publish-on-failure`).
+    PublishAnyway,
 }
 
 /// create → stage every request → transform, as **one** transaction: a run that fails, is
@@ -177,9 +192,11 @@ pub fn etl(
     requests: &[StageRequest],
     options: &LoadOptions,
     progress: &dyn Progress,
+    audit: Audit,
 ) -> Result<EtlReport> {
     wait_for_lock(wh, progress)?;
     let mut rejected = Vec::new();
+    let mut failed_audit = None;
     let outcome = in_transaction(wh, |wh| {
         let created = create_in(wh, false)?;
         let mut staged = Vec::with_capacity(requests.len());
@@ -187,13 +204,69 @@ pub fn etl(
             staged.push(stage_in(wh, request, options, progress, &mut rejected)?);
         }
         let transformed = transform_in(wh)?;
+        let checks = audit_in(wh, audit, &mut failed_audit)?;
         Ok(EtlReport {
             created,
             staged,
             transformed,
+            checks,
         })
     });
+    let outcome = keep_audit_failures(wh, outcome, failed_audit)?;
     keep_rejected(wh, outcome, &rejected)
+}
+
+/// The checks, inside the run's transaction. Passing clears the failures an earlier run left;
+/// failing either records them and lets the run commit (`PublishAnyway`) or hands them to
+/// `failed` and fails the transaction, which rolls the run back.
+fn audit_in(
+    wh: &mut dyn Warehouse,
+    audit: Audit,
+    failed: &mut Option<CheckReport>,
+) -> Result<Option<CheckReport>> {
+    if audit == Audit::Off {
+        return Ok(None);
+    }
+    let report = checks::run(wh)?;
+    if report.failed().is_empty() {
+        wh.run(&sql::statement(
+            "bookkeeping/clear_audit_failures.sql",
+            &[],
+        )?)?;
+    } else if audit == Audit::PublishAnyway {
+        ledger::record_audit_failures(wh, &report)?;
+    } else {
+        let rules = not_published(&report);
+        *failed = Some(report);
+        return Err(rules);
+    }
+    Ok(Some(report))
+}
+
+fn not_published(report: &CheckReport) -> Error {
+    Error::NotPublished {
+        rules: report
+            .failed()
+            .iter()
+            .map(|r| format!("{} {} ({} violating)", r.table, r.name, r.violations))
+            .collect(),
+    }
+}
+
+/// After a run rolled back for failed checks, records what failed, committed on its own (as
+/// rejected rows are), so it can be looked at.
+fn keep_audit_failures<T>(
+    wh: &mut dyn Warehouse,
+    outcome: Result<T>,
+    failed: Option<CheckReport>,
+) -> Result<Result<T>> {
+    if let (Err(Error::NotPublished { .. }), Some(report)) = (&outcome, &failed) {
+        in_transaction(wh, |wh| {
+            create_in(wh, false)?;
+            ledger::record_audit_failures(wh, report)
+        })?;
+    }
+    Ok(outcome)
 }
 
 /// How long a run waits for another run on the same warehouse to finish.

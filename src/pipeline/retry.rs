@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::{EtlReport, Progress, StageRequest, etl};
+use super::{Audit, EtlReport, Progress, StageRequest, etl};
 use crate::copy::load::LoadOptions;
 use crate::error::{Error, Result};
 use crate::warehouse::Warehouse;
@@ -21,11 +21,12 @@ pub fn etl_with_reconnect(
     requests: &[StageRequest],
     options: &LoadOptions,
     progress: &dyn Progress,
+    audit: Audit,
     say: &dyn Fn(&str),
 ) -> Result<(Box<dyn Warehouse>, EtlReport)> {
     let mut attempt = 1;
     loop {
-        match etl(wh.as_mut(), requests, options, progress) {
+        match etl(wh.as_mut(), requests, options, progress, audit) {
             Ok(report) => return Ok((wh, report)),
             Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
                 say(&format!(

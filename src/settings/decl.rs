@@ -438,6 +438,14 @@ pub static DECLS: &[Decl] = &[
         "Drop sparkify's tables first (all their data is lost)",
     ),
     flag(
+        "publish_on_failure",
+        &["run"],
+        "publish-on-failure",
+        None,
+        "Commit the run even when data-quality checks fail (by default a failing check rolls \
+         the whole run back and nothing is published); the failures are kept in audit_failures",
+    ),
+    flag(
         "dry_run",
         &["run", "etl", "create-tables"],
         "dry-run",

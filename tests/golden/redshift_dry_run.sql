@@ -86,6 +86,18 @@ CREATE TABLE IF NOT EXISTS load_ledger (
     loaded_at      TIMESTAMP NOT NULL
 );
 
+-- audit_failures: the data-quality rules the last audited run failed, with up to 20 sample rows
+-- each (one row per sample; sample is NULL for a rule that counts rather than lists rows).
+-- Written on its own after a run that was not published, or with the run published anyway;
+-- a run whose checks pass empties it.
+CREATE TABLE IF NOT EXISTS audit_failures (
+    table_name   VARCHAR(128) NOT NULL,
+    rule         VARCHAR(256) NOT NULL,
+    violations   BIGINT NOT NULL,
+    sample       VARCHAR(4096),
+    recorded_at  TIMESTAMP NOT NULL
+);
+
 -- songs (dimension): one row per song_id in the catalogue.
 -- check: unique song_id
 -- check: not_null song_id, title
@@ -381,8 +393,6 @@ FROM (SELECT DISTINCT start_time FROM songplays) played;
 
 SELECT COUNT(*) FROM time;
 
-COMMIT;
-
 SELECT CAST((SELECT COUNT(*) FROM (SELECT song_id FROM songs GROUP BY song_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM songs WHERE song_id IS NULL) AS BIGINT);
@@ -485,4 +495,8 @@ SELECT COUNT(*) FROM songplays;
 
 SELECT COUNT(*) FROM load_errors e WHERE NOT EXISTS (
     SELECT 1 FROM load_ledger l WHERE l.table_name = e.table_name AND l.file = e.file);
+
+DELETE FROM audit_failures;
+
+COMMIT;
 

@@ -7,6 +7,7 @@ DROP TABLE IF EXISTS songplays;
 DROP TABLE IF EXISTS users;
 DROP TABLE IF EXISTS artists;
 DROP TABLE IF EXISTS songs;
+DROP TABLE IF EXISTS audit_failures;
 DROP TABLE IF EXISTS load_ledger;
 DROP TABLE IF EXISTS load_errors;
 DROP TABLE IF EXISTS staging_songs;
@@ -93,6 +94,18 @@ CREATE TABLE IF NOT EXISTS load_ledger (
     rows_loaded    BIGINT NOT NULL,
     rows_rejected  BIGINT NOT NULL,
     loaded_at      TIMESTAMP NOT NULL
+);
+
+-- audit_failures: the data-quality rules the last audited run failed, with up to 20 sample rows
+-- each (one row per sample; sample is NULL for a rule that counts rather than lists rows).
+-- Written on its own after a run that was not published, or with the run published anyway;
+-- a run whose checks pass empties it.
+CREATE TABLE IF NOT EXISTS audit_failures (
+    table_name   VARCHAR(128) NOT NULL,
+    rule         VARCHAR(256) NOT NULL,
+    violations   BIGINT NOT NULL,
+    sample       VARCHAR(4096),
+    recorded_at  TIMESTAMP NOT NULL
 );
 
 -- songs (dimension): one row per song_id in the catalogue.
