@@ -289,7 +289,11 @@ fn cmd_check(ctx: &Context) -> Result<()> {
     let report = checks::run(wh.as_mut())?;
     let mut out = std::io::stdout().lock();
     for r in &report.results {
-        let status = if r.passed() { "ok  " } else { "FAIL" };
+        let status = match (r.passed(), r.severity) {
+            (true, _) => "ok  ",
+            (false, crate::sql::Severity::Warn) => "warn",
+            (false, crate::sql::Severity::Error) => "FAIL",
+        };
         let detail = if r.passed() {
             String::new()
         } else {
@@ -484,7 +488,7 @@ fn print_summary(
             step_row(&format!("transform {model}"), &thousands(*rows), &time)
         );
     }
-    let passed = checked.results.len() - checked.failed().len();
+    let passed = checked.results.iter().filter(|r| r.passed()).count();
     let _ = writeln!(
         out,
         "{}",
@@ -505,8 +509,24 @@ fn print_summary(
             thousands(f.violations)
         );
     }
-    let verdict = if checked.failed().is_empty() {
+    for w in checked.warned() {
+        let _ = writeln!(
+            out,
+            "warning: check {}: {} ({} violating rows; warn severity, not blocking)",
+            w.table,
+            w.name,
+            thousands(w.violations)
+        );
+    }
+    let verdict = if checked.failed().is_empty() && checked.warned().is_empty() {
         format!("All {} checks passed", checked.results.len())
+    } else if checked.failed().is_empty() {
+        format!(
+            "{} of {} checks passed, {} warned",
+            passed,
+            checked.results.len(),
+            checked.warned().len()
+        )
     } else {
         format!(
             "{} of {} checks FAILED",

@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::sql::{self, CheckDecl, Param, Statement};
+use crate::sql::{self, CheckDecl, Param, Severity, Statement};
+use crate::value::Value;
 use crate::warehouse::Warehouse;
 
 /// The outcome of one rule: `violations` rows break it.
@@ -14,6 +15,7 @@ use crate::warehouse::Warehouse;
 pub struct CheckResult {
     pub table: String,
     pub name: String,
+    pub severity: Severity,
     pub violations: i64,
     /// Up to [`SAMPLES`] of the rows that break a failed rule, as text (`col=value, ...`);
     /// empty when it passed or counts rather than lists rows (the reconciliation rules).
@@ -43,8 +45,20 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// The error-severity rules that failed: what blocks publishing and fails `check`.
     pub fn failed(&self) -> Vec<&CheckResult> {
-        self.results.iter().filter(|r| !r.passed()).collect()
+        self.results
+            .iter()
+            .filter(|r| !r.passed() && r.severity == Severity::Error)
+            .collect()
+    }
+
+    /// The warn-severity rules that failed: reported, not blocking.
+    pub fn warned(&self) -> Vec<&CheckResult> {
+        self.results
+            .iter()
+            .filter(|r| !r.passed() && r.severity == Severity::Warn)
+            .collect()
     }
 
     pub fn match_rate(&self) -> f64 {
@@ -60,8 +74,9 @@ impl CheckReport {
 struct Rule {
     table: String,
     name: String,
+    severity: Severity,
     sql: Statement,
-    samples: Option<String>,
+    samples: Option<Statement>,
 }
 
 impl Rule {
@@ -75,51 +90,100 @@ impl Rule {
 }
 
 fn declared_rules(table: &str) -> Result<Vec<Rule>> {
-    Ok(sql::checks(table)?
+    let now = crate::time::now_utc();
+    let next_year = now
+        .get(..4)
+        .and_then(|y| y.parse::<i64>().ok())
+        .map_or_else(|| "9999".to_string(), |y| (y + 1).to_string());
+    sql::checks(table)?
         .into_iter()
-        .map(|decl| match decl {
-            CheckDecl::Unique(cols) => {
-                let cols = cols.join(", ");
-                Rule {
-                    table: table.into(),
-                    name: format!("unique ({cols})"),
-                    sql: Statement::plain(format!(
-                        "SELECT COUNT(*) FROM (SELECT {cols} FROM {table} GROUP BY {cols} \
-                         HAVING COUNT(*) > 1) duplicated"
-                    )),
-                    samples: Some(format!(
-                        "SELECT {cols}, COUNT(*) AS copies FROM {table} GROUP BY {cols} \
-                         HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
-                    )),
-                }
-            }
-            CheckDecl::NotNull(col) => Rule {
+        .map(|declared| {
+            // What breaks the rule: a FROM ... WHERE clause counted for the rule and listed
+            // (with LIMIT) for its samples, with its parameters.
+            let (name, broken, binds, sample_cols): (String, String, Vec<Value>, String) =
+                match declared.check {
+                    CheckDecl::Unique(cols) => {
+                        let cols = cols.join(", ");
+                        return Ok(Rule {
+                            table: table.into(),
+                            name: format!("unique ({cols})"),
+                            severity: declared.severity,
+                            sql: Statement::plain(format!(
+                                "SELECT COUNT(*) FROM (SELECT {cols} FROM {table} GROUP BY {cols} \
+                                 HAVING COUNT(*) > 1) duplicated"
+                            )),
+                            samples: Some(Statement::plain(format!(
+                                "SELECT {cols}, COUNT(*) AS copies FROM {table} GROUP BY {cols} \
+                                 HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
+                            ))),
+                        });
+                    }
+                    CheckDecl::NotNull(col) => (
+                        format!("{col} not null"),
+                        format!("{table} WHERE {col} IS NULL"),
+                        Vec::new(),
+                        "*".into(),
+                    ),
+                    CheckDecl::References {
+                        column,
+                        table: target_table,
+                        target,
+                    } => (
+                        format!("{column} references {target_table}.{target}"),
+                        format!(
+                            "{table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
+                             (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column})"
+                        ),
+                        Vec::new(),
+                        "f.*".into(),
+                    ),
+                    CheckDecl::AcceptedValues { column, values } => {
+                        let marks: Vec<String> =
+                            (1..=values.len()).map(|i| format!("${i}")).collect();
+                        (
+                            format!("{column} in ({})", values.join(", ")),
+                            format!(
+                                "{table} WHERE {column} IS NOT NULL AND {column} NOT IN ({})",
+                                marks.join(", ")
+                            ),
+                            values.into_iter().map(Value::Text).collect(),
+                            "*".into(),
+                        )
+                    }
+                    CheckDecl::Expect { column, condition } => {
+                        let filled = sql::fill(
+                            &condition,
+                            &[
+                                ("now", Param::Text(&now)),
+                                ("next_year", Param::Text(&next_year)),
+                            ],
+                        )?;
+                        (
+                            condition.clone(),
+                            format!(
+                                "{table} WHERE {column} IS NOT NULL AND NOT ({})",
+                                filled.text
+                            ),
+                            filled.binds,
+                            "*".into(),
+                        )
+                    }
+                };
+            Ok(Rule {
                 table: table.into(),
-                name: format!("{col} not null"),
-                sql: Statement::plain(format!("SELECT COUNT(*) FROM {table} WHERE {col} IS NULL")),
-                samples: Some(format!(
-                    "SELECT * FROM {table} WHERE {col} IS NULL LIMIT {SAMPLES}"
-                )),
-            },
-            CheckDecl::References {
-                column,
-                table: target_table,
-                target,
-            } => Rule {
-                table: table.into(),
-                name: format!("{column} references {target_table}.{target}"),
-                sql: Statement::plain(format!(
-                    "SELECT COUNT(*) FROM {table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
-                     (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column})"
-                )),
-                samples: Some(format!(
-                    "SELECT f.* FROM {table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
-                     (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column}) \
-                     ORDER BY f.{column} LIMIT {SAMPLES}"
-                )),
-            },
+                name,
+                severity: declared.severity,
+                sql: Statement {
+                    text: format!("SELECT COUNT(*) FROM {broken}"),
+                    binds: binds.clone(),
+                },
+                samples: Some(Statement {
+                    text: format!("SELECT {sample_cols} FROM {broken} LIMIT {SAMPLES}"),
+                    binds,
+                }),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The rules of `sql/checks/*.sql`, per table in creation order, then in file-name order. A
@@ -153,6 +217,7 @@ fn reconciliation_rules() -> Result<Vec<Rule>> {
             rules.push(Rule {
                 table: table.into(),
                 name: rule.to_string(),
+                severity: Severity::Error,
                 sql: sql::statement(path, &[("table", Param::Text(table))])?,
                 samples: None,
             });
@@ -163,7 +228,8 @@ fn reconciliation_rules() -> Result<Vec<Rule>> {
 
 fn all_rules() -> Result<Vec<Rule>> {
     let mut rules = Vec::new();
-    for table in sql::models()?.iter().chain(&["load_ledger"]) {
+    // Every table's declarations run, staging and bookkeeping tables' too.
+    for table in sql::all_tables()? {
         rules.extend(declared_rules(table)?);
     }
     rules.extend(reconciliation_rules()?);
@@ -206,12 +272,13 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
     for rule in rules {
         let violations = wh.fetch(&rule.statement())?.scalar_i64()?;
         let samples = match &rule.samples {
-            Some(sql) if violations != 0 => sample_rows(&wh.query(sql)?),
+            Some(sql) if violations != 0 => sample_rows(&wh.fetch(sql)?),
             _ => Vec::new(),
         };
         results.push(CheckResult {
             table: rule.table,
             name: rule.name,
+            severity: rule.severity,
             violations,
             samples,
         });

@@ -11,6 +11,7 @@
 //! `sql/bookkeeping/`, `sql/checks/` and `sql/figures/` hold the statements the pipeline, the
 //! reconciliation rules and the report run; their values go in through [`statement`].
 
+mod check_decl;
 mod order;
 mod params;
 mod redshift;
@@ -22,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::schema::{Column, ColumnType, TableSpec};
 use crate::value::Value;
 
+pub use check_decl::{CheckDecl, Declared, Severity, checks};
 pub use params::Param;
 
 /// The SQL dialects `sparkify` speaks.
@@ -136,6 +138,13 @@ pub fn statements(path: &str, params: &[(&str, Param)]) -> Result<Vec<Statement>
                 .map_err(|e| Error::usage(format!("sql/{path}: {e}")))
         })
         .collect()
+}
+
+/// `text` (one statement) with its placeholders filled as in [`statements`].
+pub fn fill(text: &str, params: &[(&str, Param)]) -> Result<Statement> {
+    params::fill(text, params)
+        .map(|(text, binds)| Statement { text, binds })
+        .map_err(|e| Error::usage(format!("{text:?}: {e}")))
 }
 
 /// The one statement of `sql/PATH` (see [`statements`]); a file of several is an error.
@@ -346,59 +355,6 @@ fn type_end(rest: &str) -> usize {
     .unwrap_or(rest.len())
 }
 
-/// A data-quality rule declared beside a model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckDecl {
-    /// These columns together identify a row.
-    Unique(Vec<String>),
-    NotNull(String),
-    /// `column` values (when not NULL) exist in `table.target`.
-    References {
-        column: String,
-        table: String,
-        target: String,
-    },
-}
-
-/// The checks declared in `sql/schema/NAME.sql`.
-pub fn checks(name: &str) -> Result<Vec<CheckDecl>> {
-    let ddl = file(&format!("schema/{name}.sql"))?;
-    let mut out = Vec::new();
-    for line in ddl.lines() {
-        let Some(decl) = line.trim().strip_prefix("-- check:") else {
-            continue;
-        };
-        let decl = decl.trim();
-        let (kind, args) = decl.split_once(' ').unwrap_or((decl, ""));
-        let list = || -> Vec<String> {
-            args.split(',')
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty())
-                .collect()
-        };
-        let bad = || Error::usage(format!("sql/schema/{name}.sql: bad check {decl:?}"));
-        match kind {
-            "unique" => out.push(CheckDecl::Unique(list())),
-            "not_null" => out.extend(list().into_iter().map(CheckDecl::NotNull)),
-            "references" => {
-                let mut parts = args.split_whitespace();
-                let column = parts.next().ok_or_else(bad)?.to_string();
-                let (table, target) = parts
-                    .next()
-                    .and_then(|t| t.split_once('.'))
-                    .ok_or_else(bad)?;
-                out.push(CheckDecl::References {
-                    column,
-                    table: table.to_string(),
-                    target: target.to_string(),
-                });
-            }
-            _ => return Err(bad()),
-        }
-    }
-    Ok(out)
-}
-
 /// One-line description of a table: the text after `-- NAME` on its first comment line.
 pub fn description(name: &str) -> Option<String> {
     let ddl = file(&format!("schema/{name}.sql")).ok()?;
@@ -474,15 +430,12 @@ mod tests {
             transform(m, Dialect::Postgres).unwrap();
             assert!(!checks(m).unwrap().is_empty(), "{m} declares no checks");
         }
-        assert!(
-            checks("songplays")
-                .unwrap()
-                .contains(&CheckDecl::References {
-                    column: "user_id".into(),
-                    table: "users".into(),
-                    target: "user_id".into()
-                })
-        );
+        assert!(checks("songplays").unwrap().iter().any(|d| d.check
+            == CheckDecl::References {
+                column: "user_id".into(),
+                table: "users".into(),
+                target: "user_id".into()
+            }));
     }
 
     #[test]

@@ -138,3 +138,45 @@ fn a_failing_check_publishes_nothing_on_postgres() {
         Box::new(Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap())
     });
 }
+
+#[test]
+fn accepted_values_and_expectations_block_and_warnings_do_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let sources = dataset(&data, 2, 100);
+    let wh = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
+    ok(&run(tmp.path(), &wh, &sources, &[]));
+
+    // An unknown gender only warns: the run publishes and exits 0.
+    let day = data.join("log_data/2018/11/2018-11-29-events.json");
+    std::fs::write(
+        &day,
+        r#"{"userId": "999", "level": "free", "gender": "X", "ts": 1543449600000, "page": "Home", "firstName": "Ann", "lastName": "Lee"}"#,
+    )
+    .unwrap();
+    let stdout = ok(&run(tmp.path(), &wh, &sources, &[]));
+    assert!(
+        stdout.contains("warning: check users: gender in (F, M) (1 violating rows"),
+        "{stdout}"
+    );
+
+    // A level outside free/paid and a song that lasts no time are errors: nothing published.
+    std::fs::write(
+        &day,
+        r#"{"userId": "999", "level": "premium", "gender": "F", "ts": 1543449600001, "page": "Home", "firstName": "Ann", "lastName": "Lee"}"#,
+    )
+    .unwrap();
+    let song = data.join("song_data/Z/Z/Z");
+    std::fs::create_dir_all(&song).unwrap();
+    std::fs::write(
+        song.join("TRZZZ128F4299998.json"),
+        r#"{"num_songs": 1, "artist_id": "ARZZZ1187B9999998", "artist_name": "Nobody", "song_id": "SOZZZ12A8C999998", "title": "Silence", "duration": 0, "year": 2001}"#,
+    )
+    .unwrap();
+    let out = run(tmp.path(), &wh, &sources, &["--reload-changed"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    for rule in ["users level in (free, paid)", "songs duration > 0"] {
+        assert!(stderr.contains(rule), "{rule}: {stderr}");
+    }
+}

@@ -9,7 +9,7 @@ one transaction on a DuckDB file, as sparkify does.
 
 What it does not do that sparkify does: COPY-rule row rejection with a load_errors ledger,
 load_ledger rows, the mojibake repair (so fewer plays match the catalogue; row counts are the
-same) and the 38 data-quality checks.
+same) and the data-quality checks.
 
 Usage: peer_duckdb.py --songs DIR --events DIR --db FILE
 Prints per-step times and a final line `COUNTS table=rows ...` for scripts/bench.sh.

@@ -1,6 +1,8 @@
 -- songs (dimension): one row per song_id in the catalogue.
 -- check: unique song_id
 -- check: not_null song_id, title
+-- check: expect duration > 0
+-- check: warn expect year BETWEEN 1900 AND CAST(:'next_year' AS INTEGER)
 -- On Redshift the largest dimension, distributed on song_id like songplays so their join needs
 -- no data movement.
 -- redshift: DISTKEY (song_id)

@@ -1,6 +1,8 @@
 -- users (dimension): one row per user seen in the logs, with the level of their latest event.
 -- check: unique user_id
 -- check: not_null user_id, level
+-- check: accepted_values level free, paid
+-- check: warn accepted_values gender F, M
 -- On Redshift small, so a copy on every node (DISTSTYLE ALL) makes every join local.
 -- redshift: DISTSTYLE ALL
 -- redshift: SORTKEY (user_id)

@@ -1,0 +1,123 @@
+//! The data-quality rules declared beside each table, dbt-style, as comment lines of
+//! `sql/schema/NAME.sql`:
+//!
+//! ```text
+//! -- check: unique song_id
+//! -- check: not_null song_id, title
+//! -- check: references user_id users.user_id
+//! -- check: accepted_values level free, paid
+//! -- check: expect duration > 0
+//! -- check: warn accepted_values gender F, M
+//! ```
+//!
+//! `expect COLUMN CONDITION` holds for every row whose COLUMN is not NULL (the condition is SQL
+//! that the three engines share, and names the column itself). It may use `:'now'` (the
+//! current UTC time, as text) and `:'next_year'`, bound when the check runs: the engines' own
+//! clocks differ (DuckDB needs its ICU extension for time zones). A leading `warn` makes a
+//! failure reported but not blocking: it does not stop a run from publishing, nor fail `check`.
+
+use super::file;
+use crate::error::{Error, Result};
+
+/// What a failing rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The run is not published and `check` exits 3.
+    Error,
+    /// Reported only.
+    Warn,
+}
+
+/// A data-quality rule declared beside a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckDecl {
+    /// These columns together identify a row.
+    Unique(Vec<String>),
+    NotNull(String),
+    /// `column` values (when not NULL) exist in `table.target`.
+    References {
+        column: String,
+        table: String,
+        target: String,
+    },
+    /// `column` (when not NULL) is one of `values`.
+    AcceptedValues {
+        column: String,
+        values: Vec<String>,
+    },
+    /// Every row whose `column` is not NULL satisfies the SQL `condition`.
+    Expect {
+        column: String,
+        condition: String,
+    },
+}
+
+/// A rule with its severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    pub severity: Severity,
+    pub check: CheckDecl,
+}
+
+/// The checks declared in `sql/schema/NAME.sql`.
+pub fn checks(name: &str) -> Result<Vec<Declared>> {
+    let ddl = file(&format!("schema/{name}.sql"))?;
+    let mut out = Vec::new();
+    for line in ddl.lines() {
+        let Some(decl) = line.trim().strip_prefix("-- check:") else {
+            continue;
+        };
+        let decl = decl.trim();
+        let (severity, decl) = match decl.strip_prefix("warn ") {
+            Some(rest) => (Severity::Warn, rest.trim()),
+            None => (Severity::Error, decl),
+        };
+        let (kind, args) = decl.split_once(' ').unwrap_or((decl, ""));
+        let list = |text: &str| -> Vec<String> {
+            text.split(',')
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect()
+        };
+        let bad = || Error::usage(format!("sql/schema/{name}.sql: bad check {decl:?}"));
+        let column_and_rest = || -> Result<(String, &str)> {
+            let args = args.trim();
+            let (column, rest) = args.split_once(' ').ok_or_else(bad)?;
+            Ok((column.to_string(), rest.trim()))
+        };
+        let mut push = |check| out.push(Declared { severity, check });
+        match kind {
+            "unique" => push(CheckDecl::Unique(list(args))),
+            "not_null" => {
+                for column in list(args) {
+                    push(CheckDecl::NotNull(column));
+                }
+            }
+            "references" => {
+                let (column, target) = column_and_rest()?;
+                let (table, target) = target.split_once('.').ok_or_else(bad)?;
+                push(CheckDecl::References {
+                    column,
+                    table: table.to_string(),
+                    target: target.to_string(),
+                });
+            }
+            "accepted_values" => {
+                let (column, values) = column_and_rest()?;
+                push(CheckDecl::AcceptedValues {
+                    column,
+                    values: list(values),
+                });
+            }
+            "expect" => {
+                let (column, _) = column_and_rest()?;
+                push(CheckDecl::Expect {
+                    column,
+                    condition: args.trim().to_string(),
+                });
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
+}
