@@ -23,6 +23,10 @@
 //! DetachRolePolicy, DeleteRole. `pause`/`resume`: redshift:PauseCluster, ResumeCluster (and
 //! CreateTags with `--adopt`).
 //!
+//! IAM is eventually consistent: a `CreateCluster` that Redshift refuses because it cannot see
+//! a role made moments ago is retried with doubling waits for about two minutes ([`retry`]);
+//! no other error is.
+//!
 //! The work is split by job: [`aws`] talks to AWS and nothing else, reading what exists into
 //! [`state`]; [`diff`] decides, as a pure function of what exists, which changes `up` and
 //! `down` make (`plan` prints the same list `up` applies, so the two cannot drift); [`apply`]
@@ -36,6 +40,7 @@ pub mod diff;
 mod down;
 pub mod policy;
 pub mod render;
+pub mod retry;
 pub mod settings;
 pub mod state;
 
@@ -60,6 +65,9 @@ pub const S3_READ_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess
 pub struct Wait {
     pub timeout: Duration,
     pub poll: Duration,
+    /// The first wait before retrying a call Redshift refused because it cannot see a new
+    /// IAM role yet; doubled for each of [`retry::RETRIES`] retries.
+    pub iam_retry: Duration,
 }
 
 /// Where progress and results go; the command line prints them, tests capture them.

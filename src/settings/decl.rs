@@ -415,6 +415,16 @@ pub static DECLS: &[Decl] = &[
         default: Some("15"),
         help: "Seconds between status polls while waiting, 0.01 to 3600",
     },
+    Decl {
+        name: "iam_retry",
+        commands: NONE,
+        flag: None,
+        env: &["SPARKIFY_IAM_RETRY_SECONDS"],
+        ini: &[],
+        default: Some("2"),
+        help: "infra up: seconds before the first retry of a CreateCluster refused while a new \
+               IAM role propagates (0.01 to 60); the wait doubles, 6 retries (2 s: 126 s in all)",
+    },
     flag(
         "final_snapshot",
         &["infra down"],

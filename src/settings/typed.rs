@@ -139,9 +139,17 @@ impl Settings {
             .ok()
             .filter(|p| *p >= Duration::from_millis(10) && p.as_secs() <= 3600)
             .ok_or_else(|| Error::usage("--poll must be between 0.01 and 3600 seconds"))?;
+        let iam_retry: f64 = self.parsed("iam_retry", None)?;
+        let iam_retry = Duration::try_from_secs_f64(iam_retry)
+            .ok()
+            .filter(|p| *p >= Duration::from_millis(10) && p.as_secs() <= 60)
+            .ok_or_else(|| {
+                Error::usage("SPARKIFY_IAM_RETRY_SECONDS must be between 0.01 and 60")
+            })?;
         Ok(Wait {
             timeout: Duration::from_secs(self.parsed("timeout", args.timeout)?),
             poll,
+            iam_retry,
         })
     }
 
