@@ -75,6 +75,13 @@ fn a_role_redshift_cannot_see_yet_is_waited_for() {
         "{stderr}"
     );
     assert!(!stderr.contains("3 of 6"), "{stderr}");
+    // up looks up the source buckets' region too; moto has no udacity-dend.
+    assert!(
+        stdout
+            .contains("note: the region of bucket udacity-dend (events, songs and JSONPaths file)")
+            && stdout.contains("could not be looked up (no such bucket)"),
+        "{stdout}"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     assert_eq!(
         sdk(&m.endpoint).cluster_status("iam-retry-dwh").as_deref(),

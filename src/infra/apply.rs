@@ -46,6 +46,7 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Repor
     let mut seen = aws.observe(s)?;
     seen.config = s.written.clone();
     let changes = diff::up(s, &seen, adopt)?;
+    super::source_regions(aws, s, out);
     let id = &s.identifier.value;
     let role = &s.role_name.value;
     let port = s.port.value;

@@ -86,7 +86,17 @@ pub fn plan(aws: &Aws, s: &Settings, adopt: bool, out: &mut dyn Report) -> Resul
     seen.config = s.written.clone();
     let changes = diff::up(s, &seen, adopt)?;
     render::plan(s, &seen, &changes, out);
+    source_regions(aws, s, out);
     Ok(())
+}
+
+/// Looks up the region of each source bucket and notes one in another region than the
+/// cluster's (with its cost and the `REGION` its COPY carries) or one that cannot be looked up;
+/// see [`crate::source::regions`]. Never fails.
+pub fn source_regions(aws: &Aws, s: &Settings, out: &mut dyn Report) {
+    crate::source::regions::check(&aws.region, &s.copy_sources, |n| {
+        out.line(&format!("note: {n}"))
+    });
 }
 
 /// `infra status`.
