@@ -453,7 +453,8 @@ pub static DECLS: &[Decl] = &[
         "dry-run",
         None,
         "Connect to nothing: print the warehouse target and every statement the command would \
-         send, in order, for review (e.g. before a paid cluster runs them)",
+         send, in order, for review (e.g. before a paid cluster runs them); for Redshift it \
+         still asks S3 each source bucket's region, for the COPY's REGION",
     ),
     flag(
         "format",
