@@ -17,8 +17,9 @@ use crate::infra;
 use crate::output::{self, thousands};
 use crate::pipeline::{self, Audit, Progress, StageReport, StageRequest};
 use crate::settings::{LoadSettings, Settings};
+use crate::source::regions;
 use crate::warehouse::dry_run::DryRun;
-use crate::warehouse::{self, Warehouse};
+use crate::warehouse::{self, Warehouse, WarehouseConfig};
 
 /// Where `run` writes a sample dataset when given no sources.
 pub const SAMPLE_DIR: &str = "sparkify-data";
@@ -31,6 +32,9 @@ struct Context {
     /// a command opens the warehouse, so commands that do not need one never fail on it.
     warehouse_flag: Option<String>,
     quiet: bool,
+    /// For `--warehouse redshift`: the source buckets found in another region than the
+    /// cluster's (bucket → region), once looked up; each COPY from them carries that REGION.
+    source_regions: std::cell::OnceCell<std::collections::BTreeMap<String, String>>,
 }
 
 impl Context {
@@ -44,17 +48,39 @@ impl Context {
             settings,
             warehouse_flag: cli.warehouse.clone(),
             quiet: cli.quiet,
+            source_regions: Default::default(),
         })
     }
 
+    /// The warehouse's settings. For a Redshift COPY, the first call with `load` looks up the
+    /// region of each `s3://` source bucket (S3 only, never the warehouse, so `--dry-run` does
+    /// it too; see [`regions`]), and from then on the COPYs carry what it found.
+    fn warehouse_config(&self, load: Option<&LoadSettings>) -> Result<WarehouseConfig> {
+        let mut config = self.settings.warehouse(self.warehouse_flag.clone())?;
+        if let WarehouseConfig::Redshift {
+            copy: Some(auth), ..
+        } = &mut config
+        {
+            if let Some(load) = load {
+                self.source_regions.get_or_init(|| {
+                    regions::check(&auth.region, &load.s3_sources(), |n| {
+                        self.note(&format!("note: {n}"))
+                    })
+                });
+            }
+            auth.source_regions = self.source_regions.get().cloned().unwrap_or_default();
+        }
+        Ok(config)
+    }
+
     fn open(&self) -> Result<Box<dyn Warehouse>> {
-        warehouse::open(&self.settings.warehouse(self.warehouse_flag.clone())?)
+        warehouse::open(&self.warehouse_config(None)?)
     }
 
     /// The warehouse, or with `--dry-run` one that prints each statement to stdout instead.
     fn open_or_dry(&self, dry_run: bool) -> Result<Box<dyn Warehouse>> {
         if dry_run {
-            let config = self.settings.warehouse(self.warehouse_flag.clone())?;
+            let config = self.warehouse_config(None)?;
             Ok(Box::new(DryRun::new(&config, Box::new(std::io::stdout()))?))
         } else {
             self.open()
@@ -212,6 +238,7 @@ fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<(
     let start = Instant::now();
     // Bad settings are reported before the warehouse is opened (or created).
     let load = ctx.settings.load(args)?;
+    ctx.warehouse_config(Some(&load))?;
     let audit = if publish_on_failure {
         Audit::PublishAnyway
     } else {
@@ -244,6 +271,7 @@ fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<(
 fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
     let load = ctx.settings.load(args)?;
+    ctx.warehouse_config(Some(&load))?;
     let (_, done) = etl(
         ctx,
         ctx.open_or_dry(args.dry_run)?,

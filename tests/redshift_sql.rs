@@ -260,6 +260,7 @@ fn copy_values_that_are_not_what_they_claim_are_refused() {
         let bad = sparkify::warehouse::redshift::CopyAuth {
             iam_role: role.into(),
             region: "us-west-2".into(),
+            source_regions: Default::default(),
         };
         let err = copy("s3://udacity-dend/song_data", &bad).unwrap_err();
         assert!(err.contains("not an IAM role ARN"), "{role}: {err}");
@@ -268,6 +269,7 @@ fn copy_values_that_are_not_what_they_claim_are_refused() {
         let bad = sparkify::warehouse::redshift::CopyAuth {
             iam_role: auth.iam_role.clone(),
             region: region.into(),
+            source_regions: Default::default(),
         };
         let err = copy("s3://udacity-dend/song_data", &bad).unwrap_err();
         assert!(err.contains("not an AWS region"), "{region}: {err}");
@@ -276,6 +278,7 @@ fn copy_values_that_are_not_what_they_claim_are_refused() {
     let good = sparkify::warehouse::redshift::CopyAuth {
         iam_role: "arn:aws-us-gov:iam::123456789012:role/service/sparkify.loader".into(),
         region: "us-gov-west-1".into(),
+        source_regions: Default::default(),
     };
     copy("s3://udacity-dend/song_data", &good).unwrap();
 }

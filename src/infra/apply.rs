@@ -8,7 +8,7 @@ use super::aws::Aws;
 use super::diff::{self, Change, ClusterState, Keep, Readiness};
 use super::policy::{self, READ_POLICY_NAME};
 use super::settings::{self, Settings};
-use super::{Report, TAG_KEY, TAG_VALUE, Wait, render, state};
+use super::{Report, TAG_KEY, TAG_VALUE, Wait, render, retry, state};
 use crate::error::{Error, Result};
 
 /// A value an earlier change produces; missing only if the diff put the changes out of order.
@@ -46,6 +46,7 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Repor
     let mut seen = aws.observe(s)?;
     seen.config = s.written.clone();
     let changes = diff::up(s, &seen, adopt)?;
+    super::source_regions(aws, s, out);
     let id = &s.identifier.value;
     let role = &s.role_name.value;
     let port = s.port.value;
@@ -165,7 +166,9 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Repor
                 let pw = produced(password.as_deref(), "the master password")?;
                 let arn = produced(role_arn.as_deref(), "the role ARN")?;
                 let g = produced(group.as_deref(), "the security group")?;
-                aws.create_cluster(s, pw, arn, g)?;
+                retry::while_role_propagates("CreateCluster", wait.iam_retry, out, || {
+                    aws.create_cluster(s, pw, arn, g)
+                })?;
                 out.line(&format!(
                     "+ creating Redshift cluster {id}: {} × {}, in security group {group_name}",
                     s.nodes.value, s.node_type.value

@@ -23,6 +23,10 @@
 //! DetachRolePolicy, DeleteRole. `pause`/`resume`: redshift:PauseCluster, ResumeCluster (and
 //! CreateTags with `--adopt`).
 //!
+//! IAM is eventually consistent: a `CreateCluster` that Redshift refuses because it cannot see
+//! a role made moments ago is retried with doubling waits for about two minutes ([`retry`]);
+//! no other error is.
+//!
 //! The work is split by job: [`aws`] talks to AWS and nothing else, reading what exists into
 //! [`state`]; [`diff`] decides, as a pure function of what exists, which changes `up` and
 //! `down` make (`plan` prints the same list `up` applies, so the two cannot drift); [`apply`]
@@ -36,6 +40,7 @@ pub mod diff;
 mod down;
 pub mod policy;
 pub mod render;
+pub mod retry;
 pub mod settings;
 pub mod state;
 
@@ -60,6 +65,9 @@ pub const S3_READ_POLICY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess
 pub struct Wait {
     pub timeout: Duration,
     pub poll: Duration,
+    /// The first wait before retrying a call Redshift refused because it cannot see a new
+    /// IAM role yet; doubled for each of [`retry::RETRIES`] retries.
+    pub iam_retry: Duration,
 }
 
 /// Where progress and results go; the command line prints them, tests capture them.
@@ -78,7 +86,17 @@ pub fn plan(aws: &Aws, s: &Settings, adopt: bool, out: &mut dyn Report) -> Resul
     seen.config = s.written.clone();
     let changes = diff::up(s, &seen, adopt)?;
     render::plan(s, &seen, &changes, out);
+    source_regions(aws, s, out);
     Ok(())
+}
+
+/// Looks up the region of each source bucket and notes one in another region than the
+/// cluster's (with its cost and the `REGION` its COPY carries) or one that cannot be looked up;
+/// see [`crate::source::regions`]. Never fails.
+pub fn source_regions(aws: &Aws, s: &Settings, out: &mut dyn Report) {
+    crate::source::regions::check(&aws.region, &s.copy_sources, |n| {
+        out.line(&format!("note: {n}"))
+    });
 }
 
 /// `infra status`.

@@ -53,6 +53,9 @@ pub struct ClusterConfig {
     /// What the role may read: the `s3://` sources configured for the COPY (`[S3] LOG_DATA`,
     /// `SONG_DATA` as prefixes, `LOG_JSONPATH` as one object, or their environment variables).
     pub sources: Vec<super::policy::S3Grant>,
+    /// The `s3://` data the COPY reads, named (events, songs, JSONPaths file): whose buckets'
+    /// regions `plan` and `up` look up.
+    pub copy_sources: Vec<crate::source::regions::Named>,
     /// Static keys from `[AWS] KEY/SECRET` (seed compatibility; a profile is better).
     pub static_keys: Option<(String, String)>,
     /// What `dwh.cfg` holds now under the keys `up` writes back (endpoint, role ARN).

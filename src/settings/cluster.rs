@@ -139,6 +139,17 @@ impl Settings {
             role_name: text("iam_role_name"),
             cidr: None,
             sources: self.s3_sources()?,
+            copy_sources: ["events", "songs", "jsonpaths"]
+                .into_iter()
+                .filter_map(|name| {
+                    let (value, _) = self.lookup(name, None)?;
+                    let what = match name {
+                        "jsonpaths" => "JSONPaths file",
+                        other => other,
+                    };
+                    value.starts_with("s3://").then_some((what, value))
+                })
+                .collect(),
             static_keys,
             written: Default::default(),
         };

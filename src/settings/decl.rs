@@ -415,6 +415,16 @@ pub static DECLS: &[Decl] = &[
         default: Some("15"),
         help: "Seconds between status polls while waiting, 0.01 to 3600",
     },
+    Decl {
+        name: "iam_retry",
+        commands: NONE,
+        flag: None,
+        env: &["SPARKIFY_IAM_RETRY_SECONDS"],
+        ini: &[],
+        default: Some("2"),
+        help: "infra up: seconds before the first retry of a CreateCluster refused while a new \
+               IAM role propagates (0.01 to 60); the wait doubles, 6 retries (2 s: 126 s in all)",
+    },
     flag(
         "final_snapshot",
         &["infra down"],
@@ -451,7 +461,8 @@ pub static DECLS: &[Decl] = &[
         "dry-run",
         None,
         "Connect to nothing: print the warehouse target and every statement the command would \
-         send, in order, for review (e.g. before a paid cluster runs them)",
+         send, in order, for review (e.g. before a paid cluster runs them); for Redshift it \
+         still asks S3 each source bucket's region, for the COPY's REGION",
     ),
     flag(
         "format",

@@ -43,6 +43,21 @@ impl LoadSettings {
         self.jsonpaths = Some(dir.join("log_json_path.json").display().to_string());
     }
 
+    /// The `s3://` sources among the configured ones, named for notes: the events, the
+    /// songs and the JSONPaths file (`--jsonpaths`, or `--events-format` naming one).
+    pub fn s3_sources(&self) -> Vec<crate::source::regions::Named> {
+        let paths = self.events_format.as_ref().or(self.jsonpaths.as_ref());
+        [
+            ("events", self.events.as_ref()),
+            ("songs", self.songs.as_ref()),
+            ("JSONPaths file", paths),
+        ]
+        .into_iter()
+        .filter_map(|(what, uri)| Some((what, uri?.clone())))
+        .filter(|(_, uri)| uri.starts_with("s3://"))
+        .collect()
+    }
+
     /// The two staging requests.
     pub fn requests(&self) -> Result<Vec<StageRequest>> {
         let (songs, events) = match (&self.songs, &self.events) {
@@ -139,9 +154,17 @@ impl Settings {
             .ok()
             .filter(|p| *p >= Duration::from_millis(10) && p.as_secs() <= 3600)
             .ok_or_else(|| Error::usage("--poll must be between 0.01 and 3600 seconds"))?;
+        let iam_retry: f64 = self.parsed("iam_retry", None)?;
+        let iam_retry = Duration::try_from_secs_f64(iam_retry)
+            .ok()
+            .filter(|p| *p >= Duration::from_millis(10) && p.as_secs() <= 60)
+            .ok_or_else(|| {
+                Error::usage("SPARKIFY_IAM_RETRY_SECONDS must be between 0.01 and 60")
+            })?;
         Ok(Wait {
             timeout: Duration::from_secs(self.parsed("timeout", args.timeout)?),
             poll,
+            iam_retry,
         })
     }
 
@@ -156,6 +179,7 @@ impl Settings {
         Some(CopyAuth {
             iam_role: self.get("iam_role_arn", None)?,
             region: self.region().unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            source_regions: Default::default(),
         })
     }
 

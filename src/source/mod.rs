@@ -11,6 +11,7 @@
 //! read; a missing mandatory entry is an error, a missing optional one is passed over and
 //! reported.
 
+pub mod regions;
 pub mod s3;
 
 use std::path::{Path, PathBuf};

@@ -265,6 +265,23 @@ pub fn head(uri: &str) -> Result<Option<SourceFile>> {
     })
 }
 
+/// The region bucket `bucket` is in (S3's `GetBucketLocation`; an empty answer is us-east-1,
+/// `EU` the old name of eu-west-1), or why it could not be looked up (no such bucket, no
+/// `s3:GetBucketLocation` permission, a public bucket that answers only reads).
+pub fn bucket_region(bucket: &str) -> std::result::Result<String, String> {
+    let s3 = s3().map_err(|e| e.to_string())?;
+    s3.runtime.block_on(async {
+        match s3.client.get_bucket_location().bucket(bucket).send().await {
+            Ok(out) => Ok(match out.location_constraint().map(|c| c.as_str()) {
+                None | Some("") => "us-east-1".to_string(),
+                Some("EU") => "eu-west-1".to_string(),
+                Some(region) => region.to_string(),
+            }),
+            Err(e) => Err(describe(&e)),
+        }
+    })
+}
+
 /// Writes one object (a manifest for Redshift's COPY).
 pub fn put(uri: &str, body: Vec<u8>) -> Result<()> {
     let loc = S3Uri::parse(uri)?;

@@ -206,7 +206,7 @@ impl Stager for DryStager<'_> {
                     &job.spec.name,
                     &source,
                     job.format,
-                    &auth,
+                    &auth.for_source(job.source),
                     job.options.max_errors,
                 )?;
                 self.wh.print(&copy)?;

@@ -29,7 +29,29 @@ pub const DEFAULT_PORT: u16 = 5439;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyAuth {
     pub iam_role: String,
+    /// The configured (cluster's) region: the COPY's `REGION` unless the source's bucket was
+    /// looked up in another.
     pub region: String,
+    /// Source buckets looked up in another region than `region` (bucket → region); see
+    /// [`crate::source::regions`].
+    pub source_regions: std::collections::BTreeMap<String, String>,
+}
+
+impl CopyAuth {
+    /// What the COPY reading `source` (the data, not a manifest of it) carries: `REGION` is
+    /// the source bucket's when it was looked up in another region.
+    pub fn for_source(&self, source: &Source) -> CopyAuth {
+        let looked_up = match source {
+            Source::S3(uri) => crate::source::s3::S3Uri::parse(uri)
+                .ok()
+                .and_then(|u| self.source_regions.get(&u.bucket)),
+            _ => None,
+        };
+        CopyAuth {
+            region: looked_up.unwrap_or(&self.region).clone(),
+            ..self.clone()
+        }
+    }
 }
 
 /// The `COPY` Redshift runs to stage `table` from S3. Pure, so tests can pin it exactly.
@@ -279,7 +301,7 @@ impl Stager for ServerCopy<'_> {
             &job.spec.name,
             &source,
             job.format,
-            &self.auth,
+            &self.auth.for_source(job.source),
             job.options.max_errors,
         )?)?;
         // What this COPY read, per file, and what it rejected.

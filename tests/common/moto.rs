@@ -137,14 +137,24 @@ fn start() -> Moto {
 
 impl Moto {
     pub fn create_bucket(&self, bucket: &str) {
+        self.create_bucket_in(bucket, "us-west-2");
+    }
+
+    /// A bucket in `region` (moto keeps the LocationConstraint, as GetBucketLocation shows).
+    pub fn create_bucket_in(&self, bucket: &str, region: &str) {
         self.runtime.block_on(async {
             let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2)
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
                 .build();
             self.s3
                 .create_bucket()
                 .bucket(bucket)
                 .create_bucket_configuration(location)
+                .customize()
+                .config_override(
+                    aws_sdk_s3::config::Builder::default()
+                        .region(aws_sdk_s3::config::Region::new(region.to_string())),
+                )
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));

@@ -463,7 +463,7 @@ SELECT CAST((SELECT COUNT(*) FROM songplays WHERE level IS NOT NULL AND level NO
 --   $2 = "paid"
 
 SELECT CAST((SELECT COUNT(*) FROM songplays WHERE start_time IS NOT NULL AND NOT (start_time <= CAST($1 AS TIMESTAMP))) AS BIGINT);
---   $1 = "2026-12-02 11:08:15"
+--   $1 = "2026-12-02 11:13:01"
 
 SELECT CAST((SELECT COUNT(*) FROM (SELECT start_time FROM time GROUP BY start_time HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 

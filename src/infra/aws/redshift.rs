@@ -1,10 +1,12 @@
 //! Redshift: the cluster itself.
 
+use aws_sdk_redshift::error::ProvideErrorMetadata;
 use aws_sdk_redshift::types::{Cluster, Tag};
 
 use super::{Aws, aws_error, is_managed};
 use crate::error::Result;
 use crate::infra::policy;
+use crate::infra::retry::{self, Attempt};
 use crate::infra::settings::Settings;
 use crate::infra::state::ClusterState;
 use crate::infra::{TAG_KEY, TAG_VALUE};
@@ -68,14 +70,15 @@ impl Aws {
 
     /// Asks for the cluster `s` describes, tagged `managed-by=sparkify`, publicly accessible
     /// in security group `group` (whose one rule limits who reaches it), with `role_arn` to
-    /// read S3.
+    /// read S3. A refusal because Redshift cannot see the role yet (IAM propagation) is an
+    /// [`Attempt::RoleNotYetVisible`], for the caller to retry; any other is an error.
     pub fn create_cluster(
         &self,
         s: &Settings,
         password: &str,
         role_arn: &str,
         group: &str,
-    ) -> Result<()> {
+    ) -> Result<Attempt<()>> {
         let id = &s.identifier.value;
         self.runtime.block_on(async {
             let mut req = self
@@ -95,10 +98,17 @@ impl Aws {
             if s.cluster_type.value == "multi-node" {
                 req = req.number_of_nodes(s.nodes.value);
             }
-            req.send()
-                .await
-                .map(|_| ())
-                .map_err(|e| aws_error(&format!("redshift:CreateCluster {id}"), &e))
+            match req.send().await {
+                Ok(_) => Ok(Attempt::Done(())),
+                Err(e) => {
+                    let err = aws_error(&format!("redshift:CreateCluster {id}"), &e);
+                    if retry::role_not_yet_visible(e.code(), e.message()) {
+                        Ok(Attempt::RoleNotYetVisible(err.to_string()))
+                    } else {
+                        Err(err)
+                    }
+                }
+            }
         })
     }
 
