@@ -11,7 +11,32 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The golden text with the clock's values (`:'now'` and `:'next_year'`, bound by the checks)
+/// replaced by placeholders, so the file does not change by the minute.
+fn without_clock(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.split_once(" = \"") {
+            Some((head, value)) if head.starts_with("--   $") => {
+                let value = value.trim_end_matches('"');
+                let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+                if value.len() == 19 && digits(&value[..4]) && &value[4..5] == "-" {
+                    format!("{head} = <now>")
+                } else if value.len() == 4 && digits(value) {
+                    format!("{head} = <next year>")
+                } else {
+                    l.to_string()
+                }
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 fn golden(name: &str, actual: &str) {
+    let actual = without_clock(actual);
+    let actual = actual.as_str();
     let path = root().join("tests/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
@@ -27,6 +52,8 @@ fn golden(name: &str, actual: &str) {
 /// `sparkify ARGS --dry-run` with the seed's dwh.cfg, in an empty folder.
 fn dry_run_of_the_seed(args: &[&str]) -> String {
     let tmp = tempfile::tempdir().unwrap();
+    // The dry run asks S3 for each source bucket's region; the tests reach only 127.0.0.1,
+    // where nothing answers on port 9, so the lookup fails fast and is a note.
     let out = sparkify()
         .current_dir(tmp.path())
         .arg("--config")
@@ -34,6 +61,7 @@ fn dry_run_of_the_seed(args: &[&str]) -> String {
         .args(["--warehouse", "redshift"])
         .args(args)
         .arg("--dry-run")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .output();
     let stdout = ok(&out);
     let (_, stderr) = text(&out);

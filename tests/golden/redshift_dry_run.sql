@@ -420,7 +420,7 @@ SELECT CAST((SELECT COUNT(*) FROM songs WHERE title IS NULL) AS BIGINT);
 SELECT CAST((SELECT COUNT(*) FROM songs WHERE duration IS NOT NULL AND NOT (duration > 0)) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM songs WHERE year IS NOT NULL AND NOT (year BETWEEN 1900 AND CAST($1 AS INTEGER))) AS BIGINT);
---   $1 = "2027"
+--   $1 = <next year>
 
 SELECT CAST((SELECT COUNT(*) FROM (SELECT artist_id FROM artists GROUP BY artist_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 
@@ -463,7 +463,7 @@ SELECT CAST((SELECT COUNT(*) FROM songplays WHERE level IS NOT NULL AND level NO
 --   $2 = "paid"
 
 SELECT CAST((SELECT COUNT(*) FROM songplays WHERE start_time IS NOT NULL AND NOT (start_time <= CAST($1 AS TIMESTAMP))) AS BIGINT);
---   $1 = "2026-12-02 11:13:01"
+--   $1 = <now>
 
 SELECT CAST((SELECT COUNT(*) FROM (SELECT start_time FROM time GROUP BY start_time HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 

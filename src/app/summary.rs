@@ -1,0 +1,132 @@
+//! The summary `run` and `etl` print: one row per step, the match rate, failed and warned
+//! checks, and the verdict.
+
+use super::*;
+
+/// One line of a step table: step, rows and time in aligned columns, no trailing blanks.
+pub(super) fn step_row(step: &str, rows: &str, time: &str) -> String {
+    format!("{step:<24}{rows:>12}  {time:>9}")
+        .trim_end()
+        .to_string()
+}
+
+pub(super) fn stage_line(s: &StageReport) -> String {
+    let mut line = format!(
+        "{}   {} read, {} rejected, {} files, {}",
+        step_row(
+            &format!("stage {}", s.table),
+            &thousands(s.rows_loaded as i64),
+            &output::duration(s.elapsed)
+        ),
+        thousands(s.rows_read as i64),
+        thousands(s.rows_rejected as i64),
+        thousands(s.files as i64),
+        output::bytes(s.bytes),
+    );
+    if s.already_loaded > 0 {
+        line.push_str(&format!(
+            "; {} already loaded, skipped",
+            thousands(s.already_loaded as i64)
+        ));
+    }
+    if !s.changed.is_empty() && !s.full_reload {
+        line.push_str(&format!(
+            "; {} changed, left as loaded",
+            thousands(s.changed.len() as i64)
+        ));
+    }
+    line
+}
+
+pub(super) fn match_line(report: &CheckReport) -> String {
+    format!(
+        "Song plays matched to a catalogue song: {} of {} ({:.2} %)",
+        thousands(report.matched_songplays),
+        thousands(report.songplays),
+        report.match_rate() * 100.0
+    )
+}
+
+pub(super) fn print_summary(
+    warehouse: &str,
+    done: &pipeline::EtlReport,
+    checked: &CheckReport,
+    total: std::time::Duration,
+) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Warehouse: {warehouse}");
+    for s in &done.staged {
+        let _ = writeln!(out, "  {:<15} {} ({})", s.table, s.source, s.format);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", step_row("step", "rows", "time"));
+    let _ = writeln!(
+        out,
+        "{}",
+        step_row("create tables", "", &output::duration(done.created))
+    );
+    for s in &done.staged {
+        let _ = writeln!(out, "{}", stage_line(s));
+    }
+    let models = &done.transformed.models;
+    for (i, (model, rows)) in models.iter().enumerate() {
+        // The transforms run as one statement batch; their time goes on the last line.
+        let time = if i + 1 == models.len() {
+            output::duration(done.transformed.elapsed)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{}",
+            step_row(&format!("transform {model}"), &thousands(*rows), &time)
+        );
+    }
+    let passed = checked.results.iter().filter(|r| r.passed()).count();
+    let _ = writeln!(
+        out,
+        "{}",
+        step_row(
+            "checks",
+            &format!("{passed}/{}", checked.results.len()),
+            &output::duration(checked.elapsed)
+        )
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", match_line(checked));
+    for f in checked.failed() {
+        let _ = writeln!(
+            out,
+            "FAILED check {}: {} ({} violating rows)",
+            f.table,
+            f.name,
+            thousands(f.violations)
+        );
+    }
+    for w in checked.warned() {
+        let _ = writeln!(
+            out,
+            "warning: check {}: {} ({} violating rows; warn severity, not blocking)",
+            w.table,
+            w.name,
+            thousands(w.violations)
+        );
+    }
+    let verdict = if checked.failed().is_empty() && checked.warned().is_empty() {
+        format!("All {} checks passed", checked.results.len())
+    } else if checked.failed().is_empty() {
+        format!(
+            "{} of {} checks passed, {} warned",
+            passed,
+            checked.results.len(),
+            checked.warned().len()
+        )
+    } else {
+        format!(
+            "{} of {} checks FAILED",
+            checked.failed().len(),
+            checked.results.len()
+        )
+    };
+    let _ = writeln!(out, "{verdict}. Total time {}.", output::duration(total));
+}
