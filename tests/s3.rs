@@ -5,9 +5,9 @@ mod common;
 // Only the AWS tests build the moto helpers (and the SDK code they pull in).
 #[path = "common/moto.rs"]
 mod moto;
+#[path = "common/proxy.rs"]
+mod proxy;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
@@ -425,95 +425,11 @@ fn without_credentials_requests_go_unsigned_and_bad_buckets_are_named() {
 /// `log_data/` with `status` (S3's own throttling or server-error reply) and passes everything
 /// else through. moto itself cannot be made to throttle.
 fn failing_proxy(upstream: &str, status: u16, fail_first: usize) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let upstream = upstream.trim_start_matches("http://").to_string();
-    let failed = Arc::new(AtomicUsize::new(0));
-    let counter = failed.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(mut client) = client else { continue };
-            let upstream = upstream.clone();
-            let counter = counter.clone();
-            std::thread::spawn(move || {
-                let Some((head, body)) = read_request(&mut client) else {
-                    return;
-                };
-                let first = head.lines().next().unwrap_or_default().to_string();
-                let is_get = first.starts_with("GET ") && first.contains("/log_data/");
-                if is_get && counter.fetch_add(1, Ordering::SeqCst) < fail_first {
-                    let (code, reason) = if status == 503 {
-                        ("SlowDown", "Slow Down")
-                    } else {
-                        ("InternalError", "Internal Server Error")
-                    };
-                    let xml = format!(
-                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>\
-                         <Message>injected by the test</Message></Error>"
-                    );
-                    let _ = write!(
-                        client,
-                        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n\
-                         Content-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-                        xml.len()
-                    );
-                    return;
-                }
-                if is_get {
-                    counter.fetch_sub(1, Ordering::SeqCst);
-                }
-                // Pass through, one request per connection.
-                let mut lines: Vec<&str> = head
-                    .split("\r\n")
-                    .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-                    .collect();
-                lines.insert(1, "Connection: close");
-                let Ok(mut server) = TcpStream::connect(&upstream) else {
-                    return;
-                };
-                let _ = server.write_all(format!("{}\r\n\r\n", lines.join("\r\n")).as_bytes());
-                let _ = server.write_all(&body);
-                let mut answer = Vec::new();
-                let _ = server.read_to_end(&mut answer);
-                let _ = client.write_all(&answer);
-            });
-        }
+    let log_data_get: proxy::Matcher = Arc::new(|head, _body| {
+        let first = head.lines().next().unwrap_or_default();
+        first.starts_with("GET ") && first.contains("/log_data/")
     });
-    (format!("http://{addr}"), failed)
-}
-
-/// The request head (up to the blank line, without it) and its body.
-fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    let end = loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buf[..n]);
-        if let Some(p) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p;
-        }
-    };
-    let head = String::from_utf8_lossy(&data[..end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = data[end + 4..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&buf[..n]);
-    }
-    Some((head, body))
+    proxy::injecting_when(upstream, log_data_get, fail_first, proxy::s3_error(status))
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! A loopback HTTP proxy in front of moto that answers the first few requests of one kind with
 //! an error AWS gives and moto cannot be made to give (an IAM role Redshift cannot see yet, an
-//! unauthorised call), and passes everything else through, one request per connection.
+//! unauthorised call, S3 throttling), and passes everything else through, one request per
+//! connection.
 
 #![allow(dead_code)]
 
@@ -23,11 +24,44 @@ pub fn query_error(code: &str, message: &str) -> String {
     )
 }
 
+/// An S3 error reply: `503 SlowDown` (S3's throttling) or `500 InternalError`.
+pub fn s3_error(status: u16) -> String {
+    let (code, reason) = if status == 503 {
+        ("SlowDown", "Slow Down")
+    } else {
+        ("InternalError", "Internal Server Error")
+    };
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code>\
+         <Message>injected by the test</Message></Error>"
+    );
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+        xml.len()
+    )
+}
+
+/// Which requests the proxy may answer itself, by request head and body.
+pub type Matcher = Arc<dyn Fn(&str, &[u8]) -> bool + Send + Sync>;
+
 /// The proxy's address, and how many requests whose body contains `marker` reached it. The
 /// first `fail_first` of those get `answer`; the rest go to `upstream`.
 pub fn injecting(
     upstream: &str,
     marker: &'static str,
+    fail_first: usize,
+    answer: String,
+) -> (String, Arc<AtomicUsize>) {
+    let matches: Matcher =
+        Arc::new(move |_head, body| String::from_utf8_lossy(body).contains(marker));
+    injecting_when(upstream, matches, fail_first, answer)
+}
+
+/// [`injecting`] for the requests `matches` picks.
+pub fn injecting_when(
+    upstream: &str,
+    matches: Matcher,
     fail_first: usize,
     answer: String,
 ) -> (String, Arc<AtomicUsize>) {
@@ -42,11 +76,12 @@ pub fn injecting(
             let upstream = upstream.clone();
             let counter = counter.clone();
             let answer = answer.clone();
+            let matches = matches.clone();
             std::thread::spawn(move || {
                 let Some((head, body)) = read_request(&mut client) else {
                     return;
                 };
-                let marked = String::from_utf8_lossy(&body).contains(marker);
+                let marked = matches(&head, &body);
                 if marked && counter.fetch_add(1, Ordering::SeqCst) < fail_first {
                     let _ = client.write_all(answer.as_bytes());
                     return;
