@@ -6,8 +6,6 @@ mod ec2;
 mod iam;
 mod redshift;
 
-use aws_config::BehaviorVersion;
-use aws_config::meta::region::RegionProviderChain;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_iam::config::ProvideCredentials;
 
@@ -52,22 +50,10 @@ impl Aws {
             .enable_all()
             .build()
             .map_err(|e| Error::io("starting the AWS client runtime", e))?;
-        let config = runtime.block_on(async {
-            let region = RegionProviderChain::first_try(
-                settings.region.clone().map(aws_config::Region::new),
-            )
-            .or_default_provider()
-            .or_else(crate::source::s3::DEFAULT_REGION);
-            let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                .http_client(crate::aws::http_client())
-                .region(region);
-            if let Some((key, secret)) = &settings.static_keys {
-                loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
-                    key, secret, None, None, "dwh.cfg",
-                ));
-            }
-            loader.load().await
-        });
+        let config = runtime.block_on(crate::aws::sdk_config(
+            settings.region.clone(),
+            settings.static_keys.clone(),
+        ));
         if settings.static_keys.is_some() {
             report.warn(
                 "using the access key in dwh.cfg [AWS] KEY/SECRET; prefer an AWS profile or SSO \
