@@ -100,7 +100,7 @@ fn main() -> anyhow::Result<()> {
     let spec = sparkify::sql::table_spec("staging_events")?;
     let format = request.format.resolve()?;
     let files = request.source.list()?.files;
-    let read = |f: &sparkify::source::SourceFile| request.source.read(f);
+    let read = |f: &sparkify::source::SourceFile| request.source.open(f);
     let mut insert_times = Vec::new();
     for _ in 0..runs {
         wh.execute("BEGIN; DELETE FROM staging_events;")?;

@@ -188,3 +188,35 @@ fn parallel_loading_gives_the_same_rows_as_one_thread() {
     }
     assert!(dumps[0] == dumps[1]);
 }
+
+/// A load with far more bad rows than --max-errors keeps only the first MAXERROR + 1 of them
+/// (enough to say why it failed), yet counts and reports every one.
+#[test]
+fn the_kept_load_errors_stop_at_max_errors_plus_one_and_all_are_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_events(tmp.path());
+    let bad_user = GOOD.replace(r#""userId":"7""#, r#""userId":"seven""#);
+    let text = vec![bad_user.as_str(); 5000].join("\n");
+    std::fs::write(tmp.path().join("log_data/day1.json"), text).unwrap();
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    pipeline::create_tables(&mut wh, false).unwrap();
+
+    let err = stage(&mut wh, tmp.path(), 5).unwrap_err();
+    match &err {
+        Error::TooManyLoadErrors {
+            rejected,
+            max_errors,
+            ..
+        } => assert_eq!((*rejected, *max_errors), (5000, 5), "{err}"),
+        other => panic!("expected TooManyLoadErrors, got {other}"),
+    }
+    assert!(err.to_string().contains("5000 bad row(s)"), "{err}");
+    // The kept rows are the first six, in file order.
+    let lines = wh
+        .query("SELECT line FROM load_errors ORDER BY line")
+        .unwrap()
+        .rows;
+    let lines: Vec<Value> = lines.into_iter().flatten().collect();
+    assert_eq!(lines.len(), 6, "kept {} rejected rows", lines.len());
+    assert_eq!(lines, (1..=6).map(Value::Int).collect::<Vec<_>>());
+}

@@ -68,7 +68,7 @@ fn an_object_replaced_between_list_and_read_is_recorded_as_read() {
         &spec,
         &JsonFormat::Auto,
         &listed,
-        &|f| source.read(f),
+        &|f| source.open(f),
         &LoadOptions::default(),
         &mut Rows(&rows),
         &mut |f| reports.push(f.clone()),

@@ -1,15 +1,17 @@
 //! The parallel load driver: reads files on worker threads, converts them to rows, and hands
 //! bounded batches to one writer (the warehouse), which is the only thread that touches the
-//! database. Memory stays bounded by `threads × (one file + one batch)` plus the channel.
+//! database. Files are read as streams, so memory stays bounded by `threads × (one record's
+//! buffer + one batch)` plus the channel, whatever the files' sizes.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use super::errors::ErrorCollector;
 use super::reader::{self, Item};
 use super::{Converter, JsonFormat};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
-use crate::source::{Fetched, SourceFile};
+use crate::source::{Opened, SourceFile};
 use crate::value::Row;
 
 /// Knobs of one load, mirroring the COPY options they stand for.
@@ -90,7 +92,10 @@ impl FileReport {
 #[derive(Debug, Clone, Default)]
 pub struct LoadReport {
     pub files: Vec<FileReport>,
+    /// The rejected rows, at most `max_errors + 1` of them (see [`ErrorCollector`]).
     pub errors: Vec<LoadError>,
+    /// Rows rejected after `errors` was full: counted, not kept.
+    pub errors_not_kept: u64,
     /// More rows were rejected than `max_errors` allows: reading stopped early and the rows
     /// handed to the sink must be discarded. `errors` still says why, as STL_LOAD_ERRORS does
     /// for a failed COPY.
@@ -110,6 +115,10 @@ impl LoadReport {
     pub fn bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
+    /// Every rejected row found, kept in `errors` or only counted.
+    pub fn errors_found(&self) -> u64 {
+        self.errors.len() as u64 + self.errors_not_kept
+    }
 }
 
 /// Where converted rows go; implemented by each warehouse's bulk path.
@@ -122,16 +131,22 @@ pub trait RowSink {
     }
 }
 
-/// Parses one file's bytes, handing `emit` each good row or rejected row in file order.
+/// Reads and parses one file's stream, handing `emit` each good row or rejected row in file
+/// order. The report's size is that of the bytes read; a failed read is an error, not a row.
 pub fn parse_file(
-    bytes: &[u8],
+    input: &mut dyn std::io::Read,
     file: &SourceFile,
     table: &TableSpec,
     converter: &Converter<'_>,
     mut emit: impl FnMut(std::result::Result<Row, LoadError>),
-) -> FileReport {
+) -> Result<FileReport> {
     let mut report = FileReport::unread(file);
-    for item in reader::items(bytes) {
+    let mut items = reader::items(input);
+    let failed = |e: std::io::Error| Error::Source {
+        path: file.location.clone(),
+        message: format!("cannot read file: {e}"),
+    };
+    while let Some(item) = items.next_item().map_err(failed)? {
         report.rows_read += 1;
         let rejected = match item {
             Item::Value { value, line, raw } => match converter.row(&value) {
@@ -147,7 +162,7 @@ pub fn parse_file(
                         column_name: column.map(|c| c.name.clone()),
                         column_type: column.map(|c| c.ty.sql_name()),
                         raw_value: Some(field.raw_value),
-                        raw_line: raw.text(bytes),
+                        raw_line: reader::clip(raw),
                         reason: field.reason,
                     })
                 }
@@ -174,7 +189,8 @@ pub fn parse_file(
             None => report.rows_loaded += 1,
         }
     }
-    report
+    report.size = items.bytes_read();
+    Ok(report)
 }
 
 enum Msg {
@@ -190,7 +206,7 @@ pub fn load(
     table: &TableSpec,
     format: &JsonFormat,
     files: &[SourceFile],
-    read: &(dyn Fn(&SourceFile) -> Result<Fetched> + Sync),
+    open: &(dyn Fn(&SourceFile) -> Result<Opened> + Sync),
     options: &LoadOptions,
     sink: &mut dyn RowSink,
     on_file: &mut dyn FnMut(&FileReport),
@@ -215,11 +231,12 @@ pub fn load(
         for _ in 0..threads {
             let tx = tx.clone();
             let (next, stop, converter) = (&next, &stop, &converter);
-            scope.spawn(move || worker(table, files, read, converter, batch_rows, next, stop, &tx));
+            scope.spawn(move || worker(table, files, open, converter, batch_rows, next, stop, &tx));
         }
         drop(tx);
 
         let mut report = LoadReport::default();
+        let mut errors = ErrorCollector::new(options.max_errors);
         let mut failure: Option<Error> = None;
         // Keep receiving until every worker has hung up, even after a failure, so no worker
         // stays blocked on a full channel.
@@ -228,9 +245,9 @@ pub fn load(
                 continue;
             }
             if report.exceeded_max_errors {
-                // Keep the rejected rows that were already found; discard everything else.
-                if let Msg::Batch(_, errors) = msg {
-                    report.errors.extend(errors);
+                // Count the rejected rows of the files still being read; discard the rest.
+                if let Msg::Batch(_, rejected) = msg {
+                    errors.extend(rejected);
                 }
                 continue;
             }
@@ -240,9 +257,9 @@ pub fn load(
                 continue;
             }
             match msg {
-                Msg::Batch(rows, errors) => {
-                    report.errors.extend(errors);
-                    if report.errors.len() as u64 > options.max_errors {
+                Msg::Batch(rows, rejected) => {
+                    errors.extend(rejected);
+                    if errors.exceeded() {
                         report.exceeded_max_errors = true;
                         stop.store(true, Ordering::Relaxed);
                     } else if !rows.is_empty()
@@ -261,6 +278,7 @@ pub fn load(
                 stop.store(true, Ordering::Relaxed);
             }
         }
+        (report.errors, report.errors_not_kept) = errors.into_parts();
         match failure {
             Some(e) => Err(e),
             None => {
@@ -276,7 +294,7 @@ pub fn load(
 fn worker(
     table: &TableSpec,
     files: &[SourceFile],
-    read: &(dyn Fn(&SourceFile) -> Result<Fetched> + Sync),
+    open: &(dyn Fn(&SourceFile) -> Result<Opened> + Sync),
     converter: &Converter<'_>,
     batch_rows: usize,
     next: &AtomicUsize,
@@ -292,7 +310,7 @@ fn worker(
         };
         // The report (and so the ledger) describes what was read, which may differ from the
         // listing when the file changed in between.
-        let Fetched { bytes, file } = match read(file) {
+        let Opened { mut reader, file } = match open(file) {
             Ok(f) => f,
             Err(e) => {
                 let _ = tx.send(Msg::Failed(e));
@@ -302,7 +320,7 @@ fn worker(
         let mut rows = Vec::with_capacity(batch_rows);
         let mut errors = Vec::new();
         let mut send_failed = false;
-        let report = parse_file(&bytes, &file, table, converter, |item| {
+        let parsed = parse_file(reader.as_mut(), &file, table, converter, |item| {
             match item {
                 Ok(row) => rows.push(row),
                 Err(e) => errors.push(e),
@@ -314,6 +332,13 @@ fn worker(
                     .is_err();
             }
         });
+        let report = match parsed {
+            Ok(report) => report,
+            Err(e) => {
+                let _ = tx.send(Msg::Failed(e));
+                return;
+            }
+        };
         if send_failed
             || tx.send(Msg::Batch(rows, errors)).is_err()
             || tx.send(Msg::Done(report)).is_err()

@@ -8,6 +8,7 @@
 //! reason, as STL_LOAD_ERRORS would show it.
 
 pub mod domain;
+pub mod errors;
 pub mod jsonpaths;
 pub mod load;
 pub mod mojibake;

@@ -8,6 +8,15 @@
 //! starts with `{` or `[` in its first column, reading resumes at that line, so the truncated
 //! record costs one row and the next record still loads.
 
+//!
+//! The input is read as a stream, in chunks, never whole: a file of any size costs a buffer of
+//! about the largest record, and no more than 4 MB + 1 byte of a record is ever looked at. A
+//! record that does not end within that window exceeds Redshift's 4 MB limit; it is measured by
+//! scanning the stream (without parsing or keeping it) and rejected as one row.
+
+use std::io::{self, Read};
+
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 /// Redshift refuses a single JSON object larger than 4 MB.
@@ -16,14 +25,22 @@ pub const MAX_OBJECT_BYTES: usize = 4 * 1024 * 1024;
 /// How much of a bad record is kept for `load_errors.raw_line`.
 const RAW_LINE_BYTES: usize = 1024;
 
+/// Bytes asked of the input at a time, and the first window a record is parsed in: most
+/// records are far smaller, so most are parsed once, straight from the buffer.
+const CHUNK: usize = 64 * 1024;
+
+/// The most of one record ever looked at: one byte past the limit shows a record is over it.
+const WINDOW: usize = MAX_OBJECT_BYTES + 1;
+
 /// One root-level item of a data file.
 #[derive(Debug)]
-pub enum Item {
-    /// A parsed value; `line` is the 1-based line its last byte is on (as in STL_LOAD_ERRORS).
+pub enum Item<'a> {
+    /// A parsed value; `line` is the 1-based line its last byte is on (as in STL_LOAD_ERRORS);
+    /// `raw` its text, for the error report when it cannot be converted.
     Value {
         value: Value,
         line: u64,
-        raw: RawSpan,
+        raw: &'a [u8],
     },
     /// Text that is not valid JSON, or a value too large to load.
     Malformed {
@@ -33,19 +50,6 @@ pub enum Item {
     },
 }
 
-/// Where a value sits in the file, so the raw text is only copied when an error needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct RawSpan {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl RawSpan {
-    pub fn text(&self, bytes: &[u8]) -> String {
-        clip(&bytes[self.start..self.end])
-    }
-}
-
 /// Lossy, clipped copy of raw bytes for error reports. A NUL is written as its JSON escape
 /// `\u0000`: PostgreSQL's text cannot hold one, and the report must be storable everywhere.
 pub fn clip(bytes: &[u8]) -> String {
@@ -53,144 +57,353 @@ pub fn clip(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..end]).replace('\0', "\\u0000")
 }
 
-/// Iterator over the root-level items of `bytes`.
-pub struct Items<'a> {
-    bytes: &'a [u8],
+/// Reads the root-level items of a stream, one at a time ([`Items::next_item`]).
+pub struct Items<R> {
+    input: R,
+    /// Bytes read from `input`; those before `pos` are done with.
+    buf: Vec<u8>,
     pos: usize,
+    /// `input` has no more bytes.
+    eof: bool,
     /// Line number (1-based) of `pos`.
     line: u64,
+    /// Bytes read from `input` so far.
+    read: u64,
+    /// The byte-order mark check has been made.
+    started: bool,
 }
 
-pub fn items(bytes: &[u8]) -> Items<'_> {
-    // A UTF-8 byte-order mark is not JSON; editors on Windows add one, and dropping it loses
-    // nothing.
-    let pos = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+pub fn items<R: Read>(input: R) -> Items<R> {
     Items {
-        bytes,
-        pos,
+        input,
+        buf: Vec::new(),
+        pos: 0,
+        eof: false,
         line: 1,
+        read: 0,
+        started: false,
     }
 }
 
-impl Items<'_> {
-    fn advance_to(&mut self, new_pos: usize) {
-        let new_pos = new_pos.min(self.bytes.len());
-        self.line += count_newlines(&self.bytes[self.pos..new_pos]);
-        self.pos = new_pos;
+/// What [`Items::next_item`] found, before the value's text is lent out.
+enum Found {
+    Value { value: Value, len: usize },
+    Malformed(u64, String, String),
+}
+
+impl<R: Read> Items<R> {
+    /// How many bytes were read from the input: its whole size once every item is read.
+    pub fn bytes_read(&self) -> u64 {
+        self.read
     }
 
-    /// Skips to the start of the line after the one containing `at`.
-    fn skip_line_containing(&mut self, at: usize) {
-        let at = at.min(self.bytes.len());
-        let next = self.bytes[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(self.bytes.len(), |p| at + p + 1);
-        self.advance_to(next);
+    fn avail(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// Reads until at least `want` unconsumed bytes are buffered, or the input ends. Bytes
+    /// already consumed are dropped first once they are half the buffer, so the buffer stays
+    /// about twice the largest window asked for.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        while self.buf.len() - self.pos < want && !self.eof {
+            if self.pos > 0 && self.pos * 2 >= self.buf.len() {
+                self.buf.drain(..self.pos);
+                self.pos = 0;
+            }
+            let old = self.buf.len();
+            let more = (want - (old - self.pos)).max(CHUNK);
+            self.buf.resize(old + more, 0);
+            let n = loop {
+                match self.input.read(&mut self.buf[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.buf.truncate(old);
+                        return Err(e);
+                    }
+                }
+            };
+            self.buf.truncate(old + n);
+            self.read += n as u64;
+            self.eof = n == 0;
+        }
+        Ok(())
+    }
+
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.buf.len() - self.pos);
+        self.line += count_newlines(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+    }
+
+    fn skip_whitespace(&mut self) -> io::Result<()> {
+        loop {
+            self.fill(1)?;
+            let avail = self.avail();
+            let blanks = avail.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let all = blanks == avail.len();
+            self.consume(blanks);
+            if !all || self.eof {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Skips `at` buffered bytes, then up to and including the next line break, however far.
+    fn skip_line_from(&mut self, at: usize) -> io::Result<()> {
+        self.consume(at);
+        loop {
+            self.fill(1)?;
+            let avail = self.avail();
+            if avail.is_empty() {
+                return Ok(());
+            }
+            match avail.iter().position(|&b| b == b'\n') {
+                Some(p) => {
+                    self.consume(p + 1);
+                    return Ok(());
+                }
+                None => {
+                    let n = avail.len();
+                    self.consume(n);
+                }
+            }
+        }
+    }
+
+    /// The next item, or `None` at the end of the input; an `Err` is a failed read.
+    pub fn next_item(&mut self) -> io::Result<Option<Item<'_>>> {
+        Ok(match self.find()? {
+            None => None,
+            Some(Found::Value { value, len }) => {
+                let start = self.pos;
+                self.consume(len);
+                Some(Item::Value {
+                    value,
+                    line: self.line,
+                    raw: &self.buf[start..start + len],
+                })
+            }
+            Some(Found::Malformed(line, reason, raw_line)) => Some(Item::Malformed {
+                line,
+                reason,
+                raw_line,
+            }),
+        })
+    }
+
+    fn find(&mut self) -> io::Result<Option<Found>> {
+        if !self.started {
+            self.started = true;
+            // A UTF-8 byte-order mark is not JSON; editors on Windows add one, and dropping it
+            // loses nothing.
+            self.fill(3)?;
+            if self.avail().starts_with(b"\xEF\xBB\xBF") {
+                self.consume(3);
+            }
+        }
+        self.skip_whitespace()?;
+        if self.avail().is_empty() {
+            return Ok(None);
+        }
+        let mut want = CHUNK;
+        loop {
+            self.fill(want)?;
+            let avail = self.avail().len();
+            let len = avail.min(want);
+            // The window holds the rest of the input: nothing more can complete the record.
+            let whole = self.eof && len == avail;
+            let window = &self.buf[self.pos..self.pos + len];
+            // The first try parses at once; a record that did not fit is then only measured
+            // (nothing is built) until it is known to end within the limit.
+            let measured = if want == CHUNK {
+                parse_value(window).map(|(value, end)| (Some(value), end))
+            } else {
+                measure(window).map(|end| (None, end))
+            };
+            match measured {
+                Ok((value, end)) => {
+                    if end == len && !whole {
+                        // A number may go on past the window; the next byte decides.
+                        if len < WINDOW {
+                            want = (want * 2).min(WINDOW);
+                            continue;
+                        }
+                        return self.too_large().map(Some);
+                    }
+                    if end > MAX_OBJECT_BYTES {
+                        return self.too_large().map(Some);
+                    }
+                    let value = match value {
+                        Some(value) => value,
+                        None => match parse_value(&window[..end]) {
+                            Ok((value, _)) => value,
+                            Err(e) => return self.bad(e, len, whole).map(Some),
+                        },
+                    };
+                    return Ok(Some(Found::Value { value, len: end }));
+                }
+                Err(e) if e.is_eof() && !whole && len < WINDOW => {
+                    want = (want * 2).min(WINDOW);
+                }
+                Err(e) => return self.bad(e, len, whole).map(Some),
+            }
+        }
     }
 
     /// The record at `pos` is unfinished and ends before `len` more bytes (at the next record,
     /// or the end of the file): one rejected row, on the line of its last byte (as for a
     /// parsed value), and reading resumes after it.
-    fn unfinished(&mut self, len: usize, reason: String) -> Item {
-        let bad = trim_end(&self.bytes[self.pos..self.pos + len]);
+    fn unfinished(&mut self, len: usize, reason: String) -> Found {
+        let bad = trim_end(&self.avail()[..len]);
         let line = self.line + count_newlines(bad);
         let raw_line = clip(bad);
-        self.advance_to(self.pos + len);
-        Item::Malformed {
-            line,
-            reason,
-            raw_line,
-        }
+        self.consume(len);
+        Found::Malformed(line, reason, raw_line)
     }
 
-    fn skip_whitespace(&mut self) {
-        let start = self.pos;
-        let skip = self.bytes[start..]
+    /// The record at `pos` failed to parse with `e` in a window of `len` bytes (`whole` when
+    /// that is the rest of the input).
+    fn bad(&mut self, e: serde_json::Error, len: usize, whole: bool) -> io::Result<Found> {
+        let rest = &self.avail()[..len];
+        if let Some(next) = next_record_start(rest, e.line()) {
+            let next_line = self.line + count_newlines(&rest[..next]);
+            return Ok(self.unfinished(
+                next,
+                format!(
+                    "truncated JSON: the record is unfinished where the next one starts, on \
+                     line {next_line}"
+                ),
+            ));
+        }
+        if e.is_eof() {
+            if whole {
+                return Ok(
+                    self.unfinished(len, "truncated JSON: the file ends inside a value".into())
+                );
+            }
+            // Valid so far and longer than the window.
+            return self.too_large();
+        }
+        // serde_json reports the error's line relative to `pos`; find that line's end and
+        // resume after it.
+        let err_line = self.line + e.line().saturating_sub(1) as u64;
+        let line_start = offset_of_line(rest, e.line());
+        let err_offset = (line_start + e.column().saturating_sub(1)).min(len);
+        let message = e.to_string();
+        let reason = if message.contains("invalid unicode code point") {
+            // Raw bytes that are not UTF-8; COPY fails these too unless ACCEPTINVCHARS.
+            "invalid UTF-8 byte sequence (text must be UTF-8)".to_string()
+        } else {
+            format!("malformed JSON: {}", strip_position(&message))
+        };
+        // The bad line as far as the report keeps it, which may reach past the window.
+        self.fill(line_start + RAW_LINE_BYTES)?;
+        let rest = self.avail();
+        let line_end = rest[line_start..]
             .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-        self.advance_to(start + skip);
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |p| line_start + p);
+        let raw_line = clip(&rest[line_start..line_end]);
+        self.skip_line_from(err_offset)?;
+        Ok(Found::Malformed(err_line, reason, raw_line))
+    }
+
+    /// The record at `pos` goes on past the 4 MB limit: scans to its end through the stream,
+    /// counting but not keeping its bytes, and rejects it as one row.
+    fn too_large(&mut self) -> io::Result<Found> {
+        let raw_line = clip(self.avail());
+        let mut scan = Scan::default();
+        let mut size: u64 = 0;
+        let closed = loop {
+            self.fill(1)?;
+            let avail = self.avail();
+            if avail.is_empty() {
+                break false;
+            }
+            let (taken, done) = match scan.feed(avail) {
+                Some(n) => (n, true),
+                None => (avail.len(), false),
+            };
+            self.consume(taken);
+            size += taken as u64;
+            if done {
+                break true;
+            }
+        };
+        let reason = if closed {
+            format!("JSON object of {size} bytes exceeds the 4 MB limit")
+        } else {
+            "truncated JSON: the file ends inside a value (of over 4 MB)".into()
+        };
+        Ok(Found::Malformed(self.line, reason, raw_line))
     }
 }
 
-impl Iterator for Items<'_> {
-    type Item = Item;
+/// The value at the start of `window` and the offset just past it.
+fn parse_value(window: &[u8]) -> Result<(Value, usize), serde_json::Error> {
+    let mut stream = serde_json::Deserializer::from_slice(window).into_iter::<Value>();
+    match stream.next() {
+        Some(Ok(value)) => Ok((value, stream.byte_offset())),
+        Some(Err(e)) => Err(e),
+        None => Err(serde::de::Error::custom("no value")),
+    }
+}
 
-    fn next(&mut self) -> Option<Item> {
-        self.skip_whitespace();
-        if self.pos >= self.bytes.len() {
-            return None;
-        }
-        let start = self.pos;
-        let rest = &self.bytes[start..];
-        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
-        match stream.next() {
-            Some(Ok(value)) => {
-                let end = start + stream.byte_offset();
-                let raw = RawSpan { start, end };
-                self.advance_to(end);
-                // Redshift reports the line on which the object ends; `end` is just past it.
-                let line = self.line;
-                if end - start > MAX_OBJECT_BYTES {
-                    return Some(Item::Malformed {
-                        line,
-                        reason: format!(
-                            "JSON object of {} bytes exceeds the 4 MB limit",
-                            end - start
-                        ),
-                        raw_line: raw.text(self.bytes),
-                    });
+/// Where the value at the start of `window` ends, checked as JSON but not built.
+fn measure(window: &[u8]) -> Result<usize, serde_json::Error> {
+    let mut stream = serde_json::Deserializer::from_slice(window).into_iter::<IgnoredAny>();
+    match stream.next() {
+        Some(Ok(_)) => Ok(stream.byte_offset()),
+        Some(Err(e)) => Err(e),
+        None => Err(serde::de::Error::custom("no value")),
+    }
+}
+
+/// Finds the end of a JSON value fed to it piece by piece, by brackets and strings alone.
+#[derive(Default)]
+struct Scan {
+    depth: u64,
+    in_string: bool,
+    escaped: bool,
+    started: bool,
+}
+
+impl Scan {
+    /// How many bytes of `bytes` the value takes, when it ends among them.
+    fn feed(&mut self, bytes: &[u8]) -> Option<usize> {
+        for (i, &b) in bytes.iter().enumerate() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
                 }
-                Some(Item::Value { value, line, raw })
+                continue;
             }
-            Some(Err(e)) => {
-                if let Some(next) = next_record_start(rest, e.line()) {
-                    let next_line = self.line + count_newlines(&rest[..next]);
-                    return Some(self.unfinished(
-                        next,
-                        format!(
-                            "truncated JSON: the record is unfinished where the next one \
-                             starts, on line {next_line}"
-                        ),
-                    ));
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
                 }
-                if e.is_eof() {
-                    return Some(self.unfinished(
-                        rest.len(),
-                        "truncated JSON: the file ends inside a value".into(),
-                    ));
+                // A bare number or word ends where whitespace or a comma starts.
+                _ if self.depth == 0 && self.started && (b.is_ascii_whitespace() || b == b',') => {
+                    return Some(i);
                 }
-                // serde_json reports the error's line relative to `start`; find that line's end
-                // and resume after it.
-                let err_line = self.line + e.line().saturating_sub(1) as u64;
-                let err_offset = offset_of_line(rest, e.line()) + e.column().saturating_sub(1);
-                let line_start = offset_of_line(rest, e.line());
-                let line_end = rest[line_start..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map_or(rest.len(), |p| line_start + p);
-                let raw_line = clip(&rest[line_start..line_end]);
-                let message = e.to_string();
-                let reason = if message.contains("invalid unicode code point") {
-                    // Raw bytes that are not UTF-8; COPY fails these too unless ACCEPTINVCHARS.
-                    "invalid UTF-8 byte sequence (text must be UTF-8)".to_string()
-                } else {
-                    format!("malformed JSON: {}", strip_position(&message))
-                };
-                self.skip_line_containing(start + err_offset.min(rest.len()));
-                Some(Item::Malformed {
-                    line: err_line,
-                    reason,
-                    raw_line,
-                })
+                _ => {}
             }
-            None => None,
+            self.started = true;
         }
+        None
     }
 }
 
@@ -255,94 +468,4 @@ fn strip_position(message: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn collect(input: &str) -> Vec<(u64, Result<Value, String>)> {
-        items(input.as_bytes())
-            .map(|item| match item {
-                Item::Value { value, line, .. } => (line, Ok(value)),
-                Item::Malformed { line, reason, .. } => (line, Err(reason)),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn ndjson_without_trailing_newline() {
-        let got = collect("{\"a\":1}\n{\"a\":2}");
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].0, 1);
-        assert_eq!(got[1].0, 2);
-    }
-
-    #[test]
-    fn concatenated_and_pretty_printed_objects() {
-        let got = collect("{\"a\":1}{\"a\":2}\n\n{\n  \"a\": 3\n}\n");
-        let lines: Vec<u64> = got.iter().map(|g| g.0).collect();
-        // The pretty-printed object ends on line 5.
-        assert_eq!(lines, vec![1, 1, 5]);
-        assert!(got.iter().all(|g| g.1.is_ok()));
-    }
-
-    #[test]
-    fn a_malformed_line_costs_one_row_only() {
-        let got = collect("{\"a\":1}\n{\"a\": oops}\n{\"a\":3}\n");
-        assert_eq!(got.len(), 3);
-        assert!(got[1].1.as_ref().unwrap_err().starts_with("malformed JSON"));
-        assert_eq!(got[1].0, 2);
-        assert_eq!(got[2], (3, Ok(serde_json::json!({"a": 3}))));
-    }
-
-    #[test]
-    fn truncated_last_line_is_reported() {
-        let got = collect("{\"a\":1}\n{\"a\": 2, \"b\"");
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[1].0, 2);
-        assert!(got[1].1.as_ref().unwrap_err().contains("truncated"));
-    }
-
-    #[test]
-    fn a_truncated_record_costs_one_row_and_the_next_record_loads() {
-        // Cut after a number, after a colon (the next record would become its value), before
-        // the closing brace, and after a comma.
-        for bad in ["{\"a\":12", "{\"a\":", "{\"a\":1,\"b\":\"x\"", "{\"a\":1,"] {
-            let got = collect(&format!("{{\"a\":0}}\n{bad}\n{{\"a\":3}}\n{{\"a\":4}}\n"));
-            assert_eq!(got.len(), 4, "{bad}: {got:?}");
-            assert_eq!(got[1].0, 2, "{bad}: {got:?}");
-            let reason = got[1].1.as_ref().unwrap_err();
-            assert!(reason.contains("truncated JSON"), "{bad}: {reason}");
-            assert!(reason.contains("line 3"), "{bad}: {reason}");
-            assert_eq!(got[2], (3, Ok(serde_json::json!({"a": 3}))), "{bad}");
-            assert_eq!(got[3], (4, Ok(serde_json::json!({"a": 4}))), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_truncated_last_record_is_reported_on_its_own_line() {
-        let got = collect("{\"a\":1}\n{\"a\":\n\n");
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[1].0, 2);
-        assert!(got[1].1.as_ref().unwrap_err().contains("file ends inside"));
-    }
-
-    #[test]
-    fn empty_whitespace_and_bom() {
-        assert!(collect("").is_empty());
-        assert!(collect("  \n\t\n ").is_empty());
-        let got = collect("\u{feff}{\"a\":1}");
-        assert_eq!(got, vec![(1, Ok(serde_json::json!({"a": 1})))]);
-    }
-
-    #[test]
-    fn invalid_utf8_is_a_load_error_not_a_crash() {
-        let bytes = b"{\"a\":\"ok\"}\n{\"a\":\"\xff\xfe\"}\n{\"a\":\"ok\"}";
-        let got: Vec<Item> = items(bytes).collect();
-        assert_eq!(got.len(), 3);
-        assert!(
-            matches!(&got[1], Item::Malformed { line: 2, reason, .. } if reason.contains("UTF-8")),
-            "{:?}",
-            got[1]
-        );
-        assert!(matches!(got[2], Item::Value { line: 3, .. }));
-    }
-}
+mod tests;

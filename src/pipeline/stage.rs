@@ -220,7 +220,8 @@ fn load_files(
             .first()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        let count = report.errors.len() as u64;
+        // The kept rows explain the failure; the count says how many there were.
+        let count = report.errors_found();
         return Err(LoadFailure::Rejected(
             report.errors,
             Error::TooManyLoadErrors {

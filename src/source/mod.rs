@@ -14,6 +14,7 @@
 pub mod regions;
 pub mod s3;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -34,6 +35,14 @@ pub struct SourceFile {
 pub struct Fetched {
     pub bytes: Vec<u8>,
     /// The listed file's location, with the size and version of what was read.
+    pub file: SourceFile,
+}
+
+/// One file opened for reading as a stream, with the size and version of what is being read
+/// (the loader replaces the size with the bytes it read).
+pub struct Opened {
+    pub reader: Box<dyn std::io::Read>,
+    /// The listed file's location, with the size and version of what is being read.
     pub file: SourceFile,
 }
 
@@ -96,12 +105,31 @@ impl Source {
 
     /// Reads one listed file whole (a local path or an `s3://` object: a manifest may mix them),
     /// with the size and version of the bytes read: the file may have changed since it was
-    /// listed, and the ledger must describe what was loaded.
+    /// listed, and the ledger must describe what was loaded. For small files (JSONPaths); data
+    /// is read with [`Source::open`].
     pub fn read(&self, file: &SourceFile) -> Result<Fetched> {
+        let Opened { mut reader, file } = self.open(file)?;
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| Error::Source {
+            path: file.location.clone(),
+            message: format!("cannot read file: {e}"),
+        })?;
+        Ok(Fetched {
+            file: SourceFile {
+                size: bytes.len() as u64,
+                ..file
+            },
+            bytes,
+        })
+    }
+
+    /// Opens one listed file as a stream (see [`Source::read`] for which size and version it
+    /// reports): a file of any size is read a piece at a time, never held whole.
+    pub fn open(&self, file: &SourceFile) -> Result<Opened> {
         if file.location.starts_with("s3://") {
-            return s3::read_listed(file);
+            return s3::open_listed(file);
         }
-        read_local(&file.location)
+        open_local(&file.location)
     }
 
     fn list_manifest(&self) -> Result<Listing> {
@@ -185,26 +213,23 @@ fn read_location(location: &str) -> Result<Vec<u8>> {
     })
 }
 
-/// Reads a local file, taking its size and modification time from the opened handle (not from
+/// Opens a local file, taking its size and modification time from the opened handle (not from
 /// the path, which another file may take meanwhile). The metadata is taken before reading: a
 /// file written while it is read then looks changed to the next run, never unchanged.
-fn read_local(location: &str) -> Result<Fetched> {
-    use std::io::Read;
+fn open_local(location: &str) -> Result<Opened> {
     let failed = |e: std::io::Error| Error::Source {
         path: location.to_string(),
         message: format!("cannot read file: {e}"),
     };
-    let mut handle = std::fs::File::open(location).map_err(failed)?;
+    let handle = std::fs::File::open(location).map_err(failed)?;
     let meta = handle.metadata().map_err(failed)?;
-    let mut bytes = Vec::with_capacity(meta.len().try_into().unwrap_or(0));
-    handle.read_to_end(&mut bytes).map_err(failed)?;
-    Ok(Fetched {
+    Ok(Opened {
         file: SourceFile {
             location: location.to_string(),
-            size: bytes.len() as u64,
+            size: meta.len(),
             version: mtime_version(&meta),
         },
-        bytes,
+        reader: Box::new(handle),
     })
 }
 

@@ -303,17 +303,28 @@ pub fn put(uri: &str, body: Vec<u8>) -> Result<()> {
     })
 }
 
-/// Reads one object whole.
+/// Reads one object whole (a manifest or a JSONPaths file).
 pub fn read(uri: &str) -> Result<Vec<u8>> {
-    Ok(get(uri, None).map_err(|e| e.into_error(uri))?.bytes)
+    use std::io::Read as _;
+    let mut opened = get(uri, None).map_err(|e| e.into_error(uri))?;
+    let mut bytes = Vec::new();
+    opened
+        .reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Source {
+            path: uri.to_string(),
+            message: e.to_string(),
+        })?;
+    Ok(bytes)
 }
 
-/// Reads one listed object whole, with the size and ETag of the bytes read. The request says
-/// `If-Match` with the listed ETag; when the object was replaced since the listing (412
-/// Precondition Failed) it is read again as it is now, as COPY reads what the bucket holds when
-/// it gets there, and the ledger records that version, so the next run compares against what
-/// was loaded rather than against a listing that no longer exists.
-pub fn read_listed(file: &SourceFile) -> Result<super::Fetched> {
+/// Opens one listed object as a stream, with the size and ETag of the version being read. The
+/// request says `If-Match` with the listed ETag; when the object was replaced since the
+/// listing (412 Precondition Failed) it is read again as it is now, as COPY reads what the
+/// bucket holds when it gets there, and the ledger records that version, so the next run
+/// compares against what was loaded rather than against a listing that no longer exists. The
+/// ETag answers for every byte of the body, which one GET sends.
+pub fn open_listed(file: &SourceFile) -> Result<super::Opened> {
     let uri = file.location.as_str();
     let listed = file
         .version
@@ -343,8 +354,43 @@ impl GetError {
     }
 }
 
-/// One GET of `uri`, conditional on its ETag being `if_match` (without S3's quotes) when given.
-fn get(uri: &str, if_match: Option<&str>) -> std::result::Result<super::Fetched, GetError> {
+/// An object's body as a blocking reader: each read waits for the next piece the connection
+/// delivers, so only that piece is held, whatever the object's size.
+struct Body {
+    s3: &'static S3,
+    stream: aws_sdk_s3::primitives::ByteStream,
+    piece: Vec<u8>,
+    at: usize,
+}
+
+impl std::io::Read for Body {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.piece.len() {
+            match self.s3.runtime.block_on(self.stream.try_next()) {
+                Ok(Some(piece)) => {
+                    self.piece.clear();
+                    self.piece.extend_from_slice(&piece);
+                    self.at = 0;
+                }
+                Ok(None) => return Ok(0),
+                Err(e) => {
+                    return Err(std::io::Error::other(format!(
+                        "reading was cut off: {}",
+                        DisplayErrorContext(&e)
+                    )));
+                }
+            }
+        }
+        let n = out.len().min(self.piece.len() - self.at);
+        out[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// One GET of `uri`, conditional on its ETag being `if_match` (without S3's quotes) when given;
+/// the body is left to be read as a stream.
+fn get(uri: &str, if_match: Option<&str>) -> std::result::Result<super::Opened, GetError> {
     let loc = S3Uri::parse(uri).map_err(GetError::Failed)?;
     let s3 = s3().map_err(GetError::Failed)?;
     let failed = |message: String| {
@@ -353,9 +399,8 @@ fn get(uri: &str, if_match: Option<&str>) -> std::result::Result<super::Fetched,
             message,
         })
     };
-    s3.runtime.block_on(async {
-        let out = s3
-            .client
+    let out = s3.runtime.block_on(async {
+        s3.client
             .get_object()
             .bucket(&loc.bucket)
             .key(&loc.key)
@@ -369,22 +414,20 @@ fn get(uri: &str, if_match: Option<&str>) -> std::result::Result<super::Fetched,
                 } else {
                     failed(format!("cannot read: {}", describe(&e)))
                 }
-            })?;
-        let version = out.e_tag().map(etag_version);
-        let body = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| failed(format!("reading was cut off: {e}")))?;
-        let bytes = body.into_bytes().to_vec();
-        Ok(super::Fetched {
-            file: SourceFile {
-                location: uri.to_string(),
-                size: bytes.len() as u64,
-                version,
-            },
-            bytes,
-        })
+            })
+    })?;
+    Ok(super::Opened {
+        file: SourceFile {
+            location: uri.to_string(),
+            size: out.content_length().unwrap_or(0).max(0) as u64,
+            version: out.e_tag().map(etag_version),
+        },
+        reader: Box::new(Body {
+            s3,
+            stream: out.body,
+            piece: Vec::new(),
+            at: 0,
+        }),
     })
 }
 

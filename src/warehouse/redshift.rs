@@ -389,6 +389,7 @@ pub fn report_from_system_tables(files: &QueryResult, errors: &QueryResult) -> L
     LoadReport {
         files,
         errors,
+        errors_not_kept: 0,
         exceeded_max_errors: false,
     }
 }

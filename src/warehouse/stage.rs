@@ -77,12 +77,12 @@ impl Stager for ClientStager<'_> {
                 job.spec.name
             ))
         })?;
-        let read = |f: &SourceFile| job.source.read(f);
+        let open = |f: &SourceFile| job.source.open(f);
         load::load(
             job.spec,
             json,
             job.files,
-            &read,
+            &open,
             job.options,
             self.sink.as_mut(),
             on_file,
