@@ -347,7 +347,10 @@ fn cmd_check(ctx: &Context) -> Result<()> {
 
 fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>, limit: Option<usize>) -> Result<()> {
     let mut wh = ctx.open()?;
-    let mut result = wh.query(sql)?;
+    // The warehouse is asked for the first rows only, so a big answer is never held whole;
+    // what cannot be wrapped in a LIMIT (SHOW, PRAGMA, ...) is cut afterwards.
+    let limited = limit.and_then(|n| crate::sql::user_query_limited(sql, n as u64));
+    let mut result = wh.query(limited.as_deref().unwrap_or(sql))?;
     if let Some(n) = limit {
         result.rows.truncate(n);
     }

@@ -12,6 +12,7 @@
 //! reconciliation rules and the report run; their values go in through [`statement`].
 
 mod check_decl;
+mod limit;
 mod order;
 mod params;
 mod redshift;
@@ -24,6 +25,7 @@ use crate::schema::{Column, ColumnType, TableSpec};
 use crate::value::Value;
 
 pub use check_decl::{CheckDecl, Declared, Severity, checks};
+pub use limit::{count_of, limited, user_query_limited};
 pub use params::Param;
 
 /// The SQL dialects `sparkify` speaks.

@@ -187,6 +187,43 @@ fn a_1_gb_single_object_stays_under_500_mb() {
     );
 }
 
+/// `sparkify query --limit` asks the warehouse for those rows only: a query of 20 million rows
+/// limited to 3 stays small (collecting every row first took over 1 GB).
+#[test]
+fn query_limit_is_pushed_into_the_sql() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
+    let (code, stderr, kib) = peak(
+        tmp.path(),
+        &[],
+        &[
+            "query",
+            "--warehouse",
+            &warehouse,
+            "SELECT range AS n FROM range(20000000)",
+            "--limit",
+            "3",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(kib < 300 * 1024, "peak RSS {kib} KiB");
+    let out = common::sparkify()
+        .current_dir(tmp.path())
+        .args(["query", "--warehouse", &warehouse])
+        .args([
+            "SELECT range AS n FROM range(1000) ORDER BY n DESC;",
+            "--limit",
+            "3",
+            "--format",
+            "csv",
+        ])
+        .output();
+    // The query's own ORDER BY decides which rows are first; a final `;` is allowed.
+    assert_eq!(common::ok(&out), "n\n999\n998\n997\n");
+}
+
 /// A 320 MiB S3 object in which every row is rejected: its body is read as a stream, so the
 /// peak stays well below the object's size (before the fix the whole body was collected, then
 /// copied). moto keeps objects in memory and is slow with a 1 GiB upload, so this proves the

@@ -46,15 +46,19 @@ pub fn find(name: &str) -> Result<Question> {
         })
 }
 
-/// Runs a question; `limit` keeps the first rows (applied here, so the question's own ORDER BY
-/// decides which).
+/// Runs a question; `limit` keeps the first rows, asked of the warehouse with a LIMIT after the
+/// question's own ORDER BY (which so decides which rows), so no more are fetched.
 pub fn run(wh: &mut dyn Warehouse, name: &str, limit: Option<usize>) -> Result<QueryResult> {
+    wh.query(&statement(name, limit)?)
+}
+
+/// The SQL a question runs with `limit`.
+pub fn statement(name: &str, limit: Option<usize>) -> Result<String> {
     let q = find(name)?;
-    let mut result = wh.query(q.sql)?;
-    if let Some(n) = limit {
-        result.rows.truncate(n);
-    }
-    Ok(result)
+    Ok(match limit {
+        Some(n) => crate::sql::limited(q.sql, n as u64),
+        None => q.sql.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -72,5 +76,15 @@ mod tests {
         assert!(find("plays-by-hour").is_ok());
         let err = find("nope").unwrap_err().to_string();
         assert!(err.contains("top_songs"), "{err}");
+    }
+
+    #[test]
+    fn a_limit_is_asked_of_the_warehouse_after_the_order_by() {
+        let sql = statement("top_songs", Some(5)).unwrap();
+        assert!(
+            sql.ends_with("ORDER BY plays DESC, song, artist\nLIMIT 5"),
+            "{sql}"
+        );
+        assert!(!statement("top_songs", None).unwrap().contains("LIMIT"));
     }
 }

@@ -155,19 +155,40 @@ fn chart_of(
     }
 }
 
-fn table(title: &str, result: &QueryResult, limit: usize) -> JinjaValue {
-    let rows: Vec<Vec<String>> = result
+/// A table of the first `limit` rows of `query` (one of sparkify's own, ending in its ORDER BY)
+/// and the number of all its rows: only the rows shown are fetched, the rest are counted by the
+/// warehouse.
+fn first_rows(
+    wh: &mut dyn Warehouse,
+    title: &str,
+    query: &str,
+    limit: usize,
+) -> Result<(JinjaValue, i64)> {
+    let shown = wh.query(&sql::limited(query, limit as u64))?;
+    let total = wh.count(&sql::count_of(query))?;
+    let rows: Vec<Vec<String>> = shown
         .rows
         .iter()
-        .take(limit)
         .map(|r| r.iter().map(display).collect())
         .collect();
-    context! {
+    let table = context! {
         title => title,
-        columns => result.columns.iter().map(|c| c.replace('_', " ")).collect::<Vec<_>>(),
+        columns => shown.columns.iter().map(|c| c.replace('_', " ")).collect::<Vec<_>>(),
+        more => (total - rows.len() as i64).max(0),
         rows => rows,
-        more => result.rows.len().saturating_sub(limit),
-    }
+    };
+    Ok((table, total))
+}
+
+/// [`first_rows`] of a built-in question.
+fn question_rows(
+    wh: &mut dyn Warehouse,
+    title: &str,
+    name: &str,
+    limit: usize,
+) -> Result<JinjaValue> {
+    let q = super::find(name)?;
+    Ok(first_rows(wh, title, q.sql, limit)?.0)
 }
 
 /// A share for people: one decimal, or two below 1 % so that a small share is not shown as 0.
@@ -259,11 +280,11 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
     ];
 
     let tables = vec![
-        table("Most played songs", &q(wh, "top_songs")?, 10),
-        table("Most played artists", &q(wh, "top_artists")?, 10),
-        table("Busiest listeners", &q(wh, "busiest_users")?, 10),
-        table("Top locations", &q(wh, "top_locations")?, 10),
-        table("Free ↔ paid conversions", &q(wh, "level_changes")?, 20),
+        question_rows(wh, "Most played songs", "top_songs", 10)?,
+        question_rows(wh, "Most played artists", "top_artists", 10)?,
+        question_rows(wh, "Busiest listeners", "busiest_users", 10)?,
+        question_rows(wh, "Top locations", "top_locations", 10)?,
+        question_rows(wh, "Free ↔ paid conversions", "level_changes", 20)?,
     ];
 
     let check_rows: Vec<JinjaValue> = quality
@@ -273,7 +294,7 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
             context! { table => &r.table, name => &r.name, passed => r.passed(), violations => thousands(r.violations) }
         })
         .collect();
-    let errors = wh.query(&figure("load_errors")?)?;
+    let (errors, error_count) = first_rows(wh, "Load errors", &figure("load_errors")?, 20)?;
     let loads = wh.query(&figure("loads")?)?;
     let load_rows: Vec<JinjaValue> = loads
         .rows
@@ -322,8 +343,8 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
                     thousands(quality.songplays),
                     percent(quality.matched_songplays, quality.songplays)
                 ),
-                load_errors => table("Load errors", &errors, 20),
-                load_error_count => errors.rows.len(),
+                load_errors => errors,
+                load_error_count => thousands(error_count),
                 loads => load_rows,
             })
         })
