@@ -310,6 +310,34 @@ fn the_report_has_figures_charts_and_data_quality_and_escapes_data() {
     }
 }
 
+/// The report's tables show their first rows, fetched with a LIMIT, and count the rest in the
+/// warehouse: 1,234 load errors are counted and 20 shown.
+#[test]
+fn the_report_shows_the_first_rows_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wh = sample_warehouse(&dir);
+    wh.execute(
+        "INSERT INTO load_errors SELECT 'staging_events', 'many.json', range, NULL, NULL, NULL, \
+         NULL, 'bad', TIMESTAMP '2018-11-30 00:00:00' FROM range(1234)",
+    )
+    .unwrap();
+    let listeners = analytics::run(&mut wh, "busiest_users", None)
+        .unwrap()
+        .rows
+        .len();
+    assert!(listeners > 10);
+    let html = sparkify::analytics::report::build(&mut wh).unwrap();
+    assert!(
+        html.contains("1,234 row(s) were rejected while loading"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<td>many.json</td>").count(), 20);
+    assert!(
+        html.contains(&format!("and {} more", listeners - 10)),
+        "{html}"
+    );
+}
+
 /// Opens the report in headless Chromium: the DOM it builds must hold the six charts, the page
 /// must log no console errors, and a screenshot is kept for people to look at.
 #[test]
