@@ -18,8 +18,14 @@ use common::sample_dir;
 const LIMIT_KIB: u64 = 500 * 1024;
 
 /// An event the JSONPaths file maps, with a `userId` that is not a number: the converter
-/// rejects it, so every such row becomes a load error.
-const BAD_EVENT: &str = r#"{"artist":null,"auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":null,"level":"free","location":"X","method":"GET","page":"Home","registration":1540919166796.0,"sessionId":1,"song":null,"status":200,"ts":1541105830796,"userAgent":"UA","userId":"seven"}"#;
+/// rejects it, so every such row becomes a load error. Its user agent is long (1.5 kB, as some
+/// real ones are), so gigabytes take fewer rows and the test less time.
+fn bad_event() -> String {
+    format!(
+        r#"{{"artist":null,"auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":null,"level":"free","location":"X","method":"GET","page":"Home","registration":1540919166796.0,"sessionId":1,"song":null,"status":200,"ts":1541105830796,"userAgent":"{}","userId":"seven"}}"#,
+        "Mozilla/5.0 ".repeat(128)
+    )
+}
 const GOOD_EVENT: &str = r#"{"artist":null,"auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":null,"level":"free","location":"X","method":"GET","page":"Home","registration":1540919166796.0,"sessionId":1,"song":null,"status":200,"ts":1541105830796,"userAgent":"UA","userId":"7"}"#;
 
 /// `sparkify ARGS` under GNU time: (exit code, stderr without time's line, peak RSS in KiB).
@@ -78,7 +84,7 @@ fn etl_args<'a>(warehouse: &'a str, events: &'a str, jsonpaths: &'a str) -> Vec<
 fn a_2_gb_file_of_rejected_rows_stays_under_500_mb() {
     let tmp = tempfile::tempdir().unwrap();
     let events = tmp.path().join("events.json");
-    let rows = write_repeated(&events, BAD_EVENT, 2 << 30);
+    let rows = write_repeated(&events, &bad_event(), 2 << 30);
     let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
     let jsonpaths = sample_dir().join("log_json_path.json");
     let songs = sample_dir().join("song_data");
@@ -234,9 +240,10 @@ fn an_s3_object_is_streamed_not_held_whole() {
     let env = moto::env(&m.endpoint);
     m.create_bucket("memory");
     let size: u64 = 320 << 20;
-    let per_line = BAD_EVENT.len() as u64 + 1;
+    let bad_event = bad_event();
+    let per_line = bad_event.len() as u64 + 1;
     let rows = size.div_ceil(per_line);
-    let body = format!("{BAD_EVENT}\n").repeat(rows as usize).into_bytes();
+    let body = format!("{bad_event}\n").repeat(rows as usize).into_bytes();
     m.put("memory", "log_data/big.json", body);
     let tmp = tempfile::tempdir().unwrap();
     let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
