@@ -447,3 +447,61 @@ fn other_transform_sql_rebuilds_and_says_so() {
     assert_eq!(report.transformed.build, Build::Incremental);
     assert_same_star(&star(&mut wh), &built, "after --full-refresh");
 }
+
+/// A changed file reloaded with --reload-changed empties its staging table and loads it whole:
+/// the star schema is rebuilt from all rows (an update from "new" rows would double them), and
+/// the run says so.
+#[test]
+fn a_staging_table_reloaded_whole_rebuilds_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(data.path().join(folder)).unwrap();
+    }
+    let sample = sample_dir();
+    add(
+        data.path(),
+        &sample,
+        &Load {
+            copies: vec![3],
+            ..load(0..30, 0..71)
+        },
+    );
+    let jsonpaths = sample.join("log_json_path.json");
+    run(&mut wh, data.path(), &jsonpaths, Refresh::Incremental);
+    let built = star(&mut wh);
+    let staged = count(&mut wh, "SELECT COUNT(*) FROM staging_events");
+
+    // The copied file changes (a line is added to it, an event already in the logs).
+    let copy = data.path().join("events").join("copy-0003.json");
+    let mut text = std::fs::read_to_string(&copy).unwrap();
+    let first = text.lines().next().unwrap().to_string();
+    text.push_str(&first);
+    text.push('\n');
+    std::fs::write(&copy, text).unwrap();
+    let notes = Notes::default();
+    let report = run_noted(
+        &mut wh,
+        data.path(),
+        &jsonpaths,
+        Refresh::ReloadChanged,
+        &notes,
+    );
+    assert!(matches!(report.transformed.build, Build::Rebuild(Some(_))));
+    assert!(
+        notes
+            .0
+            .borrow()
+            .iter()
+            .any(|n| n.contains("staging_events was reloaded whole: rebuilding the star schema")),
+        "{:?}",
+        notes.0.borrow()
+    );
+    // Reloaded whole: the changed file's rows replaced, not added to.
+    assert_eq!(
+        count(&mut wh, "SELECT COUNT(*) FROM staging_events"),
+        staged + 1
+    );
+    assert_same_star(&star(&mut wh), &built, "after the reload");
+}
