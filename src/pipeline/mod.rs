@@ -387,9 +387,12 @@ fn transform_in(wh: &mut dyn Warehouse, build: Build) -> Result<TransformReport>
 /// Updates the star schema from the rows new in this run; with none, there is nothing to do.
 fn update_in(wh: &mut dyn Warehouse, new_rows: bool) -> Result<TransformReport> {
     let dialect = wh.dialect();
-    run_models(wh, Build::Incremental, |model| match new_rows {
-        true => sql::incremental(model, dialect),
-        false => Ok(""),
+    run_models(wh, Build::Incremental, |model| {
+        if new_rows {
+            sql::incremental(model, dialect)
+        } else {
+            Ok("")
+        }
     })
 }
 

@@ -34,9 +34,9 @@ pub fn stage(
 
 /// [`stage`] inside the caller's transaction. A load that exceeds --max-errors returns
 /// `TooManyLoadErrors` and leaves its rejected rows in `rejected` for [`keep_rejected`].
-/// The caller has taken the run's lock ([`Warehouse::lock_in_transaction`]). With `into_new`, rows appended to the table go into its new-rows table instead
-/// ([`sql::new_rows_table`]), for an incremental update of the star schema; a table reloaded
-/// whole is loaded in place.
+/// The caller has taken the run's lock ([`Warehouse::lock_in_transaction`]). With `into_new`,
+/// rows appended to the table go into its new-rows table instead ([`sql::new_rows_table`]), for
+/// an incremental update of the star schema; a table reloaded whole is loaded in place.
 pub(super) fn stage_in(
     wh: &mut dyn Warehouse,
     request: &StageRequest,
