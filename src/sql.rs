@@ -50,6 +50,24 @@ impl Dialect {
 pub const STAGING_TABLES: [&str; 2] = ["staging_events", "staging_songs"];
 /// Bookkeeping of loads.
 pub const AUDIT_TABLES: [&str; 3] = ["load_errors", "load_ledger", "audit_failures"];
+/// What an incremental run works in (see `src/pipeline/build.rs`): each staging table's rows
+/// new in this run ([`new_rows_table`]), scratch tables (empty between runs), each user's
+/// latest event, and a record of the transform SQL that built the star schema.
+pub const INCREMENT_TABLES: [&str; 7] = [
+    "staging_events_new",
+    "staging_songs_new",
+    "user_latest",
+    "user_candidates",
+    "changed_plays",
+    "replaced_plays",
+    "transform_state",
+];
+
+/// The table a run stages `staging`'s new rows into before the star schema is updated from
+/// them (`sql/schema/STAGING_new.sql`).
+pub fn new_rows_table(staging: &str) -> String {
+    format!("{staging}_new")
+}
 
 /// One file of `sql/`, by its path below `sql/`.
 pub struct SqlFile {
@@ -237,6 +255,12 @@ pub fn transform(name: &str, dialect: Dialect) -> Result<&'static str> {
     find("transform", name, dialect)
 }
 
+/// The statements that update one model from the rows new in this run (`sql/incremental/`),
+/// giving the rows [`transform`] would.
+pub fn incremental(name: &str, dialect: Dialect) -> Result<&'static str> {
+    find("incremental", name, dialect)
+}
+
 /// The star schema's models, in transform order: derived once from the `-- depends:`
 /// headers of `sql/transform/*.sql`.
 pub fn models() -> Result<&'static [&'static str]> {
@@ -261,6 +285,7 @@ pub fn all_tables() -> Result<Vec<&'static str>> {
     Ok(STAGING_TABLES
         .into_iter()
         .chain(AUDIT_TABLES)
+        .chain(INCREMENT_TABLES)
         .chain(models()?.iter().copied())
         .collect())
 }

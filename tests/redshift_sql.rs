@@ -153,6 +153,29 @@ fn ddl_and_transforms_are_pinned_and_parse() {
     let transform = pipeline::transform_script(Dialect::Redshift).unwrap();
     golden("redshift_transform.sql", &transform);
     parses("Redshift transforms", &transform);
+    // An incremental run's update of the star schema from its new rows: delete + insert,
+    // which Redshift runs as it is (its MERGE takes one source row per target row, and the
+    // rows here come from windows over several).
+    let incremental = pipeline::incremental_script(Dialect::Redshift).unwrap();
+    golden("redshift_transform_incremental.sql", &incremental);
+    parses("Redshift incremental transforms", &incremental);
+    for file in [
+        "move_new_rows.sql",
+        "clear_increment.sql",
+        "record_transform_state.sql",
+        "transform_state.sql",
+    ] {
+        let text = sparkify::sql::file(&format!("bookkeeping/{file}")).unwrap();
+        parses(
+            file,
+            &text
+                .replace(":table", "staging_events")
+                .replace(":new_table", "staging_events_new")
+                .replace(":'hash'", "'h'")
+                .replace(":'version'", "'v'")
+                .replace(":'now'", "'2026-12-02 12:00:00'"),
+        );
+    }
 
     for (table, name, sql) in sparkify::checks::rule_sql().unwrap() {
         parses(&format!("check {table}: {name}"), &sql.text);

@@ -178,6 +178,8 @@ CREATE FUNCTION standin_copy(statement TEXT, files TEXT[]) RETURNS BIGINT LANGUA
 DECLARE
     qid BIGINT;
     tbl TEXT := substring(statement FROM '^COPY (\w+)');
+    -- An incremental run copies into the staging table's new-rows table.
+    base TEXT := regexp_replace(tbl, '_new$', '');
     cols TEXT;
 BEGIN
     INSERT INTO standin_copies (statement) VALUES (statement) RETURNING query_id INTO qid;
@@ -185,14 +187,14 @@ BEGIN
     FROM information_schema.columns
     WHERE table_name = tbl AND table_schema = current_schema();
     EXECUTE format('INSERT INTO %I SELECT %s FROM %I WHERE $1 IS NULL OR standin_file = ANY($1)',
-                   tbl, cols, 'standin_rows_' || tbl) USING files;
+                   tbl, cols, 'standin_rows_' || base) USING files;
     INSERT INTO sys_load_detail
         SELECT qid, file_name, lines_scanned, bytes_scanned FROM standin_detail
-        WHERE table_name = tbl AND (files IS NULL OR file_name = ANY(files));
+        WHERE table_name = base AND (files IS NULL OR file_name = ANY(files));
     INSERT INTO sys_load_error_detail
         SELECT qid, file_name, line_number, column_name, column_type, 1214, error_message
         FROM standin_errors
-        WHERE table_name = tbl AND (files IS NULL OR file_name = ANY(files));
+        WHERE table_name = base AND (files IS NULL OR file_name = ANY(files));
     PERFORM set_config('standin.last_copy', CAST(qid AS TEXT), false);
     RETURN qid;
 END $$;

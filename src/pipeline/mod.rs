@@ -1,6 +1,7 @@
 //! create → stage → transform, as one warehouse transaction (see [`etl`]), so a run that is
 //! interrupted, killed or fails leaves the warehouse as it was before it; `run` then checks.
 
+mod build;
 mod ledger;
 mod retry;
 mod stage;
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::sql::{self, Dialect, Param};
 use crate::warehouse::Warehouse;
+pub use build::{Build, transform_hash};
 use ledger::keep_rejected;
 pub use retry::{ETL_ATTEMPTS, etl_with_reconnect};
 pub use stage::stage;
@@ -116,6 +118,8 @@ impl StageReport {
 pub struct TransformReport {
     pub models: Vec<(String, i64)>,
     pub elapsed: Duration,
+    /// Whether the star schema was updated from the run's new rows or rebuilt.
+    pub build: Build,
 }
 
 /// The statements that create `sparkify`'s functions and tables in `dialect`; with `drop`,
@@ -146,6 +150,17 @@ pub fn transform_script(dialect: Dialect) -> Result<String> {
     let mut script = String::new();
     for model in sql::models()? {
         script.push_str(sql::transform(model, dialect)?);
+        script.push('\n');
+    }
+    Ok(script)
+}
+
+/// The statements that update the star schema from the rows new in a run, in `dialect`, in
+/// order (the rows have been moved from `staging_*_new` into staging before).
+pub fn incremental_script(dialect: Dialect) -> Result<String> {
+    let mut script = String::new();
+    for model in sql::models()? {
+        script.push_str(sql::incremental(model, dialect)?);
         script.push('\n');
     }
     Ok(script)
@@ -199,11 +214,44 @@ pub fn etl(
     let mut failed_audit = None;
     let outcome = in_transaction(wh, |wh| {
         let created = create_in(wh, false)?;
+        // Decided under the run's lock, so no other run changes the warehouse in between.
+        wh.lock_in_transaction()?;
+        let full = requests.iter().any(|r| r.refresh == Refresh::Full);
+        let mut build = build::decide(wh, full, progress)?;
+        let into_new = build == Build::Incremental;
         let mut staged = Vec::with_capacity(requests.len());
         for request in requests {
-            staged.push(stage_in(wh, request, options, progress, &mut rejected)?);
+            staged.push(stage_in(
+                wh,
+                request,
+                options,
+                progress,
+                &mut rejected,
+                into_new,
+            )?);
         }
-        let transformed = transform_in(wh)?;
+        if let Some(whole) = staged.iter().find(|s| s.full_reload && into_new) {
+            let reason = format!(
+                "{} was reloaded whole: rebuilding the star schema from all staged rows",
+                whole.table
+            );
+            progress.note(&reason);
+            build = Build::Rebuild(Some(reason));
+        }
+        if into_new {
+            build::move_new_rows(wh)?;
+        }
+        let transformed = match build {
+            Build::Incremental => {
+                let new_rows = staged.iter().any(|s| s.rows_loaded > 0 || s.files > 0);
+                update_in(wh, new_rows)?
+            }
+            Build::Rebuild(_) => transform_in(wh, build)?,
+        };
+        if into_new {
+            build::clear_increment(wh)?;
+        }
+        build::record_state(wh)?;
         let checks = audit_in(wh, audit, &mut failed_audit)?;
         Ok(EtlReport {
             created,
@@ -324,18 +372,46 @@ pub fn in_transaction<T>(
 
 /// Rebuilds the star schema from staging in one transaction, and counts each model.
 pub fn transform(wh: &mut dyn Warehouse) -> Result<TransformReport> {
-    in_transaction(wh, transform_in)
+    in_transaction(wh, |wh| {
+        let report = transform_in(wh, Build::Rebuild(None))?;
+        build::record_state(wh)?;
+        Ok(report)
+    })
 }
 
-fn transform_in(wh: &mut dyn Warehouse) -> Result<TransformReport> {
-    let start = Instant::now();
+fn transform_in(wh: &mut dyn Warehouse, build: Build) -> Result<TransformReport> {
     let dialect = wh.dialect();
+    run_models(wh, build, |model| sql::transform(model, dialect))
+}
+
+/// Updates the star schema from the rows new in this run; with none, there is nothing to do.
+fn update_in(wh: &mut dyn Warehouse, new_rows: bool) -> Result<TransformReport> {
+    let dialect = wh.dialect();
+    run_models(wh, Build::Incremental, |model| {
+        if new_rows {
+            sql::incremental(model, dialect)
+        } else {
+            Ok("")
+        }
+    })
+}
+
+/// Runs each model's statements in transform order, and counts each model.
+fn run_models(
+    wh: &mut dyn Warehouse,
+    build: Build,
+    statements: impl Fn(&str) -> Result<&'static str>,
+) -> Result<TransformReport> {
+    let start = Instant::now();
     let mut models = Vec::new();
     for model in sql::models()? {
         if crate::interrupt::requested() {
             return Err(Error::Interrupted);
         }
-        wh.execute(sql::transform(model, dialect)?)?;
+        let script = statements(model)?;
+        if !script.is_empty() {
+            wh.execute(script)?;
+        }
         let count = sql::statement(
             "bookkeeping/row_count.sql",
             &[("table", Param::Text(model))],
@@ -345,5 +421,6 @@ fn transform_in(wh: &mut dyn Warehouse) -> Result<TransformReport> {
     Ok(TransformReport {
         models,
         elapsed: start.elapsed(),
+        build,
     })
 }

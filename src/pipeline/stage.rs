@@ -23,26 +23,33 @@ pub fn stage(
 ) -> Result<StageReport> {
     let mut rejected = Vec::new();
     let outcome = in_transaction(wh, |wh| {
-        stage_in(wh, request, options, progress, &mut rejected)
+        wh.lock_in_transaction()?;
+        let staged = stage_in(wh, request, options, progress, &mut rejected, false)?;
+        // Staging now holds rows the star schema was not built from: the next run rebuilds.
+        super::build::forget_state(wh)?;
+        Ok(staged)
     });
     keep_rejected(wh, outcome, &rejected)
 }
 
 /// [`stage`] inside the caller's transaction. A load that exceeds --max-errors returns
 /// `TooManyLoadErrors` and leaves its rejected rows in `rejected` for [`keep_rejected`].
+/// The caller has taken the run's lock ([`Warehouse::lock_in_transaction`]). With `into_new`,
+/// rows appended to the table go into its new-rows table instead ([`sql::new_rows_table`]), for
+/// an incremental update of the star schema; a table reloaded whole is loaded in place.
 pub(super) fn stage_in(
     wh: &mut dyn Warehouse,
     request: &StageRequest,
     options: &LoadOptions,
     progress: &dyn Progress,
     rejected: &mut Vec<(String, Vec<load::LoadError>)>,
+    into_new: bool,
 ) -> Result<StageReport> {
     if crate::interrupt::requested() {
         return Err(Error::Interrupted);
     }
-    wh.lock_in_transaction()?;
     let start = Instant::now();
-    let spec = sql::table_spec(&request.table)?;
+    let mut spec = sql::table_spec(&request.table)?;
     let table = spec.name.clone();
     // The one thing that differs between engines: whether sparkify reads the files (and so
     // can skip those the ledger holds) or the engine reads the whole source itself.
@@ -84,6 +91,8 @@ pub(super) fn stage_in(
     let mut report = LoadReport::default();
     if plan.full_reload {
         clear(wh, &table)?;
+    } else if into_new {
+        spec.name = sql::new_rows_table(&table);
     }
     if plan.whole_source || !plan.files.is_empty() {
         report = load_files(
@@ -103,7 +112,7 @@ pub(super) fn stage_in(
             LoadFailure::Other(error) => error,
         })?;
         record_load(wh, &table, &report)?;
-        wh.after_load(&table)?;
+        wh.after_load(&spec.name)?;
     }
     let mut staged = StageReport::new(table, request, &report, skipped, start);
     staged.already_loaded = plan.already_loaded;
@@ -225,7 +234,7 @@ fn load_files(
         return Err(LoadFailure::Rejected(
             report.errors,
             Error::TooManyLoadErrors {
-                table: spec.name.clone(),
+                table: request.table.clone(),
                 rejected: count,
                 max_errors: options.max_errors,
                 first,

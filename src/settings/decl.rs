@@ -176,8 +176,9 @@ pub static DECLS: &[Decl] = &[
         LOAD,
         "full-refresh",
         None,
-        "Empty the staging tables and load every file again (by default only files the load \
-         ledger does not hold are loaded, and their rows appended)",
+        "Empty the staging tables, load every file again and rebuild the star schema from all \
+         rows (by default only files the load ledger does not hold are loaded, and the star \
+         schema is updated from their rows)",
     ),
     flag(
         "reload_changed",

@@ -98,6 +98,113 @@ CREATE TABLE IF NOT EXISTS audit_failures (
     recorded_at  TIMESTAMP NOT NULL
 );
 
+-- staging_events_new: the rows this run staged into staging_events, until the star schema has been
+-- updated from them (then they move to staging_events). Empty between runs. Same columns as
+-- staging_events, in the same order (a test keeps them equal).
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS staging_events_new (
+    artist          VARCHAR(512),
+    auth            VARCHAR(32),
+    firstname       VARCHAR(256),
+    gender          VARCHAR(16),
+    iteminsession   INTEGER,
+    lastname        VARCHAR(256),
+    length          DOUBLE PRECISION,
+    level           VARCHAR(16),
+    location        VARCHAR(512),
+    method          VARCHAR(16),
+    page            VARCHAR(64),
+    registration    DOUBLE PRECISION,  -- written as a float in the logs (1540919166796.0)
+    sessionid       INTEGER,
+    song            VARCHAR(512),
+    status          SMALLINT,
+    ts              BIGINT,            -- epoch milliseconds, UTC
+    useragent       VARCHAR(1024),
+    userid          INTEGER            -- a JSON string; "" for logged-out users loads NULL
+)
+DISTSTYLE EVEN;
+
+-- staging_songs_new: the rows this run staged into staging_songs, until the star schema has been
+-- updated from them (then they move to staging_songs). Empty between runs. Same columns as
+-- staging_songs, in the same order (a test keeps them equal).
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS staging_songs_new (
+    num_songs        INTEGER,
+    artist_id        VARCHAR(32),
+    artist_latitude  DOUBLE PRECISION,
+    artist_longitude DOUBLE PRECISION,
+    artist_location  VARCHAR(512),
+    artist_name      VARCHAR(512),
+    song_id          VARCHAR(32),
+    title            VARCHAR(512),
+    duration         DOUBLE PRECISION,
+    year             INTEGER
+)
+DISTSTYLE EVEN;
+
+-- user_latest: each user's latest event, the one users takes its row from, with the columns that
+-- order events (ts, sessionid, iteminsession), so a later run compares a user's new events
+-- with this one row instead of reading all their earlier events again.
+-- check: unique userid
+-- On Redshift small, like users.
+-- redshift: DISTSTYLE ALL
+CREATE TABLE IF NOT EXISTS user_latest (
+    userid         INTEGER NOT NULL,
+    firstname      VARCHAR(256),
+    lastname       VARCHAR(256),
+    gender         VARCHAR(16),
+    level          VARCHAR(16),
+    ts             BIGINT,
+    sessionid      INTEGER,
+    iteminsession  INTEGER
+)
+DISTSTYLE ALL;
+
+-- user_candidates: scratch of an incremental run: the events that may become a user's latest
+-- (this run's, and the one kept in user_latest). Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS user_candidates (
+    userid         INTEGER NOT NULL,
+    firstname      VARCHAR(256),
+    lastname       VARCHAR(256),
+    gender         VARCHAR(16),
+    level          VARCHAR(16),
+    ts             BIGINT,
+    sessionid      INTEGER,
+    iteminsession  INTEGER
+)
+DISTSTYLE EVEN;
+
+-- changed_plays: scratch of an incremental run: the (time, user) pairs whose plays it adds or
+-- re-matches; songplays' rows of those pairs are computed again. Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS changed_plays (
+    ts          BIGINT NOT NULL,
+    start_time  TIMESTAMP NOT NULL,
+    user_id     INTEGER NOT NULL
+)
+DISTSTYLE EVEN;
+
+-- replaced_plays: scratch of an incremental run: the songplays rows of changed_plays' pairs
+-- before they are computed again, whose songplay_id values the new rows keep. Empty between
+-- runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS replaced_plays (
+    start_time   TIMESTAMP NOT NULL,
+    user_id      INTEGER NOT NULL,
+    songplay_id  BIGINT NOT NULL
+)
+DISTSTYLE EVEN;
+
+-- transform_state: what built the star schema: a hash of the transform SQL, the sparkify
+-- version and when. A run whose transform SQL hashes otherwise (another sparkify version)
+-- rebuilds the star schema instead of updating it; no row means it must be rebuilt too.
+CREATE TABLE IF NOT EXISTS transform_state (
+    transform_hash    VARCHAR(64) NOT NULL,
+    sparkify_version  VARCHAR(64) NOT NULL,
+    built_at          TIMESTAMP NOT NULL
+);
+
 -- songs (dimension): one row per song_id in the catalogue.
 -- check: unique song_id
 -- check: not_null song_id, title
@@ -245,8 +352,6 @@ DELETE FROM load_errors WHERE table_name = $1
 --   $1 = "staging_events"
 --   $2 = "staging_events"
 
-LOCK load_ledger;
-
 DELETE FROM staging_songs;
 
 DELETE FROM load_ledger WHERE table_name = $1;
@@ -325,20 +430,28 @@ SELECT COUNT(*) FROM artists;
 
 -- users: one row per non-empty userId in the logs (all pages, not only NextSong), carrying the
 -- attributes of the user's latest event, so `level` is the current subscription level.
-DELETE FROM users;
-INSERT INTO users (user_id, first_name, last_name, gender, level)
-SELECT userid, firstname, lastname, gender, level
+-- The latest event is kept in user_latest with the columns that order events, so an incremental
+-- run (sql/incremental/users.sql) compares a user's new events with it alone. The order goes on
+-- to every column taken, so the pick is the same whatever order the rows come in.
+DELETE FROM user_latest;
+INSERT INTO user_latest (userid, firstname, lastname, gender, level, ts, sessionid, iteminsession)
+SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession
 FROM (
-    SELECT userid, firstname, lastname, gender, level,
+    SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession,
            ROW_NUMBER() OVER (
                PARTITION BY userid
                ORDER BY ts DESC NULLS LAST, sessionid DESC NULLS LAST,
-                        iteminsession DESC NULLS LAST, level NULLS LAST
+                        iteminsession DESC NULLS LAST, level NULLS LAST,
+                        firstname NULLS LAST, lastname NULLS LAST, gender NULLS LAST
            ) AS pick
     FROM staging_events
     WHERE userid IS NOT NULL
 ) ranked
 WHERE pick = 1;
+DELETE FROM users;
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT userid, firstname, lastname, gender, level
+FROM user_latest;
 
 SELECT COUNT(*) FROM users;
 
@@ -399,6 +512,14 @@ FROM (SELECT DISTINCT start_time FROM songplays) played;
 
 SELECT COUNT(*) FROM time;
 
+DELETE FROM transform_state;
+
+INSERT INTO transform_state (transform_hash, sparkify_version, built_at)
+VALUES ($1, $2, CAST($3 AS TIMESTAMP));
+--   $1 = <transform hash>
+--   $2 = "0.1.0"
+--   $3 = <now>
+
 SELECT CAST((SELECT COUNT(*) FROM (SELECT table_name, file FROM load_ledger GROUP BY table_name, file HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE table_name IS NULL) AS BIGINT);
@@ -410,6 +531,8 @@ SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE rows_read IS NULL) AS BIGINT
 SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE rows_loaded IS NULL) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE rows_rejected IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT userid FROM user_latest GROUP BY userid HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM (SELECT song_id FROM songs GROUP BY song_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 

@@ -35,20 +35,28 @@ WHERE pick = 1;
 
 -- users: one row per non-empty userId in the logs (all pages, not only NextSong), carrying the
 -- attributes of the user's latest event, so `level` is the current subscription level.
-DELETE FROM users;
-INSERT INTO users (user_id, first_name, last_name, gender, level)
-SELECT userid, firstname, lastname, gender, level
+-- The latest event is kept in user_latest with the columns that order events, so an incremental
+-- run (sql/incremental/users.sql) compares a user's new events with it alone. The order goes on
+-- to every column taken, so the pick is the same whatever order the rows come in.
+DELETE FROM user_latest;
+INSERT INTO user_latest (userid, firstname, lastname, gender, level, ts, sessionid, iteminsession)
+SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession
 FROM (
-    SELECT userid, firstname, lastname, gender, level,
+    SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession,
            ROW_NUMBER() OVER (
                PARTITION BY userid
                ORDER BY ts DESC NULLS LAST, sessionid DESC NULLS LAST,
-                        iteminsession DESC NULLS LAST, level NULLS LAST
+                        iteminsession DESC NULLS LAST, level NULLS LAST,
+                        firstname NULLS LAST, lastname NULLS LAST, gender NULLS LAST
            ) AS pick
     FROM staging_events
     WHERE userid IS NOT NULL
 ) ranked
 WHERE pick = 1;
+DELETE FROM users;
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT userid, firstname, lastname, gender, level
+FROM user_latest;
 
 -- songplays: one row per NextSong event. An event repeated in the logs (same user, session,
 -- item and ts) is one play, not two. The catalogue match is on title + artist name + duration;

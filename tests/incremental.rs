@@ -1,0 +1,507 @@
+//! Incremental runs give exactly the star schema one full load gives: the real sample and a
+//! generated set split into several loads in several orders (a day that arrives late, songs
+//! that arrive after their plays, an event file staged twice), on DuckDB and PostgreSQL.
+//! songplay_id may differ from the full load's but stays unique and does not change when the
+//! run is repeated. A warehouse built by other transform SQL is rebuilt, and says so.
+
+mod common;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use sparkify::copy::load::LoadOptions;
+use sparkify::pipeline::{self, Audit, Build, Progress, Refresh, StageRequest};
+use sparkify::source::Source;
+use sparkify::warehouse::Warehouse;
+use sparkify::warehouse::duckdb::DuckDb;
+use sparkify::warehouse::postgres::{Postgres, Target};
+
+/// The star schema, as sorted rows; songplays without its surrogate key.
+const STAR: [(&str, &str); 5] = [
+    ("songs", "SELECT * FROM songs"),
+    ("artists", "SELECT * FROM artists"),
+    ("users", "SELECT * FROM users"),
+    (
+        "songplays",
+        "SELECT start_time, user_id, level, song_id, artist_id, session_id, location, \
+         user_agent FROM songplays",
+    ),
+    ("time", "SELECT * FROM time"),
+];
+
+fn rows(wh: &mut dyn Warehouse, sql: &str) -> Vec<String> {
+    let result = wh.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut rows: Vec<String> = result.rows.iter().map(|r| format!("{r:?}")).collect();
+    rows.sort();
+    rows
+}
+
+fn star(wh: &mut dyn Warehouse) -> Vec<(String, Vec<String>)> {
+    STAR.iter()
+        .map(|(table, sql)| (table.to_string(), rows(wh, sql)))
+        .collect()
+}
+
+fn assert_same_star(got: &[(String, Vec<String>)], want: &[(String, Vec<String>)], what: &str) {
+    for ((table, g), (_, w)) in got.iter().zip(want) {
+        assert_eq!(g.len(), w.len(), "{what}: {table} row counts differ");
+        if let Some(i) = (0..g.len()).find(|&i| g[i] != w[i]) {
+            panic!(
+                "{what}: {table} differs at sorted row {i}:\n incremental {}\n full load   {}",
+                g[i], w[i]
+            );
+        }
+    }
+}
+
+/// Remembers the notes a run gives.
+#[derive(Default)]
+struct Notes(RefCell<Vec<String>>);
+
+impl Progress for Notes {
+    fn note(&self, message: &str) {
+        self.0.borrow_mut().push(message.to_string());
+    }
+}
+
+/// One `run` (create → stage → transform → checks) of the files under `dir`, loading only what
+/// the ledger does not hold.
+fn run(
+    wh: &mut dyn Warehouse,
+    dir: &Path,
+    jsonpaths: &Path,
+    refresh: Refresh,
+) -> pipeline::EtlReport {
+    run_noted(wh, dir, jsonpaths, refresh, &Notes::default())
+}
+
+fn run_noted(
+    wh: &mut dyn Warehouse,
+    dir: &Path,
+    jsonpaths: &Path,
+    refresh: Refresh,
+    notes: &Notes,
+) -> pipeline::EtlReport {
+    let requests = [
+        StageRequest {
+            table: "staging_events".into(),
+            source: Source::Local(dir.join("events")),
+            format: pipeline::FormatSpec::JsonPaths(Source::Local(jsonpaths.to_path_buf())),
+            repair_mojibake: true,
+            refresh,
+        },
+        StageRequest {
+            table: "staging_songs".into(),
+            source: Source::Local(dir.join("songs")),
+            format: pipeline::FormatSpec::Auto,
+            repair_mojibake: false,
+            refresh,
+        },
+    ];
+    let report = pipeline::etl(
+        wh,
+        &requests,
+        &LoadOptions::default(),
+        notes,
+        Audit::PublishIfPassing,
+    )
+    .unwrap_or_else(|e| panic!("run: {e}"));
+    let checks = report.checks.as_ref().expect("audited");
+    assert!(checks.failed().is_empty(), "{:?}", checks.failed());
+    report
+}
+
+/// Every `.json` file under `dir`, sorted.
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// What one load adds to the source folders: event files, song files (by index), and event
+/// files copied under another name (so the same events are staged a second time).
+#[derive(Clone, Default)]
+struct Load {
+    events: Vec<usize>,
+    songs: Vec<usize>,
+    copies: Vec<usize>,
+}
+
+fn load(events: impl IntoIterator<Item = usize>, songs: impl IntoIterator<Item = usize>) -> Load {
+    Load {
+        events: events.into_iter().collect(),
+        songs: songs.into_iter().collect(),
+        copies: Vec::new(),
+    }
+}
+
+/// Links each file into the source folders (the ledger keys files by their canonical path, so
+/// a link is the file itself), or copies it for `copies`.
+fn add(dir: &Path, data: &Path, step: &Load) {
+    let (events, songs) = (
+        json_files(&data.join("log_data")),
+        json_files(&data.join("song_data")),
+    );
+    for (i, folder, files) in [
+        (&step.events, "events", &events),
+        (&step.songs, "songs", &songs),
+    ]
+    .into_iter()
+    .flat_map(|(idx, folder, files)| idx.iter().map(move |i| (i, folder, files)))
+    {
+        let file = &files[*i];
+        let link = dir.join(folder).join(format!(
+            "{i:04}-{}",
+            file.file_name().unwrap().to_string_lossy()
+        ));
+        std::os::unix::fs::symlink(file, link).unwrap();
+    }
+    for i in &step.copies {
+        std::fs::copy(
+            &events[*i],
+            dir.join("events").join(format!("copy-{i:04}.json")),
+        )
+        .unwrap();
+    }
+}
+
+/// Loads `data` in `loads` steps into `wh` and asserts the star schema equals `want` (one full
+/// load of everything), songplay_id unique, and a repeated run changes nothing, ids included.
+fn loads_equal_one_load(
+    wh: &mut dyn Warehouse,
+    data: &Path,
+    loads: &[Load],
+    want: &[(String, Vec<String>)],
+    what: &str,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(tmp.path().join(folder)).unwrap();
+    }
+    let jsonpaths = data.join("log_json_path.json");
+    for (n, step) in loads.iter().enumerate() {
+        add(tmp.path(), data, step);
+        let report = run(wh, tmp.path(), &jsonpaths, Refresh::Incremental);
+        let expected = if n == 0 {
+            Build::Rebuild(None)
+        } else {
+            Build::Incremental
+        };
+        assert_eq!(report.transformed.build, expected, "{what}: load {n}");
+        assert_eq!(
+            count(
+                wh,
+                "SELECT COUNT(*) - COUNT(DISTINCT songplay_id) FROM songplays"
+            ),
+            0,
+            "{what}: load {n} repeated a songplay_id"
+        );
+    }
+    assert_same_star(&star(wh), want, what);
+    for scratch in [
+        "staging_events_new",
+        "staging_songs_new",
+        "user_candidates",
+        "changed_plays",
+        "replaced_plays",
+    ] {
+        assert_eq!(
+            count(wh, &format!("SELECT COUNT(*) FROM {scratch}")),
+            0,
+            "{what}: {scratch} is left filled"
+        );
+    }
+    let ids = rows(wh, "SELECT * FROM songplays");
+    let again = run(wh, tmp.path(), &jsonpaths, Refresh::Incremental);
+    assert_eq!(again.transformed.build, Build::Incremental);
+    assert_eq!(
+        rows(wh, "SELECT * FROM songplays"),
+        ids,
+        "{what}: a repeated run changed songplays"
+    );
+}
+
+/// The star schema of one load of every file of `data` (with the `copies` staged twice).
+fn one_load(wh: &mut dyn Warehouse, data: &Path, everything: &Load) -> Vec<(String, Vec<String>)> {
+    let tmp = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(tmp.path().join(folder)).unwrap();
+    }
+    add(tmp.path(), data, everything);
+    run(
+        wh,
+        tmp.path(),
+        &data.join("log_json_path.json"),
+        Refresh::Incremental,
+    );
+    star(wh)
+}
+
+/// The sample's 30 days and 71 songs in several splits and orders.
+fn sample_splits() -> (Load, Vec<(&'static str, Vec<Load>)>) {
+    let all = Load {
+        copies: vec![4],
+        ..load(0..30, 0..71)
+    };
+    let splits = vec![
+        (
+            "three loads in order, songs first",
+            vec![load(0..10, 0..71), load(10..20, []), load(20..30, [])],
+        ),
+        (
+            "a late day, songs split around it, an event file staged twice",
+            vec![
+                load((0..30).filter(|d| *d != 12), 0..40),
+                Load {
+                    copies: vec![4],
+                    ..load([12], [])
+                },
+                load([], 40..71),
+            ],
+        ),
+        (
+            "days in reverse, songs after their plays",
+            vec![
+                // A source with no files fails, as COPY does: one song to start with.
+                load(20..30, [70]),
+                load(10..20, []),
+                load(0..10, 0..35),
+                Load {
+                    copies: vec![4],
+                    ..load([], 35..70)
+                },
+            ],
+        ),
+    ];
+    (all, splits)
+}
+
+/// A generated set where most plays match the catalogue, loaded with the songs after the plays
+/// they match, in halves, and a day arriving late.
+fn generated(dir: &Path) -> (Load, Vec<(&'static str, Vec<Load>)>) {
+    sparkify::generate::generate(
+        dir,
+        &sparkify::generate::GenerateOptions {
+            songs: 120,
+            users: 30,
+            days: 6,
+            events_per_day: 250,
+            seed: 7,
+            match_rate: 0.9,
+        },
+        |_| {},
+    )
+    .unwrap();
+    let songs = json_files(&dir.join("song_data")).len();
+    let all = Load {
+        copies: vec![2],
+        ..load(0..6, 0..songs)
+    };
+    let splits = vec![
+        (
+            "generated: plays first, then songs in halves, a late day, a day twice",
+            vec![
+                // A source with no files fails, as COPY does: one song to start with.
+                load([0, 1, 3, 4, 5], [0]),
+                load([], (2..songs).step_by(2)),
+                Load {
+                    copies: vec![2],
+                    ..load([2], [])
+                },
+                load([], (1..songs).step_by(2)),
+            ],
+        ),
+        (
+            "generated: one day at a time, songs with the first",
+            (0..6)
+                .map(|d| Load {
+                    copies: if d == 5 { vec![2] } else { vec![] },
+                    ..load([d], if d == 0 { 0..songs } else { 0..0 })
+                })
+                .collect(),
+        ),
+    ];
+    (all, splits)
+}
+
+fn every_split_equals_one_load(open: &dyn Fn() -> Box<dyn Warehouse>) {
+    let data = sample_dir();
+    let (all, splits) = sample_splits();
+    let want = one_load(open().as_mut(), &data, &all);
+    for (what, loads) in &splits {
+        loads_equal_one_load(open().as_mut(), &data, loads, &want, what);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (all, splits) = generated(tmp.path());
+    let want = one_load(open().as_mut(), tmp.path(), &all);
+    let matched = want[3]
+        .1
+        .iter()
+        .filter(|r| !r.contains(", Null, Null, "))
+        .count();
+    assert!(
+        matched > 100,
+        "the generated plays should mostly match: {matched}"
+    );
+    for (what, loads) in &splits {
+        loads_equal_one_load(open().as_mut(), tmp.path(), loads, &want, what);
+    }
+}
+
+#[test]
+fn duckdb_loads_in_any_split_and_order_equal_one_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = std::cell::Cell::new(0);
+    every_split_equals_one_load(&|| {
+        n.set(n.get() + 1);
+        Box::new(DuckDb::open(&tmp.path().join(format!("w{}.duckdb", n.get()))).unwrap())
+    });
+}
+
+#[test]
+fn postgres_loads_in_any_split_and_order_equal_one_load() {
+    every_split_equals_one_load(&|| {
+        let url = pg::server().new_database();
+        Box::new(Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap())
+    });
+}
+
+/// A warehouse whose star schema another version's transform SQL built is rebuilt, with a
+/// note saying why; one without any record of it too.
+#[test]
+fn other_transform_sql_rebuilds_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(data.path().join(folder)).unwrap();
+    }
+    let sample = sample_dir();
+    add(data.path(), &sample, &load(0..30, 0..71));
+    let jsonpaths = sample.join("log_json_path.json");
+    run(&mut wh, data.path(), &jsonpaths, Refresh::Incremental);
+    let built = star(&mut wh);
+
+    // As if an earlier version had built it, by other rules: its time table differs.
+    wh.execute(
+        "UPDATE transform_state SET transform_hash = 'another', sparkify_version = '0.0.9'; \
+         DELETE FROM time WHERE hour < 12",
+    )
+    .unwrap();
+    let notes = Notes::default();
+    let report = run_noted(
+        &mut wh,
+        data.path(),
+        &jsonpaths,
+        Refresh::Incremental,
+        &notes,
+    );
+    assert!(matches!(report.transformed.build, Build::Rebuild(Some(_))));
+    let said = notes.0.borrow().join("\n");
+    assert!(
+        said.contains(
+            "the transform SQL changed since the star schema was built (by sparkify 0.0.9)"
+        ),
+        "{said}"
+    );
+    assert_same_star(&star(&mut wh), &built, "after the rebuild");
+    let hash = rows(&mut wh, "SELECT transform_hash FROM transform_state");
+    assert_eq!(
+        hash,
+        [format!("[Text({:?})]", pipeline::transform_hash().unwrap())]
+    );
+
+    // No record at all (a warehouse of a version before the record): rebuilt too.
+    wh.execute("DELETE FROM transform_state; DELETE FROM users WHERE level = 'free'")
+        .unwrap();
+    let notes = Notes::default();
+    let report = run_noted(
+        &mut wh,
+        data.path(),
+        &jsonpaths,
+        Refresh::Incremental,
+        &notes,
+    );
+    assert!(matches!(report.transformed.build, Build::Rebuild(Some(_))));
+    assert!(
+        notes
+            .0
+            .borrow()
+            .iter()
+            .any(|n| n.contains("no record of the transform SQL")),
+        "{:?}",
+        notes.0.borrow()
+    );
+    assert_same_star(&star(&mut wh), &built, "after the rebuild");
+
+    // --full-refresh rebuilds without a note; the next run is incremental again.
+    let report = run(&mut wh, data.path(), &jsonpaths, Refresh::Full);
+    assert_eq!(report.transformed.build, Build::Rebuild(None));
+    let report = run(&mut wh, data.path(), &jsonpaths, Refresh::Incremental);
+    assert_eq!(report.transformed.build, Build::Incremental);
+    assert_same_star(&star(&mut wh), &built, "after --full-refresh");
+}
+
+/// A changed file reloaded with --reload-changed empties its staging table and loads it whole:
+/// the star schema is rebuilt from all rows (an update from "new" rows would double them), and
+/// the run says so.
+#[test]
+fn a_staging_table_reloaded_whole_rebuilds_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(data.path().join(folder)).unwrap();
+    }
+    let sample = sample_dir();
+    add(
+        data.path(),
+        &sample,
+        &Load {
+            copies: vec![3],
+            ..load(0..30, 0..71)
+        },
+    );
+    let jsonpaths = sample.join("log_json_path.json");
+    run(&mut wh, data.path(), &jsonpaths, Refresh::Incremental);
+    let built = star(&mut wh);
+    let staged = count(&mut wh, "SELECT COUNT(*) FROM staging_events");
+
+    // The copied file changes (a line is added to it, an event already in the logs).
+    let copy = data.path().join("events").join("copy-0003.json");
+    let mut text = std::fs::read_to_string(&copy).unwrap();
+    let first = text.lines().next().unwrap().to_string();
+    text.push_str(&first);
+    text.push('\n');
+    std::fs::write(&copy, text).unwrap();
+    let notes = Notes::default();
+    let report = run_noted(
+        &mut wh,
+        data.path(),
+        &jsonpaths,
+        Refresh::ReloadChanged,
+        &notes,
+    );
+    assert!(matches!(report.transformed.build, Build::Rebuild(Some(_))));
+    assert!(
+        notes
+            .0
+            .borrow()
+            .iter()
+            .any(|n| n.contains("staging_events was reloaded whole: rebuilding the star schema")),
+        "{:?}",
+        notes.0.borrow()
+    );
+    // Reloaded whole: the changed file's rows replaced, not added to.
+    assert_eq!(
+        count(&mut wh, "SELECT COUNT(*) FROM staging_events"),
+        staged + 1
+    );
+    assert_same_star(&star(&mut wh), &built, "after the reload");
+}
