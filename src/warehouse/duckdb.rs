@@ -1,13 +1,15 @@
 //! The embedded default warehouse: one DuckDB file, no server.
 
+mod stage;
+
 use std::path::{Path, PathBuf};
 
 use duckdb::arrow;
 use duckdb::types::{TimeUnit, Value as DuckValue, ValueRef};
 use duckdb::{Appender, Connection};
 
-use super::{ClientStager, Stager, Warehouse};
-use crate::copy::load::RowSink;
+use super::{ClientStager, StageJob, Stager, Warehouse};
+use crate::copy::load::{FileReport, LoadReport, RowSink};
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, TableSpec};
 use crate::sql::Dialect;
@@ -61,6 +63,7 @@ impl DuckDb {
                 "SPARKIFY_DUCKDB_MEMORY={limit:?} is not a memory size DuckDB accepts (e.g. 1GB): {e}"
             ))
         })?;
+        stage::register(&conn)?;
         let handle = conn.interrupt_handle();
         let _interrupt = crate::interrupt::on_request(move || handle.interrupt());
         Ok(DuckDb {
@@ -150,8 +153,47 @@ impl Warehouse for DuckDb {
         Ok(QueryResult { columns, rows: out })
     }
 
-    fn stager<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
-        Ok(Box::new(ClientStager::new(self.bulk_sink(table)?)))
+    fn stager<'a>(&'a mut self, _table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
+        Ok(Box::new(DuckStager { db: self }))
+    }
+}
+
+/// Stages on DuckDB's threads ([`stage`]) for local files; S3 objects go through the
+/// appender, fed by `remote_concurrency` reader threads, because reading them waits on the
+/// network and DuckDB's scan would keep only one request in flight per core.
+struct DuckStager<'a> {
+    db: &'a mut DuckDb,
+}
+
+impl Stager for DuckStager<'_> {
+    fn load(
+        &mut self,
+        job: &StageJob<'_>,
+        on_file: &mut dyn FnMut(&FileReport),
+    ) -> Result<LoadReport> {
+        if job.source.is_remote() {
+            let mut client = ClientStager::new(self.db.bulk_sink(job.spec)?);
+            let report = client.load(job, on_file)?;
+            if !report.exceeded_max_errors {
+                client.finish()?;
+            }
+            return Ok(report);
+        }
+        let json = job.json.ok_or_else(|| {
+            Error::usage(format!(
+                "the loader for {} was given no resolved JSON format",
+                job.spec.name
+            ))
+        })?;
+        stage::load_parallel(
+            &mut self.db.conn,
+            job.spec,
+            json,
+            job.source,
+            job.files,
+            job.options,
+            on_file,
+        )
     }
 }
 
