@@ -94,6 +94,10 @@ impl Drop for Registered {
 impl Job {
     /// The next chunk of rows for one DuckDB thread, or `None` when the scan is over for it.
     fn next_chunk(&self) -> std::result::Result<Option<Vec<Row>>, String> {
+        // Rows of the files this call reads, in chunks of at most CHUNK_ROWS. Small files are
+        // gathered until a chunk is full (a song file holds one row), so that DuckDB sinks
+        // whole vectors rather than one row per call.
+        let mut chunks: Vec<Vec<Row>> = Vec::new();
         loop {
             if crate::interrupt::requested() {
                 return Err(self.fail(Error::Interrupted));
@@ -101,24 +105,41 @@ impl Job {
             if self.stop.load(Ordering::Relaxed) {
                 return Ok(None);
             }
-            if let Some(chunk) = lock(&self.ready).pop() {
+            if chunks.is_empty()
+                && let Some(chunk) = lock(&self.ready).pop()
+            {
                 return Ok(Some(chunk));
             }
-            // A thread only claims a file when nothing parsed is waiting, so memory holds at
-            // most one parsed file per thread.
-            let Some(file) = self.files.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
-                return Ok(None);
-            };
-            let mut chunks = self.parse(file)?;
-            if let Some(first) = chunks.pop() {
-                lock(&self.ready).append(&mut chunks);
-                return Ok(Some(first));
+            if chunks.len() > 1 || chunks.last().is_some_and(|c| c.len() >= CHUNK_ROWS) {
+                break;
             }
+            // A thread only claims a file when nothing parsed is waiting, so memory holds at
+            // most one parsed file (and one chunk) per thread.
+            let Some(file) = self.files.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            self.parse(file, &mut chunks)?;
         }
+        // The last chunk is the one that may be partly filled; the others wait in `ready` for
+        // whichever thread asks next (this one, at the latest, on its next call: a thread
+        // ends its scan only when `ready` is empty). The order of rows in a staging table
+        // carries no meaning.
+        let Some(last) = chunks.pop() else {
+            return Ok(None);
+        };
+        if !chunks.is_empty() {
+            lock(&self.ready).append(&mut chunks);
+        }
+        Ok(Some(last))
     }
 
-    /// Reads and converts one file; its report and rejected rows go to the collector.
-    fn parse(&self, file: &SourceFile) -> std::result::Result<Vec<Vec<Row>>, String> {
+    /// Reads and converts one file into `chunks`; its report and rejected rows go to the
+    /// collector. A load over MAXERROR sets `stop`.
+    fn parse(
+        &self,
+        file: &SourceFile,
+        chunks: &mut Vec<Vec<Row>>,
+    ) -> std::result::Result<(), String> {
         let converter =
             Converter::new(&self.spec, &self.format, self.repair_mojibake).map_err(|message| {
                 self.fail(Error::JsonPaths {
@@ -129,7 +150,6 @@ impl Job {
         // The report (and so the ledger) describes what was read, which may differ from the
         // listing when the file changed in between.
         let fetched = self.source.read(file).map_err(|e| self.fail(e))?;
-        let mut chunks: Vec<Vec<Row>> = Vec::new();
         let mut errors = Vec::new();
         let report = load::parse_file(
             &fetched.bytes,
@@ -154,14 +174,12 @@ impl Job {
             // The caller rolls back: whatever was inserted is discarded, so stop now.
             collected.exceeded = true;
             self.stop.store(true, Ordering::Relaxed);
-            return Ok(Vec::new());
+            return Ok(());
         }
         // The receiver is gone only when the load is over; the report stays in `files`.
         let _ = self.progress.send(report.clone());
         collected.files.push(report);
-        drop(collected);
-        // Emitted from the back: the order of rows in a staging table carries no meaning.
-        Ok(chunks)
+        Ok(())
     }
 
     /// Records the first failure, stops the other threads, and says what DuckDB should show.
