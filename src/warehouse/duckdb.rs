@@ -156,6 +156,29 @@ impl Warehouse for DuckDb {
     fn stager<'a>(&'a mut self, _table: &TableSpec) -> Result<Box<dyn Stager + 'a>> {
         Ok(Box::new(DuckStager { db: self }))
     }
+
+    /// Bookkeeping rows (the ledger: one per file, 15,000 for the song files) through DuckDB's
+    /// appender: an `INSERT ... VALUES` of thousands of bound rows spent seconds in DuckDB's
+    /// parser and planner alone. The appender writes in the current transaction, and casts a
+    /// text value to the column's type (a TIMESTAMP) as an INSERT would.
+    fn insert_rows(&mut self, table: &str, columns: &[&str], rows: &[Row]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let err = |e: duckdb::Error| Error::warehouse(format!("DuckDB: appending to {table}: {e}"));
+        let mut appender = self
+            .conn
+            .appender_with_columns(table, columns)
+            .map_err(err)?;
+        for row in rows {
+            appender
+                .append_row(duckdb::appender_params_from_iter(
+                    row.iter().map(duck_value),
+                ))
+                .map_err(err)?;
+        }
+        appender.flush().map_err(err)
+    }
 }
 
 /// Stages on DuckDB's threads ([`stage`]) for local files; S3 objects go through the
