@@ -15,6 +15,10 @@
 #   SPARKIFY        the sparkify binary   [default: $CARGO_TARGET_DIR/release/sparkify]
 #   BENCH_PARSE     the bare-parse binary [default: $CARGO_TARGET_DIR/release/examples/bench_parse]
 #   BENCH_SKIP_PANDAS  set to skip the pandas row (it takes ~25 min at medium)
+#   BENCH_SKIP_NEWDAY  set to skip the rows "one new day into the warehouse" (each loads the
+#                      data minus its last day first, untimed: a second full run per engine)
+#   BENCH_BASELINE  an older sparkify binary: its run into PostgreSQL is timed too (row 4b), for
+#                   the target "2x faster than today's PostgreSQL run" measured in the same session
 #
 # Builds nothing: build first with `cargo build --release --examples`.
 set -euo pipefail
@@ -26,6 +30,7 @@ BENCH_REPEAT="${BENCH_REPEAT:-1}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-7200}"
 SPARKIFY="${SPARKIFY:-$CARGO_TARGET_DIR/release/sparkify}"
 BENCH_PARSE="${BENCH_PARSE:-$CARGO_TARGET_DIR/release/examples/bench_parse}"
+BENCH_BASELINE="${BENCH_BASELINE:-}"
 VENV="$BENCH_DIR/venv"
 PY="$VENV/bin/python"
 # shellcheck source=scripts/bench/pg.sh
@@ -224,7 +229,7 @@ peer_counts() {
          print c["songplays"], c["users"], c["songs"], c["artists"], c["time"], c["matched"] }' "$1"
 }
 TABLES=(songplays users songs artists time)
-declare -A NAME=([sk_duck]="sparkify → DuckDB" [peer_duck]="the DuckDB read_json peer" [sk_pg]="sparkify → PostgreSQL" [pandas]="pandas + psycopg2")
+declare -A NAME=([sk_duck]="sparkify → DuckDB" [peer_duck]="the DuckDB read_json peer" [sk_pg]="sparkify → PostgreSQL" [pandas]="pandas + psycopg2" [base_pg]="the baseline sparkify → PostgreSQL" [newday_duck]="one new day → DuckDB" [newday_pg]="one new day → PostgreSQL")
 # "songplays 8,296, users 181, ..." from a COUNTS entry.
 counts_text() {
   local c i out=""
@@ -243,6 +248,20 @@ compare_counts() {
     if [ "${a[$i]}" != "${b[$i]}" ]; then out="$out; ${TABLES[$i]} $(fmt_int "${a[$i]}") vs $(fmt_int "${b[$i]}")"; fi
   done
   echo "${out#; }"
+}
+
+# newday_note LOG FULL-ID ID: "staging S s, transforms T s; P % of the full run's time".
+newday_note() {
+  local st tr
+  st=$(calc "$(summary_seconds "$1" "stage staging_events") + $(summary_seconds "$1" "stage staging_songs")")
+  tr=$(summary_seconds "$1" "transform time")
+  printf 'staging %s s, transforms %s s; %s of the full run (row %s)' "$(fmt2 "$st")" "$(fmt2 "${tr:-0}")" \
+    "$(pct "${WALL[$3]:-}" "${WALL[$2]:-}")" "$([ "$2" = sk_duck ] && echo 1 || echo 4)"
+}
+# "P %" = 100 a / b, or "—".
+pct() {
+  if [ -z "$1" ] || [ -z "$2" ]; then printf '—'; return; fi
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) printf "—"; else printf "%.1f %%", 100 * a / b }'
 }
 
 # --- one size ------------------------------------------------------------------------------------
@@ -351,6 +370,68 @@ bench_size() {
   pg_psql -c "DROP DATABASE IF EXISTS sparkify_bench" >/dev/null 2>&1 || true
   say sk_pg "sparkify run -> PostgreSQL"
 
+  # 4b. An older sparkify into the same PostgreSQL, for the "2× today's run" target.
+  if [ -n "$BENCH_BASELINE" ]; then
+    base_pg_setup() { pg_fresh_db sparkify_base >/dev/null 2>&1; }
+    local baseurl="$PG_URL/sparkify_base?sslmode=disable"
+    timed base_pg "$logs/baseline-postgres.log" base_pg_setup "$BENCH_BASELINE" run --warehouse "$baseurl" "${src[@]}"
+    if [ "${RC[base_pg]}" = 0 ]; then
+      COUNTS[base_pg]=$(warehouse_counts "$baseurl")
+      NOTE[base_pg]="$BENCH_BASELINE ($("$BENCH_BASELINE" --version | awk '{ print $2 }')); staging $(fmt2 "$(calc "$(summary_seconds "$logs/baseline-postgres.log" "stage staging_events") + $(summary_seconds "$logs/baseline-postgres.log" "stage staging_songs")")") s, transforms $(fmt2 "$(summary_seconds "$logs/baseline-postgres.log" "transform time")") s"
+    fi
+    pg_psql -c "DROP DATABASE IF EXISTS sparkify_base" >/dev/null 2>&1 || true
+    say base_pg "baseline sparkify run -> PostgreSQL"
+  fi
+
+  # 6, 7. One new day into the warehouse: the data minus its last day is loaded first (not
+  # timed), then `sparkify run` over all of it (timed; checks included) loads the last day's
+  # file only. The events folder is a copy of hard links, so the files keep their size and
+  # modification time and the load ledger sees exactly one new file.
+  if [ -z "${BENCH_SKIP_NEWDAY:-}" ]; then
+    local nd="$work/newday" last rel
+    rm -rf "$nd"
+    mkdir -p "$nd"
+    cp -al "$data/log_data" "$nd/log_data"
+    last=$(find "$nd/log_data" -type f -name '*.json' | sort | tail -1)
+    rel=${last#"$nd/log_data/"}
+    local ndsrc=(--songs "$data/song_data" --events "$nd/log_data" --jsonpaths "$data/log_json_path.json")
+    # preload WAREHOUSE: loads every day but the last, then puts the last day back.
+    newday_preload() {
+      rm -f "$last"
+      if ! "$SPARKIFY" -q run --warehouse "$1" "${ndsrc[@]}" >"$logs/newday-preload.log" 2>&1; then
+        PRELOAD_FAILED="preloading the days before $rel FAILED (see $logs/newday-preload.log), so this timed a full load"
+        echo "   $PRELOAD_FAILED" >&2
+      fi
+      ln "$data/log_data/$rel" "$last"
+    }
+    local nddb="$work/newday.duckdb" PRELOAD_FAILED=""
+    newday_duck_setup() { rm -f "$nddb" "$nddb.wal"; newday_preload "duckdb:$nddb"; }
+    timed newday_duck "$logs/newday-duckdb.log" newday_duck_setup "$SPARKIFY" run --warehouse "duckdb:$nddb" "${ndsrc[@]}"
+    if [ "${RC[newday_duck]}" = 0 ]; then
+      COUNTS[newday_duck]=$(warehouse_counts "duckdb:$nddb")
+      NOTE[newday_duck]="$rel after the days before it; $(newday_note "$logs/newday-duckdb.log" sk_duck newday_duck) (target ≤ 10 %)"
+      [ -z "$PRELOAD_FAILED" ] || { NOTE[newday_duck]="**$PRELOAD_FAILED**"; COUNTS[newday_duck]=""; }
+    fi
+    PRELOAD_FAILED=""
+    rm -f "$nddb" "$nddb.wal"
+    say newday_duck "one new day -> DuckDB"
+
+    local ndurl="$PG_URL/sparkify_newday?sslmode=disable"
+    newday_pg_setup() { pg_fresh_db sparkify_newday >/dev/null 2>&1; newday_preload "$ndurl"; }
+    timed newday_pg "$logs/newday-postgres.log" newday_pg_setup "$SPARKIFY" run --warehouse "$ndurl" "${ndsrc[@]}"
+    if [ "${RC[newday_pg]}" = 0 ]; then
+      COUNTS[newday_pg]=$(warehouse_counts "$ndurl")
+      NOTE[newday_pg]="$rel after the days before it; $(newday_note "$logs/newday-postgres.log" sk_pg newday_pg) (target ≤ 20 %); RSS of the client only"
+      [ -z "$PRELOAD_FAILED" ] || { NOTE[newday_pg]="**$PRELOAD_FAILED**"; COUNTS[newday_pg]=""; }
+    fi
+    pg_psql -c "DROP DATABASE IF EXISTS sparkify_newday" >/dev/null 2>&1 || true
+    say newday_pg "one new day -> PostgreSQL"
+    rm -rf "$nd"
+  else
+    NOTE[newday_duck]="skipped (BENCH_SKIP_NEWDAY)"
+    NOTE[newday_pg]="skipped (BENCH_SKIP_NEWDAY)"
+  fi
+
   # 3. Peer: pandas + psycopg2 row by row (the Udacity tutorial's etl.py).
   if [ "$with_pandas" = yes ] && [ -z "${BENCH_SKIP_PANDAS:-}" ]; then
     pandas_setup() { pg_fresh_db udacity_bench >/dev/null 2>&1; }
@@ -383,6 +464,27 @@ bench_size() {
         echo "   MISMATCH: row counts of ${NAME[$id]} vs sparkify -> DuckDB: $diff" >&2
       fi
     done
+    # One new day on top of the days before it must give the tables a full run gives.
+    for pair in "newday_duck sk_duck" "newday_pg sk_pg" "base_pg sk_pg"; do
+      read -r id ref <<<"$pair"
+      [ -n "${COUNTS[$id]:-}" ] || continue
+      if [ -z "${COUNTS[$ref]:-}" ]; then
+        checks+=("**MISMATCH** ${NAME[$id]}: no counts of ${NAME[$ref]} to compare with")
+        continue
+      fi
+      diff=$(compare_counts "$id" "$ref")
+      if [ -z "$diff" ]; then
+        checks+=("row counts of ${NAME[$id]} = ${NAME[$ref]}'s full run")
+      else
+        checks+=("**MISMATCH** row counts of ${NAME[$id]} vs ${NAME[$ref]}'s full run: $diff")
+        echo "   MISMATCH: row counts of ${NAME[$id]} vs ${NAME[$ref]}: $diff" >&2
+      fi
+    done
+    for id in newday_duck newday_pg; do
+      if [ -z "${BENCH_SKIP_NEWDAY:-}" ] && [ -z "${COUNTS[$id]:-}" ]; then
+        checks+=("**MISMATCH** ${NAME[$id]}: no counts (the run failed)")
+      fi
+    done
     if [ -n "${COUNTS[pandas]:-}" ]; then
       diff=$(compare_counts pandas sk_duck)
       checks+=("row counts of pandas + psycopg2 vs sparkify → DuckDB: ${diff:-same} (informational: the tutorial's semantics differ, e.g. its users come from NextSong events only)")
@@ -405,13 +507,19 @@ bench_size() {
   else
     targets+=("staging vs bare parse: — (bare parse not run)")
   fi
+  targets+=("one new day into the warehouse, checks included: DuckDB $(pct "${WALL[newday_duck]:-}" "${WALL[sk_duck]:-}") of the full run (target ≤ 10 %), PostgreSQL $(pct "${WALL[newday_pg]:-}" "${WALL[sk_pg]:-}") (target ≤ 20 %)")
+  if [ -n "$BENCH_BASELINE" ]; then
+    targets+=("sparkify → PostgreSQL vs the baseline binary, same server, same session: $(ratio "${WALL[base_pg]:-}" "${WALL[sk_pg]:-}") faster (target ≥ 2.00× at large)")
+  else
+    targets+=("sparkify → PostgreSQL vs today's run: — (set BENCH_BASELINE to an older sparkify binary; target ≥ 2.00× at large)")
+  fi
   targets+=("vs pandas + psycopg2: $(ratio "${WALL[pandas]:-}" "${WALL[sk_pg]:-}") faster on the same PostgreSQL, $(ratio "${WALL[pandas]:-}" "${WALL[sk_duck]:-}") faster embedded (target ≥ 20×)")
 
   # --- results file -----------------------------------------------------------------------------
   local tsv="$BENCH_DIR/results-$size.tsv" md="$BENCH_DIR/results-$size.md"
   {
     printf 'size\t%s\nevents\t%s\nbytes\t%s\n' "$size" "$events" "$bytes"
-    for id in sk_duck peer_duck pandas sk_pg bare; do
+    for id in sk_duck peer_duck pandas sk_pg base_pg bare newday_duck newday_pg; do
       printf '%s_wall\t%s\n%s_rss_kb\t%s\n' "$id" "${WALL[$id]:-}" "$id" "${RSS_KB[$id]:-}"
     done
   } >"$tsv"
@@ -423,6 +531,7 @@ bench_size() {
       local m_rss l_rss
       m_rss=$(awk -F'\t' '$1 == "sk_duck_rss_kb" { print $2 }' "$BENCH_DIR/results-medium.tsv" 2>/dev/null || true)
       l_rss=$(awk -F'\t' '$1 == "sk_duck_rss_kb" { print $2 }' "$BENCH_DIR/results-large.tsv" 2>/dev/null || true)
+      targets+=("peak RSS of sparkify → DuckDB at 10M events: $(fmt_int "$(calc "${l_rss:-0} * 1024 / 1e6")") MB (target ≤ 1,200 MB)")
       targets+=("peak RSS of sparkify → DuckDB from 1M to 10M events: $(ratio "$l_rss" "$m_rss") (target < 2×; from results-medium.tsv and results-large.tsv)")
     else
       targets+=("peak RSS growth 1M → 10M: — (needs both medium and large results)")
@@ -462,6 +571,11 @@ bench_size() {
     row pandas "3. pandas + psycopg2 row by row → PostgreSQL"
     row sk_pg "4. sparkify run → PostgreSQL $PG_VERSION"
     row bare "5. bare parse, serde_json on all threads"
+    row newday_duck "6. one new day into the $size warehouse → DuckDB (\`sparkify run\`, checks included)"
+    row newday_pg "7. one new day into the $size warehouse → PostgreSQL $PG_VERSION"
+    if [ -n "$BENCH_BASELINE" ]; then
+      row base_pg "4b. baseline sparkify → PostgreSQL $PG_VERSION"
+    fi
     echo
     echo "× sparkify = wall time / wall time of row 1 (above 1: slower than sparkify)."
     echo

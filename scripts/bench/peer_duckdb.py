@@ -2,9 +2,11 @@
 """Peer for `sparkify run` on the embedded warehouse: DuckDB's own JSON reader plus the SAME SQL.
 
 Loads staging_events / staging_songs with DuckDB's `read_json` into the tables of
-sql/schema/staging_*.sql (same names, same types), then creates the star tables from
-sql/schema/*.sql and runs sql/functions/duckdb.sql and sql/transform/*.sql in sparkify's
-transform order (derived from the files' `-- depends:` headers by sql_order.py), everything in
+schema/staging_*.sql (same names, same types), then creates the star tables from
+schema/*.sql and runs functions/duckdb.sql and transform/*.sql in sparkify's
+transform order. All of these come from peer_sql/, the peer's frozen copy of sparkify's sql/
+as it was before issue #14 (see peer_sql/README.md), so the peer does not get faster when
+sparkify's SQL does (derived from the files' `-- depends:` headers by sql_order.py), everything in
 one transaction on a DuckDB file, as sparkify does.
 
 What it does not do that sparkify does: COPY-rule row rejection with a load_errors ledger,

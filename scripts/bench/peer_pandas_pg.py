@@ -9,8 +9,8 @@ per row, committing after each file, exactly as the reference etl.py does:
   users            one INSERT per NextSong event (ON CONFLICT DO UPDATE SET level)
   songplays        one SELECT song_id, artist_id (songs JOIN artists on title, name, duration)
                    and one INSERT per NextSong event
-The star tables are sparkify's own (sql/schema/{songs,artists,users,songplays,time}.sql), so the
-target is the same; songplay_id is numbered in the loop (the reference used SERIAL).
+The star tables are sparkify's own, from the peers' frozen copy (peer_sql/schema/{songs,artists,
+users,songplays,time}.sql, see peer_sql/README.md), so the target is the same; songplay_id is numbered in the loop (the reference used SERIAL).
 
 Its semantics are the tutorial's, not sparkify's: users come from NextSong events only, a
 repeated event is a repeated play, weekday counts from Monday, no mojibake repair. So its row

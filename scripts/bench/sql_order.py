@@ -1,10 +1,11 @@
 """sparkify's models in transform order, read from the `-- depends: a, b` headers of
-sql/transform/*.sql with the rule of src/sql/order.rs: start from the models no other model
+the peers' frozen copy of sql/transform/*.sql (peer_sql/, see peer_sql/README.md) with the rule of src/sql/order.rs: start from the models no other model
 depends on, in name order, and put each model after its dependencies, in the order its header
 lists them. (That is songs, artists, users, songplays, time today.)"""
 from pathlib import Path
 
-SQL = Path(__file__).resolve().parents[2] / "sql"
+# The peers' own copy of today's SQL, not sql/: improvements to sparkify's SQL are sparkify's.
+SQL = Path(__file__).resolve().parent / "peer_sql"
 
 
 def depends(text):

@@ -46,6 +46,13 @@ impl ErrorCollector {
     }
 
     /// Every rejected row seen, kept or not.
+    /// Adds what another collector (one file's, on another thread) kept and counted.
+    pub fn absorb(&mut self, other: ErrorCollector) {
+        let (kept, not_kept) = other.into_parts();
+        self.extend(kept);
+        self.not_kept = self.not_kept.saturating_add(not_kept);
+    }
+
     pub fn total(&self) -> u64 {
         self.kept.len() as u64 + self.not_kept
     }

@@ -1,0 +1,466 @@
+//! Staging on every core: sparkify's loader registered as the DuckDB table function
+//! `sparkify_stage(job)`, so that `INSERT INTO staging_x SELECT * FROM sparkify_stage(...)`
+//! (sql/bookkeeping/duckdb_stage.sql) runs inside the run's transaction on DuckDB's own
+//! threads. Each thread takes the next file from a shared queue, reads, parses and converts it
+//! with the same code as every other engine ([`load::parse_file`], the [`Converter`], the
+//! mojibake repair), and writes the rows straight into DuckDB's output vectors; DuckDB's
+//! parallel insert sinks them. Rejected rows and file reports go to one shared collector.
+//!
+//! Why not the appender: one appender is fed by one thread, and that thread (building Arrow
+//! batches and appending them) was the limit of staging, at 21-31 % of a bare parse
+//! (BENCHMARKS.md). Several appenders on several connections cannot share the run's
+//! transaction; a table function can.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, mpsc};
+use std::time::Duration;
+
+use duckdb::Connection;
+use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+
+use crate::copy::errors::ErrorCollector;
+use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
+use crate::copy::{Converter, JsonFormat};
+use crate::error::{Error, Result};
+use crate::schema::{ColumnType, TableSpec};
+use crate::source::{Opened, Source, SourceFile};
+use crate::sql::Param;
+use crate::value::{Row, Value};
+
+/// The table function's name, as sql/bookkeeping/duckdb_stage.sql calls it.
+pub(super) const FUNCTION: &str = "sparkify_stage";
+
+/// Rows per output chunk: DuckDB's vector size (`STANDARD_VECTOR_SIZE`).
+const CHUNK_ROWS: usize = 2048;
+
+/// Jobs waiting for (or inside) their `INSERT`, by id. The table function receives only the
+/// id; the job itself (files, source, format) stays on the Rust side.
+static JOBS: LazyLock<Mutex<HashMap<i64, Arc<Job>>>> = LazyLock::new(Default::default);
+static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
+
+/// Registers the table function on a connection (once, when the warehouse is opened).
+pub(super) fn register(conn: &Connection) -> Result<()> {
+    conn.register_table_function::<StageScan>(FUNCTION)
+        .map_err(|e| Error::warehouse(format!("DuckDB: cannot register {FUNCTION}: {e}")))
+}
+
+/// One staging load, shared by DuckDB's threads.
+struct Job {
+    spec: TableSpec,
+    format: JsonFormat,
+    source: Source,
+    files: Vec<SourceFile>,
+    repair_mojibake: bool,
+    max_errors: u64,
+    threads: usize,
+    /// The next file to claim.
+    next: AtomicUsize,
+    /// Set on MAXERROR or a failure: threads claim no more files.
+    stop: AtomicBool,
+    /// Chunks of files already parsed, waiting for any thread to emit them.
+    ready: Mutex<Vec<Vec<Row>>>,
+    collected: Mutex<Collected>,
+    /// File reports for the calling thread's progress.
+    progress: mpsc::Sender<FileReport>,
+}
+
+/// What the threads hand back: every file's report and every rejected row.
+struct Collected {
+    files: Vec<FileReport>,
+    /// Kept up to MAXERROR + 1, all counted (memory stays bounded whatever the input).
+    errors: ErrorCollector,
+    exceeded: bool,
+    /// The first failure (a file that cannot be read, Ctrl-C), which ends the scan with an
+    /// error; DuckDB's own message for it is replaced by this one.
+    failure: Option<Error>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic in a callback is contained by duckdb-rs and fails the query (so the run rolls
+    // back); the data behind the lock is then only read for the error, so poisoning is moot.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes the job from [`JOBS`] however the load ends.
+struct Registered(i64);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        lock(&JOBS).remove(&self.0);
+    }
+}
+
+impl Job {
+    /// The next chunk of rows for one DuckDB thread, or `None` when the scan is over for it.
+    fn next_chunk(&self) -> std::result::Result<Option<Vec<Row>>, String> {
+        // Rows of the files this call reads, in chunks of at most CHUNK_ROWS. Small files are
+        // gathered until a chunk is full (a song file holds one row), so that DuckDB sinks
+        // whole vectors rather than one row per call.
+        let mut chunks: Vec<Vec<Row>> = Vec::new();
+        loop {
+            if crate::interrupt::requested() {
+                return Err(self.fail(Error::Interrupted));
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            if chunks.is_empty()
+                && let Some(chunk) = lock(&self.ready).pop()
+            {
+                return Ok(Some(chunk));
+            }
+            if chunks.len() > 1 || chunks.last().is_some_and(|c| c.len() >= CHUNK_ROWS) {
+                break;
+            }
+            // A thread only claims a file when nothing parsed is waiting, so memory holds at
+            // most one parsed file (and one chunk) per thread.
+            let Some(file) = self.files.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            self.parse(file, &mut chunks)?;
+        }
+        // The last chunk is the one that may be partly filled; the others wait in `ready` for
+        // whichever thread asks next (this one, at the latest, on its next call: a thread
+        // ends its scan only when `ready` is empty). The order of rows in a staging table
+        // carries no meaning.
+        let Some(last) = chunks.pop() else {
+            return Ok(None);
+        };
+        if !chunks.is_empty() {
+            lock(&self.ready).append(&mut chunks);
+        }
+        Ok(Some(last))
+    }
+
+    /// Reads and converts one file into `chunks`; its report and rejected rows go to the
+    /// collector. A load over MAXERROR sets `stop`.
+    fn parse(
+        &self,
+        file: &SourceFile,
+        chunks: &mut Vec<Vec<Row>>,
+    ) -> std::result::Result<(), String> {
+        let converter =
+            Converter::new(&self.spec, &self.format, self.repair_mojibake).map_err(|message| {
+                self.fail(Error::JsonPaths {
+                    path: format!("for {}", self.spec.name),
+                    message,
+                })
+            })?;
+        // The report (and so the ledger) describes what was read, which may differ from the
+        // listing when the file changed in between. Streamed: the file's bytes are never held whole (its converted rows are, until this
+        // thread emits them: one file's rows per thread).
+        let Opened {
+            mut reader,
+            file: read_file,
+        } = self.source.open(file).map_err(|e| self.fail(e))?;
+        let mut errors = ErrorCollector::new(self.max_errors);
+        let report = load::parse_file(
+            reader.as_mut(),
+            &read_file,
+            &self.spec,
+            &converter,
+            |item| match item {
+                Ok(row) => match chunks.last_mut() {
+                    Some(c) if c.len() < CHUNK_ROWS => c.push(row),
+                    _ => {
+                        let mut c = Vec::with_capacity(CHUNK_ROWS);
+                        c.push(row);
+                        chunks.push(c);
+                    }
+                },
+                Err(e) => errors.push(e),
+            },
+        )
+        .map_err(|e| self.fail(e))?;
+        let mut collected = lock(&self.collected);
+        collected.errors.absorb(errors);
+        if collected.errors.exceeded() {
+            // The caller rolls back: whatever was inserted is discarded, so stop now.
+            collected.exceeded = true;
+            self.stop.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        // The receiver is gone only when the load is over; the report stays in `files`.
+        let _ = self.progress.send(report.clone());
+        collected.files.push(report);
+        Ok(())
+    }
+
+    /// Records the first failure, stops the other threads, and says what DuckDB should show.
+    fn fail(&self, e: Error) -> String {
+        self.stop.store(true, Ordering::Relaxed);
+        let text = e.to_string();
+        lock(&self.collected).failure.get_or_insert(e);
+        text
+    }
+}
+
+/// Loads `files` into `table` through `sparkify_stage`, on DuckDB's threads, inside the
+/// connection's current transaction. `on_file` sees each file as it finishes. As with
+/// [`load::load`], a report with `exceeded_max_errors` (or an `Err`) leaves the transaction to
+/// be rolled back.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn load_parallel(
+    conn: &mut Connection,
+    table: &TableSpec,
+    format: &JsonFormat,
+    source: &Source,
+    files: &[SourceFile],
+    options: &LoadOptions,
+    on_file: &mut dyn FnMut(&FileReport),
+) -> Result<LoadReport> {
+    // A JSONPaths file with the wrong number of paths fails before anything is read.
+    Converter::new(table, format, options.repair_mojibake).map_err(|message| Error::JsonPaths {
+        path: format!("for {}", table.name),
+        message,
+    })?;
+    let (progress, reports) = mpsc::channel();
+    let job = Arc::new(Job {
+        spec: table.clone(),
+        format: format.clone(),
+        source: source.clone(),
+        files: files.to_vec(),
+        repair_mojibake: options.repair_mojibake,
+        max_errors: options.max_errors,
+        // 0 means every core; DuckDB caps this at its own `threads` setting.
+        threads: match options.threads {
+            0 => files.len(),
+            n => n.min(files.len()),
+        }
+        .max(1),
+        next: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        ready: Mutex::new(Vec::new()),
+        collected: Mutex::new(Collected {
+            files: Vec::new(),
+            errors: ErrorCollector::new(options.max_errors),
+            exceeded: false,
+            failure: None,
+        }),
+        progress,
+    });
+    let id = i64::try_from(NEXT_JOB.fetch_add(1, Ordering::Relaxed))
+        .map_err(|_| Error::warehouse("DuckDB: staging job ids exhausted"))?;
+    lock(&JOBS).insert(id, job.clone());
+    let _registered = Registered(id);
+
+    let id_text = id.to_string();
+    let statements = crate::sql::statements(
+        "bookkeeping/duckdb_stage.sql",
+        &[
+            ("table", Param::Text(&table.name)),
+            ("job", Param::Text(&id_text)),
+        ],
+    )?;
+    let inserted = std::thread::scope(|scope| {
+        // The statement runs on its own thread so that this one can report progress (the
+        // caller's `on_file` need not be Send) while DuckDB's threads load.
+        let running = scope.spawn(move || -> std::result::Result<(), duckdb::Error> {
+            let run = |s: &crate::sql::Statement| -> std::result::Result<(), duckdb::Error> {
+                let mut stmt = conn.prepare(&s.text)?;
+                stmt.execute(duckdb::params_from_iter(
+                    s.binds.iter().map(super::duck_value),
+                ))?;
+                Ok(())
+            };
+            let outcome = statements.iter().try_for_each(run);
+            if outcome.is_err()
+                && let Some(restore) = statements.last()
+            {
+                // The last statement restores the session setting; the transaction is rolled
+                // back by the caller, but the setting would outlive it.
+                let _ = run(restore);
+            }
+            outcome
+        });
+        while !running.is_finished() {
+            if let Ok(report) = reports.recv_timeout(Duration::from_millis(50)) {
+                on_file(&report);
+            }
+        }
+        for report in reports.try_iter() {
+            on_file(&report);
+        }
+        running.join()
+    });
+    let inserted = match inserted {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let mut collected = std::mem::replace(
+        &mut *lock(&job.collected),
+        Collected {
+            files: Vec::new(),
+            errors: ErrorCollector::new(options.max_errors),
+            exceeded: false,
+            failure: None,
+        },
+    );
+    if let Some(failure) = collected.failure.take() {
+        return Err(failure);
+    }
+    if let Err(e) = inserted {
+        if crate::interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        return Err(Error::warehouse(format!(
+            "DuckDB: staging {}: {e}",
+            table.name
+        )));
+    }
+    // Files finish in any order; report them in listing order, as the other engines do.
+    collected.files.sort_by(|a, b| a.file.cmp(&b.file));
+    let (errors, errors_not_kept) = collected.errors.into_parts();
+    Ok(LoadReport {
+        files: collected.files,
+        errors,
+        errors_not_kept,
+        exceeded_max_errors: collected.exceeded,
+    })
+}
+
+/// The table function. Its bind data is the job; DuckDB calls `func` from several threads.
+struct StageScan;
+
+struct Bound {
+    job: Arc<Job>,
+}
+
+impl VTab for StageScan {
+    type InitData = ();
+    type BindData = Bound;
+
+    fn bind(bind: &BindInfo) -> std::result::Result<Bound, Box<dyn std::error::Error>> {
+        let id = bind.get_parameter(0).to_int64();
+        let job = lock(&JOBS).get(&id).cloned().ok_or_else(|| {
+            format!("{FUNCTION}: no staging job {id} (it is internal to sparkify)")
+        })?;
+        for column in &job.spec.columns {
+            bind.add_result_column(&column.name, logical_type(&column.ty));
+        }
+        Ok(Bound { job })
+    }
+
+    fn init(init: &InitInfo) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        // SAFETY: `get_bind_data` returns the pointer `bind` stored for this very scan (a
+        // `Box<Bound>` that duckdb-rs frees only when DuckDB destroys the bind data, after
+        // every init and func call of the scan), and `Bound` is only ever read.
+        let bound = unsafe { init.get_bind_data::<Bound>().as_ref() };
+        let threads = bound.map_or(1, |b| b.job.threads).max(1);
+        // DuckDB caps this at its own `threads` setting.
+        init.set_max_threads(threads as u64);
+        Ok(())
+    }
+
+    fn func(
+        info: &TableFunctionInfo<Self>,
+        output: &mut DataChunkHandle,
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let job = &info.get_bind_data().job;
+        match job.next_chunk()? {
+            Some(rows) => {
+                write_chunk(&job.spec, &rows, output).map_err(|e| job.fail(e))?;
+                output.set_len(rows.len());
+            }
+            None => output.set_len(0),
+        }
+        Ok(())
+    }
+
+    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
+        Some(vec![LogicalTypeHandle::from(LogicalTypeId::Bigint)])
+    }
+}
+
+fn logical_type(ty: &ColumnType) -> LogicalTypeHandle {
+    LogicalTypeHandle::from(match ty {
+        ColumnType::SmallInt => LogicalTypeId::Smallint,
+        ColumnType::Integer => LogicalTypeId::Integer,
+        ColumnType::BigInt => LogicalTypeId::Bigint,
+        ColumnType::Double => LogicalTypeId::Double,
+        ColumnType::Boolean => LogicalTypeId::Boolean,
+        ColumnType::Varchar(_) => LogicalTypeId::Varchar,
+    })
+}
+
+/// Writes `rows` (at most [`CHUNK_ROWS`]) into the output vectors, column by column. The
+/// converter has already checked every value against its column's type, so a mismatch here is
+/// a bug, reported as such.
+fn write_chunk(spec: &TableSpec, rows: &[Row], output: &mut DataChunkHandle) -> Result<()> {
+    for (i, column) in spec.columns.iter().enumerate() {
+        let mut vector = output.flat_vector(i);
+        if rows.len() > vector.capacity() {
+            return Err(Error::warehouse(format!(
+                "DuckDB: {} rows do not fit a vector of {}",
+                rows.len(),
+                vector.capacity()
+            )));
+        }
+        let mismatch = |cell: &Value| {
+            Error::warehouse(format!(
+                "DuckDB: staging {}: column {} got {cell:?}",
+                spec.name, column.name
+            ))
+        };
+        let cells = rows.iter().map(|r| r.get(i).unwrap_or(&Value::Null));
+        macro_rules! fixed {
+            ($t:ty, $convert:expr) => {{
+                let mut values: Vec<$t> = Vec::with_capacity(rows.len());
+                let mut nulls = Vec::new();
+                for (row, cell) in cells.enumerate() {
+                    match cell {
+                        Value::Null => {
+                            nulls.push(row);
+                            values.push(<$t>::default());
+                        }
+                        other => values.push($convert(other).ok_or_else(|| mismatch(other))?),
+                    }
+                }
+                // SAFETY: the vector's type is the one `bind` declared for this column
+                // (`logical_type`), whose physical storage is `$t` (SMALLINT i16, INTEGER
+                // i32, BIGINT i64, DOUBLE f64, BOOLEAN a one-byte bool); `copy` checks the
+                // length against the capacity; `vector` is the only handle to this column's
+                // storage while it is written (`output` is borrowed mutably).
+                unsafe { vector.copy::<$t>(&values) };
+                for row in nulls {
+                    vector.set_null(row);
+                }
+            }};
+        }
+        match column.ty {
+            ColumnType::SmallInt => fixed!(i16, |v: &Value| match v {
+                Value::Int(n) => i16::try_from(*n).ok(),
+                _ => None,
+            }),
+            ColumnType::Integer => fixed!(i32, |v: &Value| match v {
+                Value::Int(n) => i32::try_from(*n).ok(),
+                _ => None,
+            }),
+            ColumnType::BigInt => fixed!(i64, |v: &Value| match v {
+                Value::Int(n) => Some(*n),
+                _ => None,
+            }),
+            ColumnType::Double => fixed!(f64, |v: &Value| match v {
+                Value::Double(d) => Some(*d),
+                Value::Int(n) => Some(*n as f64),
+                _ => None,
+            }),
+            ColumnType::Boolean => fixed!(bool, |v: &Value| match v {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            }),
+            ColumnType::Varchar(_) => {
+                for (row, cell) in cells.enumerate() {
+                    match cell {
+                        Value::Null => vector.set_null(row),
+                        Value::Text(t) => vector.insert(row, t.as_str()),
+                        other => return Err(mismatch(other)),
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
