@@ -201,8 +201,10 @@ pub struct LoadArgs {
     pub songs_format: Option<String>,
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    // Bounded like --concurrency: each thread holds a file and a batch in memory, and
+    // threads beyond the CPUs (or the objects in flight) only cost memory.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub threads: Option<u16>,
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: Option<u16>,
     #[arg(long)]

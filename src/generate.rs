@@ -54,6 +54,57 @@ pub struct GenerateReport {
 const START_MS: i64 = 1_541_030_400_000;
 const DAY_MS: i64 = 86_400_000;
 
+/// The last millisecond of 9999-12-31: the loader rejects a later `ts`, so no generated day may
+/// reach past it.
+const LAST_LOADABLE_MS: i64 = 253_402_300_799_999;
+/// Each user's state stays in memory for the whole run (sessions, level), so their number is
+/// bounded where an allocation would otherwise abort.
+const MAX_USERS: u64 = 50_000_000;
+
+impl GenerateOptions {
+    /// Refuses, before anything is written, sizes whose products overflow or whose events the
+    /// loader would reject: the song → artist mapping multiplies `songs` by 9, every day's
+    /// timestamps are `days × 86,400,000` ms after the start, and the events are `days ×
+    /// events_per_day`.
+    pub fn check(&self) -> Result<()> {
+        let too_big = |what: &str, limit: String| {
+            Error::usage(format!("--{what} is too large: at most {limit}"))
+        };
+        if self.songs.checked_mul(9).is_none() {
+            return Err(too_big(
+                "songs",
+                crate::output::thousands((u64::MAX / 9) as i64),
+            ));
+        }
+        if self.users > MAX_USERS {
+            return Err(too_big(
+                "users",
+                format!(
+                    "{} (each user's state is kept in memory)",
+                    crate::output::thousands(MAX_USERS as i64)
+                ),
+            ));
+        }
+        // A day to spare: a session that starts late runs a few hours into the next day.
+        let max_days = (LAST_LOADABLE_MS + 1 - START_MS) / DAY_MS - 1;
+        if self.days > max_days as u64 {
+            return Err(too_big(
+                "days",
+                format!(
+                    "{} (the events would be dated after the year 9999, which no load accepts)",
+                    crate::output::thousands(max_days)
+                ),
+            ));
+        }
+        if self.days.checked_mul(self.events_per_day).is_none() {
+            return Err(Error::usage(
+                "--days × --events-per-day is too large: the number of events must fit in 64 bits",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The JSONPaths file Sparkify's Redshift COPY uses (same paths, same order as the original).
 pub const JSONPATHS: &str = r#"{
     "jsonpaths": [
@@ -334,6 +385,7 @@ pub fn generate(
     opts: &GenerateOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<GenerateReport> {
+    opts.check()?;
     let mut report = GenerateReport::default();
     let io = |what: &Path| {
         let what = what.to_path_buf();

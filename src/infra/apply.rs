@@ -30,8 +30,8 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Repor
              (e.g. --cidr 203.0.113.7/32, your own address) or set [CLUSTER] CIDR in dwh.cfg",
         )
     })?;
-    if cidr == settings::ANYWHERE {
-        out.warn("opening the cluster's port to the whole internet (--allow-anywhere)");
+    if let Some(why) = settings::wide_warning(cidr) {
+        out.warn(&format!("{why} (--allow-anywhere)"));
     }
     if let Some(why) = settings::deprecation(&s.node_type.value) {
         out.warn(&why);

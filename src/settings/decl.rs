@@ -162,7 +162,7 @@ pub static DECLS: &[Decl] = &[
         LOAD,
         "threads",
         Some("one per CPU; for s3:// sources, --concurrency"),
-        "Parser threads",
+        "Parser threads, 1 to 512",
     ),
     flag(
         "concurrency",
@@ -397,7 +397,7 @@ pub static DECLS: &[Decl] = &[
         INFRA,
         "allow-anywhere",
         None,
-        "Allow --cidr 0.0.0.0/0 (the whole internet)",
+        "Allow an ingress --cidr wider than /16, such as 0.0.0.0/0 (the whole internet)",
     ),
     flag(
         "timeout",
