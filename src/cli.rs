@@ -63,6 +63,8 @@ pub enum Command {
         format: Option<Format>,
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        #[arg(long)]
+        csv_safe: bool,
     },
     /// List the built-in business questions, or answer one (e.g. `analytics plays_by_hour`)
     Analytics {
@@ -72,6 +74,8 @@ pub enum Command {
         format: Option<Format>,
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        #[arg(long)]
+        csv_safe: bool,
     },
     /// Write a self-contained HTML report: key figures, charts, data quality, loads
     Report {

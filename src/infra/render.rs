@@ -171,6 +171,7 @@ pub fn plan(s: &Settings, seen: &Observed, changes: &[Change], out: &mut dyn Rep
                 Keep::ClusterAbsent
                 | Keep::RoleAbsent
                 | Keep::RoleNotManaged
+                | Keep::RoleInUse { .. }
                 | Keep::GroupAbsent
                 | Keep::GroupNotManaged { .. },
             ) => {}

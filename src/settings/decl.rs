@@ -473,6 +473,14 @@ pub static DECLS: &[Decl] = &[
     ),
     flag("limit", ROWS_OUT, "limit", None, "Print at most N rows"),
     flag(
+        "csv_safe",
+        ROWS_OUT,
+        "csv-safe",
+        None,
+        "CSV for spreadsheets: a text cell starting with =, +, -, @, tab or carriage return \
+         gets a leading ' so it is not run as a formula (numbers are left as they are)",
+    ),
+    flag(
         "report_out",
         &["report"],
         "out",

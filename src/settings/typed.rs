@@ -144,6 +144,8 @@ impl Settings {
         if !(0.0..=1.0).contains(&opts.match_rate) {
             return Err(Error::usage("--match-rate must be between 0 and 1"));
         }
+        // Before `generate` multiplies them for its progress bar.
+        opts.check()?;
         Ok(opts)
     }
 
