@@ -67,6 +67,13 @@ pub fn replace_with(
     write: impl FnOnce(&mut File) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let path = target(path)?;
+    // A device or a pipe (`--out /dev/stdout`, a FIFO) is written into, as before: renaming
+    // over it would replace the device node with a plain file.
+    if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+        let mut f = OpenOptions::new().write(true).truncate(true).open(&path)?;
+        write(&mut f)?;
+        return f.flush();
+    }
     let tmp = temporary_name(&path);
     let result = (|| {
         let mut f = OpenOptions::new()
@@ -165,6 +172,21 @@ mod tests {
             1
         );
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_device_is_written_into_not_replaced() {
+        // /dev/null stays the device: renaming over it would need root and break the system.
+        replace(Path::new("/dev/null"), b"x", 0o600).unwrap();
+        let err = replace(Path::new("/dev/full"), b"x", 0o600).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(28), "{err}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            std::fs::metadata("/dev/full")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
     }
 
     #[test]
