@@ -93,7 +93,7 @@ impl Context {
 
     fn note(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{message}");
+            eprintln!("{}", output::printable(message, true));
         }
     }
 }
@@ -106,12 +106,23 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::CreateTables { drop, dry_run } => cmd_create_tables(&ctx, drop, dry_run),
         Command::Etl(args) => cmd_etl(&ctx, &args),
         Command::Check => cmd_check(&ctx),
-        Command::Query { sql, format, limit } => cmd_query(&ctx, &sql, format, limit),
+        Command::Query {
+            sql,
+            format,
+            limit,
+            csv_safe,
+        } => cmd_query(&ctx, &sql, RowsOut::new(format, csv_safe)?, limit),
         Command::Analytics {
             name,
             format,
             limit,
-        } => cmd_analytics(&ctx, name.as_deref(), format, limit),
+            csv_safe,
+        } => cmd_analytics(
+            &ctx,
+            name.as_deref(),
+            RowsOut::new(format, csv_safe)?,
+            limit,
+        ),
         Command::Report { out } => cmd_report(&ctx, out),
         Command::Generate(args) => cmd_generate(&ctx, &args),
         Command::Infra(cmd) => cmd_infra(&ctx, cmd),
@@ -149,12 +160,19 @@ fn ensure_sample(ctx: &Context, dir: &Path) -> Result<PathBuf> {
         )));
     }
     let opts = GenerateOptions::default();
-    let report = generate::generate(dir, &opts, |_| {})?;
-    std::fs::write(
-        dir.join(SAMPLE_MARKER),
-        b"written by `sparkify run`; safe to delete\n",
-    )
-    .map_err(|e| Error::io(format!("writing {}", dir.display()), e))?;
+    // The marker is written last and the folder appears whole, so a run killed while
+    // generating never leaves a folder the next run refuses; two runs at once share one.
+    let marker = (
+        SAMPLE_MARKER,
+        &b"written by `sparkify run`; safe to delete\n"[..],
+    );
+    let Some(report) = generate::generate_whole(dir, &opts, marker)? else {
+        ctx.note(&format!(
+            "No sources given: using the sample dataset another run just generated in {}/.",
+            dir.display()
+        ));
+        return Ok(dir.to_path_buf());
+    };
     ctx.note(&format!(
         "No sources given: generated a sample dataset in {}/ ({} song files, {} events over {} days, seed {}).\n\
          Pass --songs and --events (or a dwh.cfg) to load your own data.",
@@ -208,7 +226,9 @@ impl Progress for Bar {
     }
     fn note(&self, message: &str) {
         if !self.quiet {
-            self.bar.suspend(|| eprintln!("note: {message}"));
+            // Notes name files and keys from the sources: printable, like errors.
+            self.bar
+                .suspend(|| eprintln!("note: {}", output::printable(message, true)));
         }
     }
 }
@@ -345,7 +365,7 @@ fn cmd_check(ctx: &Context) -> Result<()> {
     checks_outcome(&report)
 }
 
-fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>, limit: Option<usize>) -> Result<()> {
+fn cmd_query(ctx: &Context, sql: &str, format: RowsOut, limit: Option<usize>) -> Result<()> {
     let mut wh = ctx.open()?;
     // The warehouse is asked for the first rows only, so a big answer is never held whole;
     // what cannot be wrapped in a LIMIT (SHOW, PRAGMA, ...) is cut afterwards.
@@ -358,8 +378,25 @@ fn cmd_query(ctx: &Context, sql: &str, format: Option<Format>, limit: Option<usi
 }
 
 /// Prints rows as a table on a terminal and as CSV into a pipe, unless told otherwise.
-fn print_result(result: &crate::value::QueryResult, format: Option<Format>) -> Result<()> {
-    let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+/// How `query` and `analytics` print rows: `--format` and `--csv-safe`.
+struct RowsOut {
+    format: Option<Format>,
+    csv_safe: bool,
+}
+
+impl RowsOut {
+    fn new(format: Option<Format>, csv_safe: bool) -> Result<RowsOut> {
+        if csv_safe && matches!(format, Some(Format::Table | Format::Json)) {
+            return Err(Error::usage(
+                "--csv-safe is for --format csv (a table and JSON are not read as formulas)",
+            ));
+        }
+        Ok(RowsOut { format, csv_safe })
+    }
+}
+
+fn print_result(result: &crate::value::QueryResult, how: RowsOut) -> Result<()> {
+    let format = how.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
         Format::Csv
@@ -370,7 +407,7 @@ fn print_result(result: &crate::value::QueryResult, format: Option<Format>) -> R
             let mut out = stdout;
             writeln!(out, "{}", output::table(result)).map_err(|e| Error::io("stdout", e))
         }
-        Format::Csv => output::write_csv(result, stdout),
+        Format::Csv => output::write_csv(result, stdout, how.csv_safe),
         Format::Json => output::write_json(result, stdout),
     }
 }
@@ -378,7 +415,7 @@ fn print_result(result: &crate::value::QueryResult, format: Option<Format>) -> R
 fn cmd_analytics(
     ctx: &Context,
     name: Option<&str>,
-    format: Option<Format>,
+    format: RowsOut,
     limit: Option<usize>,
 ) -> Result<()> {
     let Some(name) = name else {
@@ -401,7 +438,9 @@ fn cmd_report(ctx: &Context, out: Option<PathBuf>) -> Result<()> {
     let out = out.as_path();
     let mut wh = ctx.open()?;
     let html = analytics::report::build(wh.as_mut())?;
-    std::fs::write(out, html).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
+    // Whole or not at all, and readable by its owner only: it names listeners.
+    crate::files::replace(out, html.as_bytes(), 0o600)
+        .map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
     println!(
         "wrote {} (open it in any browser; it needs no network)",
         out.display()

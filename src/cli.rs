@@ -63,6 +63,8 @@ pub enum Command {
         format: Option<Format>,
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        #[arg(long)]
+        csv_safe: bool,
     },
     /// List the built-in business questions, or answer one (e.g. `analytics plays_by_hour`)
     Analytics {
@@ -72,6 +74,8 @@ pub enum Command {
         format: Option<Format>,
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        #[arg(long)]
+        csv_safe: bool,
     },
     /// Write a self-contained HTML report: key figures, charts, data quality, loads
     Report {
@@ -201,8 +205,10 @@ pub struct LoadArgs {
     pub songs_format: Option<String>,
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    // Bounded like --concurrency: each thread holds a file and a batch in memory, and
+    // threads beyond the CPUs (or the objects in flight) only cost memory.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub threads: Option<u16>,
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: Option<u16>,
     #[arg(long)]

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+mod write;
+pub use write::{GENERATED_MARK, Written, clear_written, ensure_value, update_file};
+
 /// A parsed INI file.
 #[derive(Clone, Default)]
 pub struct Ini {
@@ -214,91 +217,6 @@ fn unquote(value: &str) -> &str {
         }
     }
     value
-}
-
-/// Sets `section.key = value` for each update in the INI file at `path`, keeping every other
-/// line (comments, order, spacing) as it was: an existing key keeps its spelling and
-/// separator, a missing key goes at the end of its section, a missing section at the end of
-/// the file. The file is replaced atomically and left readable by its owner only, since what
-/// `sparkify` writes into it (endpoints, role ARNs, passwords) sits beside secrets.
-pub fn update_file(path: &Path, updates: &[(&str, &str, &str)]) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
-    };
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    for (section, key, value) in updates {
-        set_line(&mut lines, section, key, value);
-    }
-    let mut out = lines.join("\n");
-    out.push('\n');
-    let tmp = path.with_extension("cfg.sparkify-tmp");
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        // Created 0600, so the secrets in it are never readable by others, not even briefly.
-        let _ = std::fs::remove_file(&tmp);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(out.as_bytes())?;
-        f.sync_all()?;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("writing {}", path.display()), e)
-    })
-}
-
-fn header_name(line: &str) -> Option<&str> {
-    let t = line.trim();
-    t.strip_prefix('[')?.strip_suffix(']').map(str::trim)
-}
-
-fn set_line(lines: &mut Vec<String>, section: &str, key: &str, value: &str) {
-    let start = lines
-        .iter()
-        .position(|l| header_name(l).is_some_and(|n| n.eq_ignore_ascii_case(section)));
-    let Some(start) = start else {
-        if lines.last().is_some_and(|l| !l.trim().is_empty()) {
-            lines.push(String::new());
-        }
-        lines.push(format!("[{section}]"));
-        lines.push(format!("{key}={value}"));
-        return;
-    };
-    let end = lines[start + 1..]
-        .iter()
-        .position(|l| header_name(l).is_some())
-        .map_or(lines.len(), |p| start + 1 + p);
-    for line in &mut lines[start + 1..end] {
-        let t = line.trim_start();
-        if t.starts_with('#') || t.starts_with(';') {
-            continue;
-        }
-        let Some(sep) = t.find(['=', ':']) else {
-            continue;
-        };
-        if t[..sep].trim().eq_ignore_ascii_case(key) {
-            let indent = &line[..line.len() - t.len()];
-            let after = &t[sep + 1..];
-            let spaces = &after[..after.len() - after.trim_start().len()];
-            *line = format!("{indent}{}{spaces}{value}", &t[..=sep]);
-            return;
-        }
-    }
-    // After the section's last setting, before the blank lines that separate it.
-    let mut at = end;
-    while at > start + 1 && lines[at - 1].trim().is_empty() {
-        at -= 1;
-    }
-    lines.insert(at, format!("{key}={value}"));
 }
 
 #[cfg(test)]

@@ -54,6 +54,57 @@ pub struct GenerateReport {
 const START_MS: i64 = 1_541_030_400_000;
 const DAY_MS: i64 = 86_400_000;
 
+/// The last millisecond of 9999-12-31: the loader rejects a later `ts`, so no generated day may
+/// reach past it.
+const LAST_LOADABLE_MS: i64 = 253_402_300_799_999;
+/// Each user's state stays in memory for the whole run (sessions, level), so their number is
+/// bounded where an allocation would otherwise abort.
+const MAX_USERS: u64 = 50_000_000;
+
+impl GenerateOptions {
+    /// Refuses, before anything is written, sizes whose products overflow or whose events the
+    /// loader would reject: the song → artist mapping multiplies `songs` by 9, every day's
+    /// timestamps are `days × 86,400,000` ms after the start, and the events are `days ×
+    /// events_per_day`.
+    pub fn check(&self) -> Result<()> {
+        let too_big = |what: &str, limit: String| {
+            Error::usage(format!("--{what} is too large: at most {limit}"))
+        };
+        if self.songs.checked_mul(9).is_none() {
+            return Err(too_big(
+                "songs",
+                crate::output::thousands((u64::MAX / 9) as i64),
+            ));
+        }
+        if self.users > MAX_USERS {
+            return Err(too_big(
+                "users",
+                format!(
+                    "{} (each user's state is kept in memory)",
+                    crate::output::thousands(MAX_USERS as i64)
+                ),
+            ));
+        }
+        // A day to spare: a session that starts late runs a few hours into the next day.
+        let max_days = (LAST_LOADABLE_MS + 1 - START_MS) / DAY_MS - 1;
+        if self.days > max_days as u64 {
+            return Err(too_big(
+                "days",
+                format!(
+                    "{} (the events would be dated after the year 9999, which no load accepts)",
+                    crate::output::thousands(max_days)
+                ),
+            ));
+        }
+        if self.days.checked_mul(self.events_per_day).is_none() {
+            return Err(Error::usage(
+                "--days × --events-per-day is too large: the number of events must fit in 64 bits",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The JSONPaths file Sparkify's Redshift COPY uses (same paths, same order as the original).
 pub const JSONPATHS: &str = r#"{
     "jsonpaths": [
@@ -334,6 +385,7 @@ pub fn generate(
     opts: &GenerateOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<GenerateReport> {
+    opts.check()?;
     let mut report = GenerateReport::default();
     let io = |what: &Path| {
         let what = what.to_path_buf();
@@ -352,12 +404,12 @@ pub fn generate(
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let path = dir.join(format!("{id}.json"));
         let text = song_json(opts, i, &s);
-        fs::write(&path, &text).map_err(io(&path))?;
+        crate::files::publish(&path, text.as_bytes()).map_err(io(&path))?;
         report.song_files += 1;
         report.bytes += text.len() as u64;
     }
     let jp = out.join("log_json_path.json");
-    fs::write(&jp, JSONPATHS).map_err(io(&jp))?;
+    crate::files::publish(&jp, JSONPATHS.as_bytes()).map_err(io(&jp))?;
 
     let mut users: Vec<User> = (0..opts.users.max(1)).map(|u| user(opts, u)).collect();
     let mut session_id: u64 = 1;
@@ -370,7 +422,9 @@ pub fn generate(
             .join(format!("{m:02}"));
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let path = dir.join(format!("{y:04}-{m:02}-{d:02}-events.json"));
-        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
+        // Written under a temporary (hidden) name and renamed when whole, like every file here.
+        let part = crate::files::temporary_name(&path);
+        let mut w = BufWriter::new(File::create(&part).map_err(io(&path))?);
         let mut rng = Rng::new(opts.seed, 6, day);
         let mut written = 0;
         let mut first_line = true;
@@ -408,11 +462,45 @@ pub fn generate(
             session_id += 1;
         }
         w.flush().map_err(io(&path))?;
+        drop(w);
+        fs::rename(&part, &path).map_err(io(&path))?;
         report.events += written;
         report.log_files += 1;
         progress(report.events);
     }
     Ok(report)
+}
+
+/// [`generate`] into a folder that appears whole or not at all: the data goes into a
+/// temporary folder beside `dir`, `marker` (a file saying it is complete) is written last, and
+/// the folder is renamed to `dir`. `None` when another process put a complete `dir` (one with
+/// `marker`) there first; a killed run leaves only a hidden temporary folder, never a `dir`
+/// without its marker.
+pub fn generate_whole(
+    dir: &Path,
+    opts: &GenerateOptions,
+    marker: (&str, &[u8]),
+) -> Result<Option<GenerateReport>> {
+    let tmp = crate::files::temporary_name(dir);
+    let io = |what: &Path| {
+        let what = what.to_path_buf();
+        move |e| Error::io(format!("writing {}", what.display()), e)
+    };
+    let result = (|| {
+        let report = generate(&tmp, opts, |_| {})?;
+        let m = tmp.join(marker.0);
+        crate::files::replace(&m, marker.1, 0o644).map_err(io(&m))?;
+        match fs::rename(&tmp, dir) {
+            Ok(()) => Ok(Some(report)),
+            // Another run renamed its complete copy into place first: use that one.
+            Err(_) if dir.join(marker.0).is_file() => Ok(None),
+            Err(e) => Err(io(dir)(e)),
+        }
+    })();
+    if !matches!(result, Ok(Some(_))) {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result
 }
 
 fn guest_event(rng: &mut Rng, session: u64, item: u64, ts: i64) -> String {

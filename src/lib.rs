@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod copy;
 pub mod error;
+pub mod files;
 pub mod generate;
 pub mod infra;
 pub mod interrupt;

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use sparkify::{Error, app, cli, interrupt, secrets};
+use sparkify::{Error, app, cli, interrupt, output, secrets};
 
 fn main() -> ExitCode {
     let cli = cli::parse();
@@ -27,7 +27,9 @@ fn main() -> ExitCode {
             // The one place errors are printed: every secret the settings read is hidden here,
             // whichever message happens to quote it.
             let text = secrets::scrub(&e.to_string());
-            eprintln!("sparkify: {text}");
+            // Errors quote data (a rejected line, a file or key name): its control characters
+            // are written out, so they cannot drive the terminal.
+            eprintln!("sparkify: {}", output::printable(&text, true));
             // ENOSPC arrives worded by the OS or by DuckDB; say plainly what it means.
             if text.contains("No space left on device") || text.contains("os error 28") {
                 eprintln!(

@@ -340,6 +340,49 @@ fn the_report_shows_the_first_rows_and_counts_the_rest() {
 
 /// Opens the report in headless Chromium: the DOM it builds must hold the six charts, the page
 /// must log no console errors, and a screenshot is kept for people to look at.
+/// A headless Chromium that hangs (a GPU probe, a profile lock) must fail the test, not stall
+/// the suite: a render of this page takes a few seconds.
+const CHROMIUM_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `cmd` in a process group of its own; after `limit` the whole group (Chromium's
+/// renderer and GPU processes too) is killed and the test fails with what it printed.
+fn within(mut cmd: Command, limit: std::time::Duration) -> (String, String) {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run chromium");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let start = std::time::Instant::now();
+    let timed_out = loop {
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        if start.elapsed() > limit {
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            break true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    assert!(!timed_out, "chromium still running after {limit:?}:\n{err}");
+    (out, err)
+}
+
 #[test]
 fn the_report_renders_in_headless_chromium() {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -365,17 +408,12 @@ fn the_report_renders_in_headless_chromium() {
         "--v=0",
     ];
     let run = |extra: &[String]| {
-        let out = Command::new(chromium)
-            .args(base)
+        let mut cmd = Command::new(chromium);
+        cmd.args(base)
             .arg(format!("--user-data-dir={}", profile.display()))
             .args(extra)
-            .arg(&url)
-            .output()
-            .expect("run chromium");
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+            .arg(&url);
+        within(cmd, CHROMIUM_LIMIT)
     };
 
     let (dom, log) = run(&["--dump-dom".to_string()]);

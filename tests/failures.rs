@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{dataset, finish, run_state};
+use common::{OPENED, dataset, finish, run_state, span_after_open, spawn_watched};
 use sparkify::warehouse::duckdb::DuckDb;
 
 /// A quiet full-refresh `run` of `data` into `warehouse`, in the background.
@@ -18,6 +18,9 @@ fn spawn_run(cwd: &Path, warehouse: &str, data: &[String]) -> Child {
 fn run_to_end(cwd: &Path, warehouse: &str, data: &[String]) -> Duration {
     common::run_to_end(cwd, warehouse, data, &["-q", "--full-refresh"])
 }
+
+/// How long a test waits for one line of a run's progress before failing.
+const LINE: Duration = Duration::from_secs(120);
 
 /// What a complete run leaves behind, in a form that tells two runs apart.
 fn state(path: &Path) -> Vec<i64> {
@@ -33,21 +36,27 @@ fn a_run_killed_at_any_moment_leaves_the_warehouse_as_before_or_as_after() {
     let wh = "duckdb:w.duckdb";
     let path = tmp.path().join("w.duckdb");
 
-    // What a complete run of each dataset gives, and how long the big one takes.
-    let took = run_to_end(tmp.path(), "duckdb:ref.duckdb", &big);
+    // What a complete run of each dataset gives, and how long the big one runs once it has
+    // opened the warehouse.
+    let span = span_after_open(tmp.path(), "duckdb:ref.duckdb", &big, &["--full-refresh"]);
     let after = state(&tmp.path().join("ref.duckdb"));
     run_to_end(tmp.path(), wh, &small);
     let before = state(&path);
     assert_ne!(before, after);
 
     let (mut as_before, mut as_after) = (0, 0);
-    for i in 0..20u32 {
-        // Moments spread over the whole run, from just after start to just past its end.
-        let at = took.mul_f64(0.02 + f64::from((i * 7) % 20) / 19.0 * 1.03);
-        let mut child = spawn_run(tmp.path(), wh, &big);
+    for i in 0..20usize {
+        // Moments spread over the whole run, from just after it opened the warehouse to just
+        // past its end.
+        let at = span.mul_f64(0.02 + ((i * 7) % 20) as f64 / 19.0 * 1.03);
+        let mut run = spawn_watched(tmp.path(), wh, &big, &["--full-refresh"]);
+        assert!(
+            run.wait_for(OPENED, LINE),
+            "run {i} never opened the warehouse"
+        );
         std::thread::sleep(at);
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let _ = run.child.kill(); // SIGKILL
+        let _ = run.finish();
         let now = state(&path);
         if now == before {
             as_before += 1;
@@ -57,7 +66,7 @@ fn a_run_killed_at_any_moment_leaves_the_warehouse_as_before_or_as_after() {
             run_to_end(tmp.path(), wh, &small);
         } else {
             panic!(
-                "kill {i} at {at:?} left a half-loaded warehouse: {now:?} (before {before:?}, after {after:?})"
+                "kill {i} at {at:?} after opening left a half-loaded warehouse: {now:?} (before {before:?}, after {after:?})"
             );
         }
     }
@@ -79,19 +88,19 @@ fn ctrl_c_stops_within_a_second_rolls_back_and_says_so() {
     let wh = "duckdb:w.duckdb";
     run_to_end(tmp.path(), wh, &small);
     let before = state(&tmp.path().join("w.duckdb"));
-    let took = run_to_end(tmp.path(), "duckdb:ref.duckdb", &big);
 
-    let child = spawn_run(tmp.path(), wh, &big);
-    std::thread::sleep(took / 3);
+    // Once the run has opened the warehouse it creates, stages and transforms for seconds.
+    let run = spawn_watched(tmp.path(), wh, &big, &["--full-refresh"]);
+    assert!(run.wait_for(OPENED, LINE), "the run never started");
     let signalled = Instant::now();
     let ok = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &run.child.id().to_string()])
         .status()
         .unwrap();
     assert!(ok.success());
-    let (out, stderr) = finish(child);
+    let (status, stderr) = run.finish();
     let stopped_in = signalled.elapsed();
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(
         stderr.contains("interrupted (Ctrl-C)") && stderr.contains("rolled back"),
         "{stderr}"
@@ -109,15 +118,15 @@ fn a_second_run_on_the_same_warehouse_is_refused_while_the_first_runs() {
     let small = dataset(&tmp.path().join("small"), 3, 200);
     let big = dataset(&tmp.path().join("big"), 20, 4000);
     let wh = "duckdb:w.duckdb";
-    let first = spawn_run(tmp.path(), wh, &big);
-    // Give the first run time to open the warehouse, then start a second one.
-    std::thread::sleep(Duration::from_millis(300));
+    let first = spawn_watched(tmp.path(), wh, &big, &["--full-refresh"]);
+    // Once the first run has opened the warehouse it holds it: start a second one.
+    assert!(first.wait_for(OPENED, LINE), "the first run never started");
     let (second, stderr) = finish(spawn_run(tmp.path(), wh, &small));
     assert_eq!(second.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("is in use by another process"), "{stderr}");
     // The first run was not disturbed.
-    let (out, stderr) = finish(first);
-    assert!(out.status.success(), "{stderr}");
+    let (status, stderr) = first.finish();
+    assert!(status.success(), "{stderr}");
     run_to_end(tmp.path(), "duckdb:ref.duckdb", &big);
     assert_eq!(
         state(&tmp.path().join("w.duckdb")),

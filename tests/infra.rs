@@ -205,6 +205,28 @@ fn up_status_pause_resume_down_the_whole_lifecycle() {
     assert_eq!(sdk.cluster_status("life-dwh"), None);
     assert!(!sdk.role_exists("lifeRole"));
     assert!(sdk.group("sparkify-life-dwh").is_none());
+    // What up wrote into dwh.cfg about them is gone too, the rest of the file kept.
+    assert!(
+        down.contains(
+            "- removed [CLUSTER] HOST, [CLUSTER] DB_PASSWORD, [IAM_ROLE] ARN from dwh.cfg \
+             (written by `infra up`)\nDone: 4 resource(s) removed."
+        ),
+        "{down}"
+    );
+    let left = sparkify::config::Ini::load(&cfg).unwrap();
+    assert_eq!(left.get("CLUSTER", "HOST"), None);
+    assert_eq!(left.get("CLUSTER", "DB_PASSWORD"), None);
+    assert_eq!(left.get("IAM_ROLE", "ARN"), None);
+    let text_left = std::fs::read_to_string(&cfg).unwrap();
+    assert!(!text_left.contains(password), "{text_left}");
+    assert!(
+        text_left.starts_with("# Sparkify warehouse (comment kept by sparkify)\n[CLUSTER]\n"),
+        "{text_left}"
+    );
+    assert!(
+        !text_left.contains(sparkify::config::GENERATED_MARK),
+        "{text_left}"
+    );
 
     // down again (nothing left) is fine and says so.
     let again = ok(&sparkify(tmp.path(), &env, &["infra", "down", "--yes"]));
@@ -395,4 +417,41 @@ fn down_finishes_what_an_interrupted_down_left() {
     );
     assert!(down.contains("- deleted IAM role cutRole"), "{down}");
     assert!(sdk.group("sparkify-cut-dwh").is_none());
+}
+
+#[test]
+fn down_keeps_a_role_another_cluster_still_uses_and_a_password_the_user_chose() {
+    let m = moto::server();
+    let env = moto::env(&m.endpoint);
+    let sdk = sdk(&m.endpoint);
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = seed_config(tmp.path(), "shared-dwh", "sharedRole");
+    let mut text_cfg = std::fs::read_to_string(&cfg).unwrap();
+    text_cfg = text_cfg.replace("HOST=\n", "HOST=\nDB_PASSWORD=Chosen12345\n");
+    std::fs::write(&cfg, text_cfg).unwrap();
+    ok(&sparkify(
+        tmp.path(),
+        &env,
+        &["infra", "up", "--cidr", "203.0.113.7/32"],
+    ));
+    let arn = sparkify::config::Ini::load(&cfg)
+        .unwrap()
+        .get("IAM_ROLE", "ARN")
+        .unwrap()
+        .to_string();
+    // A second cluster, made by hand, reads S3 with the same role.
+    sdk.create_cluster("other-dwh", Some(&arn), false);
+    let down = ok(&sparkify(tmp.path(), &env, &["infra", "down", "--yes"]));
+    assert!(
+        down.contains("= IAM role sharedRole is still used by cluster other-dwh: kept"),
+        "{down}"
+    );
+    assert!(sdk.role_exists("sharedRole"));
+    assert_eq!(sdk.role("sharedRole").inline, ["sparkify-s3-read"]);
+    assert_eq!(sdk.cluster_status("shared-dwh"), None);
+    // The role's ARN stays (the role does); the user's own password stays; the host goes.
+    let left = sparkify::config::Ini::load(&cfg).unwrap();
+    assert_eq!(left.get("IAM_ROLE", "ARN"), Some(arn.as_str()));
+    assert_eq!(left.get("CLUSTER", "DB_PASSWORD"), Some("Chosen12345"));
+    assert_eq!(left.get("CLUSTER", "HOST"), None);
 }

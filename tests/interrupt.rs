@@ -45,14 +45,31 @@ fn check(took: Duration, code: Option<i32>, stderr: &str, engine: &str) {
     );
 }
 
+/// CPU time `pid` has used so far (user + system), in clock ticks (1/100 s on Linux).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    fields
+        .get(11..13)
+        .map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum())
+}
+
 #[test]
 fn ctrl_c_stops_a_long_duckdb_statement_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let wh = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
     let child = start(tmp.path(), &wh);
-    // DuckDB shows no sign that the statement started; the process opens the file and
-    // prepares within milliseconds, and the join alone runs for minutes.
-    std::thread::sleep(Duration::from_millis(1500));
+    // DuckDB shows no sign that the statement started, but only the join burns CPU: opening
+    // the file and preparing take milliseconds of it. Half a second of CPU means it runs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while cpu_ticks(child.id()) < 50 {
+        assert!(Instant::now() < deadline, "the statement never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let (took, code, stderr) = interrupt(child);
     check(took, code, &stderr, "DuckDB");
     let after = sparkify()

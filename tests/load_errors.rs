@@ -115,7 +115,13 @@ fn exceeding_max_errors_loads_nothing_but_keeps_the_errors() {
             count(&mut wh, "SELECT SUM(rows_loaded) FROM load_ledger"),
             3
         );
-        assert!(count(&mut wh, "SELECT COUNT(*) FROM load_errors") >= 1);
+        // Exactly: the good load's two rejected rows, which the ledger counts, and nothing
+        // else (a count of "at least one" would pass with rows lost or doubled).
+        assert_eq!(
+            count(&mut wh, "SELECT COUNT(*) FROM load_errors"),
+            2,
+            "max {max}"
+        );
     }
 }
 

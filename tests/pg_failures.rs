@@ -6,7 +6,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::pg;
-use common::{dataset, finish, run_state, run_to_end, spawn_run};
+use common::{
+    OPENED, dataset, finish, run_state, run_to_end, span_after_open, spawn_run, spawn_watched,
+};
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::postgres::{Postgres, Target};
 
@@ -24,6 +26,27 @@ fn state(url: &str) -> Vec<i64> {
     run_state(&mut wh)
 }
 
+/// Waits until a run holds its advisory lock on `db`: it is inside its transaction. Then
+/// flushes what earlier runs committed: the test server commits asynchronously
+/// (`synchronous_commit=off`), and an immediate stop right after a commit would lose it.
+fn wait_for_run_lock(db: &str) {
+    let mut wh = Postgres::connect(Target::parse(db, 5432, "disable").unwrap()).unwrap();
+    let mut flush = postgres::Client::connect(db, postgres::NoTls).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while wh
+        .count(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .unwrap()
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the run never took its lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    flush.batch_execute("CHECKPOINT").unwrap();
+}
+
 #[test]
 fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_half_done() {
     let server = pg::dedicated();
@@ -31,14 +54,14 @@ fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_h
     let small = dataset(&tmp.path().join("small"), 3, 200);
     let big = dataset(&tmp.path().join("big"), 20, 4000);
     let reference = server.new_database();
-    let took = run_to_end(tmp.path(), &reference, &big, &[]);
+    run_to_end(tmp.path(), &reference, &big, &[]);
     let after = state(&reference);
 
     // Stopped for a moment: the run reconnects, starts over and ends as an uninterrupted one.
     let db = server.new_database();
     run_to_end(tmp.path(), &db, &small, &[]);
     let child = spawn_run(tmp.path(), &db, &big, &["--full-refresh"]);
-    std::thread::sleep(took / 3);
+    wait_for_run_lock(&db);
     server.stop();
     std::thread::sleep(Duration::from_millis(1500));
     server.start_again();
@@ -56,7 +79,7 @@ fn postgres_stopped_mid_run_is_retried_on_reconnect_or_reported_and_nothing_is_h
     run_to_end(tmp.path(), &db, &small, &[]);
     let before = state(&db);
     let child = spawn_run(tmp.path(), &db, &big, &["--full-refresh"]);
-    std::thread::sleep(took / 3);
+    wait_for_run_lock(&db);
     server.stop();
     let (out, stderr) = finish(child);
     server.start_again();
@@ -79,7 +102,7 @@ fn a_run_on_postgres_killed_at_any_moment_leaves_it_as_before_or_as_after() {
     let small = dataset(&tmp.path().join("small"), 3, 200);
     let big = dataset(&tmp.path().join("big"), 20, 4000);
     let reference = server.new_database();
-    let took = run_to_end(tmp.path(), &reference, &big, &[]);
+    let span = span_after_open(tmp.path(), &reference, &big, &[]);
     let after = state(&reference);
     let db = server.new_database();
     run_to_end(tmp.path(), &db, &small, &[]);
@@ -87,12 +110,17 @@ fn a_run_on_postgres_killed_at_any_moment_leaves_it_as_before_or_as_after() {
     assert_ne!(before, after);
 
     let (mut as_before, mut as_after) = (0, 0);
-    for i in 0..20u32 {
-        let at = took.mul_f64(0.02 + f64::from((i * 7) % 20) / 19.0 * 1.03);
-        let mut child = spawn_run(tmp.path(), &db, &big, &["--full-refresh"]);
+    for i in 0..20usize {
+        // Moments spread over the run from when it opened the warehouse (see failures.rs).
+        let at = span.mul_f64(0.02 + ((i * 7) % 20) as f64 / 19.0 * 1.03);
+        let mut run = spawn_watched(tmp.path(), &db, &big, &["--full-refresh"]);
+        assert!(
+            run.wait_for(OPENED, Duration::from_secs(120)),
+            "run {i} never started"
+        );
         std::thread::sleep(at);
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let _ = run.child.kill(); // SIGKILL
+        let _ = run.finish();
         let now = state(&db);
         if now == before {
             as_before += 1;
@@ -100,7 +128,7 @@ fn a_run_on_postgres_killed_at_any_moment_leaves_it_as_before_or_as_after() {
             as_after += 1;
             run_to_end(tmp.path(), &db, &small, &["--full-refresh"]);
         } else {
-            panic!("kill {i} at {at:?} left a half-loaded database: {now:?}");
+            panic!("kill {i} at {at:?} after opening left a half-loaded database: {now:?}");
         }
     }
     println!("20 kills on PostgreSQL: {as_before} as before, {as_after} as after");

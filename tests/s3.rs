@@ -450,7 +450,9 @@ fn throttled_and_failing_requests_are_retried_then_reported() {
         &env,
         &run_args("etl", &s3_args("flaky", &wh_path), &[]),
     ));
-    assert!(injected.load(Ordering::SeqCst) >= 3);
+    // Exactly the three refused GETs, then one that succeeds for each of the two objects: a
+    // retry that read an object twice, or skipped one, would show here.
+    assert_eq!(injected.load(Ordering::SeqCst), 5);
     let mut wh = open(&wh_path);
     assert_eq!(count(&mut wh, "SELECT COUNT(*) FROM staging_events"), 5);
     drop(wh);
@@ -470,4 +472,66 @@ fn throttled_and_failing_requests_are_retried_then_reported() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A ListObjectsV2 answer naming `keys`, as S3 gives it.
+fn listing_of(bucket: &str, prefix: &str, keys: &[&str]) -> String {
+    let contents: String = keys
+        .iter()
+        .map(|k| {
+            format!(
+                "<Contents><Key>{k}</Key><LastModified>2026-12-02T00:00:00.000Z</LastModified>\
+                 <ETag>&quot;0&quot;</ETag><Size>10</Size><StorageClass>STANDARD</StorageClass>\
+                 </Contents>"
+            )
+        })
+        .collect();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult \
+         xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{bucket}</Name>\
+         <Prefix>{prefix}</Prefix><KeyCount>{}</KeyCount><MaxKeys>1000</MaxKeys>\
+         <IsTruncated>false</IsTruncated>{contents}</ListBucketResult>",
+        keys.len()
+    );
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{xml}",
+        xml.len()
+    )
+}
+
+#[test]
+fn a_listing_that_names_a_key_outside_the_prefix_is_an_error_not_a_panic() {
+    let m = moto::server();
+    m.create_bucket("outside");
+    upload_catalogue(m, "outside");
+    m.put("outside", "x/log/a.json", some_events(2));
+    // The events prefix `x/log` has its folder at byte 2, inside the `é` of `aé.json`: slicing
+    // the listed key there panicked. Only the listing of that prefix is answered by the proxy.
+    let list_events: proxy::Matcher = Arc::new(|head, _body| {
+        let first = head.lines().next().unwrap_or_default();
+        first.starts_with("GET ") && first.contains("list-type=2") && first.contains("x%2Flog")
+    });
+    let (endpoint, answered) = proxy::injecting_when(
+        &m.endpoint,
+        list_events,
+        usize::MAX,
+        listing_of("outside", "x/log", &["x/log/a.json", "aé.json"]),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let wh_path = tmp.path().join("w.duckdb");
+    let mut args = s3_args("outside", &wh_path);
+    args[5] = "s3://outside/x/log".into();
+    let out = sparkify(
+        tmp.path(),
+        &moto::env(&endpoint),
+        &run_args("etl", &args, &[]),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("s3://outside/aé.json, which is not under the prefix"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(answered.load(Ordering::SeqCst), 1);
 }

@@ -30,8 +30,8 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Repor
              (e.g. --cidr 203.0.113.7/32, your own address) or set [CLUSTER] CIDR in dwh.cfg",
         )
     })?;
-    if cidr == settings::ANYWHERE {
-        out.warn("opening the cluster's port to the whole internet (--allow-anywhere)");
+    if let Some(why) = settings::wide_warning(cidr) {
+        out.warn(&format!("{why} (--allow-anywhere)"));
     }
     if let Some(why) = settings::deprecation(&s.node_type.value) {
         out.warn(&why);
@@ -148,14 +148,26 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Repor
                 ));
             }
             Change::GeneratePassword => {
-                let p = settings::generate_password()?;
-                crate::secrets::register(&p);
-                crate::config::update_file(
+                // Under the file's lock: an `up` that ran meanwhile may have stored one, and
+                // the cluster must get the password the file keeps.
+                let (p, made) = crate::config::ensure_value(
                     &config_path,
-                    &[(keys.password.0, keys.password.1, &p)],
+                    keys.password.0,
+                    keys.password.1,
+                    || {
+                        let p = settings::generate_password()?;
+                        crate::secrets::register(&p);
+                        Ok(p)
+                    },
                 )?;
+                crate::secrets::register(&p);
                 out.line(&format!(
-                    "+ generated a master password, stored in {} [{}] {} (mode 0600)",
+                    "{} master password, stored in {} [{}] {} (mode 0600)",
+                    if made {
+                        "+ generated a"
+                    } else {
+                        "= another `infra up` stored a"
+                    },
                     config_path.display(),
                     keys.password.0,
                     keys.password.1
@@ -259,6 +271,7 @@ pub fn up(aws: &Aws, s: &Settings, wait: &Wait, adopt: bool, out: &mut dyn Repor
                 | Keep::ClusterAbsent
                 | Keep::RoleAbsent
                 | Keep::RoleNotManaged
+                | Keep::RoleInUse { .. }
                 | Keep::GroupAbsent
                 | Keep::GroupNotManaged { .. },
             )

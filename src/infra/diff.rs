@@ -129,6 +129,10 @@ pub enum Keep {
     RoleAbsent,
     /// The role is not tagged `managed-by=sparkify`: `down` leaves it.
     RoleNotManaged,
+    /// Other clusters still read S3 with the role: `down` leaves it and its policies.
+    RoleInUse {
+        clusters: Vec<String>,
+    },
     GroupAbsent,
     /// A group of sparkify's name that sparkify did not create: `down` leaves it.
     GroupNotManaged {
@@ -461,6 +465,9 @@ pub fn down(s: &Settings, final_snapshot: Option<&str>, seen: &Observed) -> Resu
     match &seen.role {
         None => changes.push(Change::Keep(Keep::RoleAbsent)),
         Some(r) if !r.managed => changes.push(Change::Keep(Keep::RoleNotManaged)),
+        Some(r) if !r.used_by.is_empty() => changes.push(Change::Keep(Keep::RoleInUse {
+            clusters: r.used_by.clone(),
+        })),
         Some(r) => {
             for name in &r.inline {
                 changes.push(Change::DeleteInlinePolicy { name: name.clone() });

@@ -53,6 +53,7 @@ pub(crate) fn role(managed: bool) -> Option<RoleState> {
         inline: vec![READ_POLICY_NAME.to_string()],
         read_policy: Some(read()),
         trust: trust(),
+        used_by: Vec::new(),
     })
 }
 
@@ -65,6 +66,7 @@ pub(crate) fn old_role() -> Option<RoleState> {
         inline: Vec::new(),
         read_policy: None,
         trust: OLD_TRUST.to_string(),
+        used_by: Vec::new(),
     })
 }
 

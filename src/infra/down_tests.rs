@@ -118,6 +118,28 @@ fn down_keeps_a_hand_made_role_and_group() {
 }
 
 #[test]
+fn down_keeps_a_role_another_cluster_still_uses() {
+    let mut seen = everything_present();
+    if let Some(r) = &mut seen.role {
+        r.used_by = vec!["other-dwh".to_string()];
+    }
+    let changes = down_ok(&seen);
+    assert_eq!(
+        changes.last(),
+        Some(&Change::Keep(Keep::RoleInUse {
+            clusters: vec!["other-dwh".to_string()]
+        }))
+    );
+    assert!(
+        !changes.iter().any(|c| matches!(
+            c,
+            Change::DeleteRole { .. } | Change::DeleteInlinePolicy { .. }
+        )),
+        "{changes:?}"
+    );
+}
+
+#[test]
 fn down_finishes_what_an_interrupted_down_left() {
     // The cluster is gone; its rule, its group and the role remain.
     let mut seen = everything_present();

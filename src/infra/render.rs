@@ -171,13 +171,14 @@ pub fn plan(s: &Settings, seen: &Observed, changes: &[Change], out: &mut dyn Rep
                 Keep::ClusterAbsent
                 | Keep::RoleAbsent
                 | Keep::RoleNotManaged
+                | Keep::RoleInUse { .. }
                 | Keep::GroupAbsent
                 | Keep::GroupNotManaged { .. },
             ) => {}
         }
     }
-    if s.cidr.as_deref() == Some(settings::ANYWHERE) {
-        out.warn("the ingress rule opens the cluster's port to the whole internet");
+    if let Some(why) = s.cidr.as_deref().and_then(settings::wide_warning) {
+        out.warn(&why);
     }
     if let Some(why) = settings::deprecation(&s.node_type.value) {
         out.warn(&why);
@@ -266,11 +267,23 @@ pub fn status(
         _ => out.line("Ingress   (no security group found)"),
     }
     if let Some(created) = c.created_secs {
-        let secs = (now_secs - created).max(0);
+        // The creation time comes from the server: a value this arithmetic cannot hold is
+        // named as such rather than wrapped into a wrong date and cost.
+        let (Some(elapsed), Some(micros)) = (
+            now_secs.checked_sub(created),
+            created.checked_mul(1_000_000),
+        ) else {
+            out.line(&format!(
+                "Running   since an impossible creation time ({created} s since 1970, as \
+                 Redshift reported it)"
+            ));
+            return;
+        };
+        let secs = elapsed.max(0);
         let mut line = format!(
             "Running   {} since {} UTC",
             crate::output::duration(Duration::from_secs(secs as u64)),
-            crate::time::format_timestamp_micros(created * 1_000_000)
+            crate::time::format_timestamp_micros(micros)
         );
         if let Some(h) = settings::hourly_cost(node_type, nodes) {
             line.push_str(&format!(

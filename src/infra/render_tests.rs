@@ -222,6 +222,13 @@ fn the_plan_warns_when_the_port_is_open_to_everyone() {
             COST.to_string(),
         ]
     );
+    // Any range that needed --allow-anywhere is warned about, with its size.
+    s.cidr = Some("10.0.0.0/8".to_string());
+    let lines = plan_of(&s, &fresh());
+    assert_eq!(
+        lines[7],
+        "warning: the ingress rule opens the cluster's port to 16,777,216 addresses (10.0.0.0/8)"
+    );
 }
 
 #[test]
@@ -299,6 +306,27 @@ fn status_of_a_running_cluster() {
                 .to_string(),
         ]
     );
+}
+
+#[test]
+fn status_with_a_creation_time_out_of_range_says_so() {
+    for created in [i64::MAX, i64::MIN, i64::MAX / 1000] {
+        let mut c = cluster("available", true).expect("a cluster");
+        c.created_secs = Some(created);
+        let mut out = Lines::default();
+        status(&settings(), "us-west-2", Some(&c), None, 3600, &mut out);
+        assert_eq!(
+            out.0.last().map(String::as_str),
+            Some(
+                format!(
+                    "Running   since an impossible creation time ({created} s since 1970, as \
+                     Redshift reported it)"
+                )
+                .as_str()
+            ),
+            "{created}"
+        );
+    }
 }
 
 #[test]

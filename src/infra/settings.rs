@@ -163,19 +163,52 @@ pub fn validate_password(pw: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn validate_cidr(cidr: &str) -> Result<()> {
+/// The widest ingress range `--allow-anywhere` is not needed for: a /16 is 65,536 addresses
+/// (a campus or a provider's block); anything wider is most of an ISP or the whole internet.
+pub const WIDEST_WITHOUT_ALLOW_ANYWHERE: u8 = 16;
+
+/// `cidr` checked and in AWS's canonical form, with the host bits cleared
+/// (`203.0.113.7/16` → `203.0.0.0/16`), so it compares equal to the rule EC2 reports and its
+/// width is what the prefix length says.
+pub fn validate_cidr(cidr: &str) -> Result<String> {
     let bad = || {
         Error::usage(format!(
             "ingress CIDR {cidr:?} is not an IPv4 range such as 203.0.113.7/32"
         ))
     };
     let (ip, bits) = cidr.split_once('/').ok_or_else(bad)?;
-    ip.parse::<std::net::Ipv4Addr>().map_err(|_| bad())?;
+    let ip: std::net::Ipv4Addr = ip.parse().map_err(|_| bad())?;
+    // Digits only: `u8::from_str` would also take "+8".
+    if bits.is_empty() || !bits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let bits: u8 = bits.parse().map_err(|_| bad())?;
     if bits > 32 {
         return Err(bad());
     }
-    Ok(())
+    let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
+    let network = std::net::Ipv4Addr::from(u32::from(ip) & mask);
+    Ok(format!("{network}/{bits}"))
+}
+
+/// The warning `plan` and `up` print for a range that needed `--allow-anywhere`.
+pub fn wide_warning(cidr: &str) -> Option<String> {
+    if cidr == ANYWHERE {
+        return Some("the ingress rule opens the cluster's port to the whole internet".into());
+    }
+    wide(cidr).map(|n| {
+        format!(
+            "the ingress rule opens the cluster's port to {} addresses ({cidr})",
+            crate::output::thousands(n as i64)
+        )
+    })
+}
+
+/// How many addresses a range [`validate_cidr`] accepted holds, when it is wider than
+/// [`WIDEST_WITHOUT_ALLOW_ANYWHERE`] (and so needs `--allow-anywhere`).
+pub fn wide(cidr: &str) -> Option<u64> {
+    let bits: u8 = cidr.rsplit_once('/')?.1.parse().ok()?;
+    (bits < WIDEST_WITHOUT_ALLOW_ANYWHERE).then(|| 1u64 << (32 - u32::from(bits)))
 }
 
 /// A strong password that meets Redshift's rules: 32 characters from the OS's random source.

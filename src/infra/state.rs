@@ -15,6 +15,9 @@ pub struct RoleState {
     pub read_policy: Option<String>,
     /// The trust policy, as IAM returns it (URL-encoded on AWS).
     pub trust: String,
+    /// Other clusters than the configured one that have this role attached: their COPY reads
+    /// S3 with it, so `down` keeps it while any does.
+    pub used_by: Vec<String>,
 }
 
 /// A Redshift cluster as it exists: only what `sparkify` decides or reports on.

@@ -15,16 +15,22 @@ impl Settings {
         if let Some(pw) = &config.password {
             cluster::validate_password(pw)?;
         }
-        config.cidr = self.get("cidr", cidr);
-        if let Some(c) = &config.cidr {
-            cluster::validate_cidr(c)?;
-            if c == cluster::ANYWHERE && !allow_anywhere {
-                return Err(Error::usage(
-                    "the ingress CIDR 0.0.0.0/0 opens the cluster to the whole internet; pass \
-                     --allow-anywhere if that is really meant, or give your own address \
-                     (e.g. --cidr 203.0.113.7/32)",
-                ));
-            }
+        config.cidr = match self.get("cidr", cidr) {
+            Some(c) => Some(cluster::validate_cidr(&c)?),
+            None => None,
+        };
+        if let Some(c) = &config.cidr
+            && let Some(addresses) = cluster::wide(c)
+            && !allow_anywhere
+        {
+            // Any range this wide, however spelled (1.2.3.4/0, 10.0.0.0/8), not only 0.0.0.0/0.
+            return Err(Error::usage(format!(
+                "the ingress CIDR {c} opens the cluster's port to {} addresses (wider than /{}); \
+                 pass --allow-anywhere if that is really meant, or give your own address \
+                 (e.g. --cidr 203.0.113.7/32)",
+                crate::output::thousands(addresses as i64),
+                cluster::WIDEST_WITHOUT_ALLOW_ANYWHERE
+            )));
         }
         Ok(config)
     }
@@ -217,6 +223,38 @@ mod tests {
         }
         let env = Settings::new(Ini::default(), &[("SPARKIFY_CIDR", "0.0.0.0/0")]);
         assert!(env.cluster(None, false).is_err());
+    }
+
+    #[test]
+    fn any_range_wider_than_a_16_needs_allow_anywhere_and_host_bits_are_masked() {
+        let empty = Settings::default();
+        // Not only the literal 0.0.0.0/0: any spelling of a range wider than /16.
+        for wide in ["0.0.0.0/0", "1.2.3.4/0", "10.0.0.0/8", "203.0.113.7/15"] {
+            let err = empty.cluster(Some(wide.into()), false).unwrap_err();
+            assert!(
+                err.to_string().contains("--allow-anywhere"),
+                "{wide}: {err}"
+            );
+            assert!(empty.cluster(Some(wide.into()), true).is_ok(), "{wide}");
+        }
+        // The range is stored as AWS names it: host bits cleared, so the rule compares equal.
+        let c = empty.cluster(Some("1.2.3.4/0".into()), true).unwrap();
+        assert_eq!(c.cidr.as_deref(), Some("0.0.0.0/0"));
+        let c = empty
+            .cluster(Some("203.0.113.77/16".into()), false)
+            .unwrap();
+        assert_eq!(c.cidr.as_deref(), Some("203.0.0.0/16"));
+        let c = empty.cluster(Some("203.0.113.7/32".into()), false).unwrap();
+        assert_eq!(c.cidr.as_deref(), Some("203.0.113.7/32"));
+        for bad in [
+            "10.0.0.1/33",
+            "10.0.0.1/-1",
+            "10.0.0.1/",
+            "/8",
+            "10.0.0.1/8/8",
+        ] {
+            assert!(empty.cluster(Some(bad.into()), true).is_err(), "{bad}");
+        }
     }
 
     #[test]

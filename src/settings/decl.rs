@@ -162,7 +162,7 @@ pub static DECLS: &[Decl] = &[
         LOAD,
         "threads",
         Some("one per CPU; for s3:// sources, --concurrency"),
-        "Parser threads",
+        "Parser threads, 1 to 512",
     ),
     flag(
         "concurrency",
@@ -398,7 +398,7 @@ pub static DECLS: &[Decl] = &[
         INFRA,
         "allow-anywhere",
         None,
-        "Allow --cidr 0.0.0.0/0 (the whole internet)",
+        "Allow an ingress --cidr wider than /16, such as 0.0.0.0/0 (the whole internet)",
     ),
     flag(
         "timeout",
@@ -473,6 +473,14 @@ pub static DECLS: &[Decl] = &[
         "Output format",
     ),
     flag("limit", ROWS_OUT, "limit", None, "Print at most N rows"),
+    flag(
+        "csv_safe",
+        ROWS_OUT,
+        "csv-safe",
+        None,
+        "CSV for spreadsheets: a text cell starting with =, +, -, @, tab or carriage return \
+         gets a leading ' so it is not run as a formula (numbers are left as they are)",
+    ),
     flag(
         "report_out",
         &["report"],

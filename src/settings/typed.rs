@@ -124,7 +124,7 @@ impl Settings {
             options: LoadOptions {
                 max_errors: self.parsed("max_errors", args.max_errors)?,
                 // 0 means "decide": one per CPU, or --concurrency for S3.
-                threads: args.threads.unwrap_or(0),
+                threads: args.threads.map_or(0, usize::from),
                 remote_concurrency: usize::from(concurrency),
                 ..LoadOptions::default()
             },
@@ -144,6 +144,8 @@ impl Settings {
         if !(0.0..=1.0).contains(&opts.match_rate) {
             return Err(Error::usage("--match-rate must be between 0 and 1"));
         }
+        // Before `generate` multiplies them for its progress bar.
+        opts.check()?;
         Ok(opts)
     }
 

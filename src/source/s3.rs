@@ -220,7 +220,20 @@ pub fn list(uri: &str) -> Result<Listing> {
                     continue;
                 }
                 // Hidden names below the prefix's folder; the user's own prefix may be hidden.
-                let below = &key[folder.min(key.len())..];
+                // S3 lists only keys that start with the prefix; a listing that names another
+                // (a broken proxy or endpoint) cannot be trusted to be the source.
+                let Some(below) = key
+                    .strip_prefix(&loc.key[..folder])
+                    .filter(|_| key.starts_with(loc.key.as_str()))
+                else {
+                    return Err(Error::Source {
+                        path: uri.to_string(),
+                        message: format!(
+                            "the listing named {location}, which is not under the prefix; the \
+                             endpoint's answer cannot be trusted, nothing was loaded"
+                        ),
+                    });
+                };
                 if below.split('/').any(|part| part.starts_with('.')) {
                     listing.skipped.push(location);
                     continue;

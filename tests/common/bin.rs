@@ -202,3 +202,114 @@ pub fn ok(out: &Output) -> String {
     );
     stdout
 }
+
+/// What `run` prints on stderr once it has opened the warehouse (and holds it: DuckDB's file
+/// lock), before it creates, stages and transforms in its transaction. The summary on stdout
+/// comes only at the end.
+pub const OPENED: &str = "Building the Sparkify warehouse in";
+
+/// How long a complete `run` takes from [`OPENED`] to its end: the span kills and Ctrl-C are
+/// spread over, measured from an event of the run rather than from its start (which a loaded
+/// machine delays by a varying amount).
+pub fn span_after_open(
+    cwd: &Path,
+    warehouse: &str,
+    sources: &[String],
+    extra: &[&str],
+) -> Duration {
+    let run = spawn_watched(cwd, warehouse, sources, extra);
+    assert!(
+        run.wait_for(OPENED, Duration::from_secs(120)),
+        "the run never opened the warehouse"
+    );
+    let opened = Instant::now();
+    let (status, stderr) = run.finish();
+    assert!(status.success(), "{stderr}");
+    opened.elapsed()
+}
+
+/// A `run` in the background whose output lines (stdout and stderr, in the order they come)
+/// arrive as events, so a test can act at a point of the run ("the warehouse is open",
+/// "staging is done") instead of after a guessed sleep or a fraction of another run's time.
+pub struct Watched {
+    pub child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// [`run_command`] started with its output watched (without `-q`, so it reports progress).
+pub fn spawn_watched(cwd: &Path, warehouse: &str, sources: &[String], extra: &[&str]) -> Watched {
+    use std::io::BufRead;
+    let mut child = run_command(cwd, warehouse, sources, extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out = child.stdout.take().expect("piped stdout");
+    let err = child.stderr.take().expect("piped stderr");
+    let (tx2, kept) = (tx.clone(), stderr.clone());
+    let readers = vec![
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        }),
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                if let Ok(mut s) = kept.lock() {
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+                let _ = tx2.send(line);
+            }
+        }),
+    ];
+    Watched {
+        child,
+        lines,
+        stderr,
+        readers,
+    }
+}
+
+impl Watched {
+    /// Waits for a line containing `needle`; `false` when the run ended (or `limit` passed)
+    /// without printing one.
+    pub fn wait_for(&self, needle: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// Waits for `n` more lines; `false` when the run ended first.
+    pub fn wait_for_lines(&self, n: usize, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        for _ in 0..n {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            if self.lines.recv_timeout(left).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Waits for the end; its status and everything it wrote to stderr.
+    pub fn finish(mut self) -> (std::process::ExitStatus, String) {
+        let status = self.child.wait().expect("wait for sparkify");
+        for r in self.readers.drain(..) {
+            let _ = r.join();
+        }
+        let stderr = self.stderr.lock().map(|s| s.clone()).unwrap_or_default();
+        (status, stderr)
+    }
+}

@@ -6,7 +6,10 @@ pub mod pg;
 
 // Each test binary uses a different part of these (some none), as with `dead_code` above.
 #[allow(unused_imports)]
-pub use bin::{finish, ok, run, run_command, run_to_end, sparkify, spawn_run, text};
+pub use bin::{
+    OPENED, Watched, finish, ok, run, run_command, run_to_end, span_after_open, sparkify,
+    spawn_run, spawn_watched, text,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,6 @@
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -61,18 +60,18 @@ pub fn server() -> &'static Moto {
 }
 
 fn start() -> Moto {
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
     let bin = binary();
     let log = std::env::temp_dir().join(format!("sparkify-moto-{}.log", std::process::id()));
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    // Port 0: the server binds a free port itself and names it in its log, so no port found
+    // free here can be taken by another process before moto binds it.
+    let log_file = std::fs::File::create(&log).unwrap();
+    let mut child = Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", "0"])
         .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(std::fs::File::create(&log).unwrap())
+        // One open file for both, so the lines do not overwrite each other.
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
         .spawn()
         .unwrap_or_else(|e| {
             panic!(
@@ -96,21 +95,33 @@ fn start() -> Moto {
         .status()
         .expect("start the watchdog");
     assert!(started.success(), "could not start the watchdog");
-    std::mem::forget(child);
 
-    let endpoint = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
+    let port = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(port) = text
+            .split("Running on http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|p| p.parse::<u16>().ok())
+        {
+            break port;
         }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "moto exited at start:\n{text}"
+        );
         assert!(
             Instant::now() < deadline,
             "moto did not start within 30 s; see {}",
             log.display()
         );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::mem::forget(child);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    // The log line comes as the socket listens; connecting confirms it.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

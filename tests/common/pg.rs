@@ -30,6 +30,13 @@ struct Control {
     log: PathBuf,
 }
 
+impl PgServer {
+    /// The folder of a server this process started: its data, log and Unix socket.
+    pub fn dir(&self) -> Option<&Path> {
+        self.control.as_ref().and_then(|c| c.data.parent())
+    }
+}
+
 static SERVER: OnceLock<PgServer> = OnceLock::new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
@@ -148,8 +155,22 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// `text` as one word for `sh`: in single quotes, each `'` written as `'\''`, so a path with
+/// spaces, quotes or `$(...)` (a TMPDIR of the developer's) reaches the command whole and is
+/// never run.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// Runs a server binary, as `postgres` when we are root.
 fn run_pg(bin: &Path, args: &[&str]) {
+    if let Err(e) = try_run_pg(bin, args) {
+        panic!("{e}");
+    }
+}
+
+/// [`run_pg`], returning its failure instead.
+fn try_run_pg(bin: &Path, args: &[&str]) -> Result<(), String> {
     let mut cmd = if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(bin);
@@ -160,14 +181,16 @@ fn run_pg(bin: &Path, args: &[&str]) {
     let out = cmd
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
-    assert!(
-        out.status.success(),
-        "{} {args:?} failed:\n{}\n{}",
-        bin.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} {args:?} failed:\n{}\n{}",
+            bin.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
 }
 
 fn start() -> PgServer {
@@ -187,6 +210,12 @@ fn start() -> PgServer {
             .map(|s| s.success())
             .unwrap_or(false);
         assert!(ok, "cannot chown {} to postgres", dir.display());
+    }
+    // The server's Unix socket goes here: nobody else may connect through it (local logins
+    // are trusted) or replace it.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
     let data = dir.join("data");
     let pwfile = dir.join("pw");
@@ -212,31 +241,42 @@ fn start() -> PgServer {
             "--no-sync",
         ],
     );
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
+    // PostgreSQL cannot be told to pick a free port itself, and a port found free can be taken
+    // before the server binds it: a server that could not start is started again on another.
+    let mut attempts = 0;
+    let (port, opts) = loop {
+        attempts += 1;
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
+             -c synchronous_commit=off -c full_page_writes=off -c max_connections=50",
+            dir.display()
+        );
+        match try_run_pg(
+            &bin.join("pg_ctl"),
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-o",
+                &opts,
+                "-l",
+                &dir.join("log").display().to_string(),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        ) {
+            Ok(()) => break (port, opts),
+            Err(e) if attempts >= 5 => panic!("{e}"),
+            Err(e) => eprintln!("PostgreSQL did not start on port {port}, trying another: {e}"),
+        }
     };
-    let opts = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=50",
-        dir.display()
-    );
-    run_pg(
-        &bin.join("pg_ctl"),
-        &[
-            "-D",
-            &data.display().to_string(),
-            "-o",
-            &opts,
-            "-l",
-            &dir.join("log").display().to_string(),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-    );
     // Stop the server when this test process ends, however it ends.
+    let quoted = |p: &Path| shell_quote(&p.display().to_string());
     let stop = format!(
         "{}{} -D {} stop -m immediate >/dev/null 2>&1",
         if is_root() {
@@ -244,13 +284,13 @@ fn start() -> PgServer {
         } else {
             ""
         },
-        bin.join("pg_ctl").display(),
-        data.display()
+        quoted(&bin.join("pg_ctl")),
+        quoted(&data)
     );
     let watchdog = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop}; rm -rf {dir}",
         pid = std::process::id(),
-        dir = dir.display()
+        dir = quoted(&dir)
     );
     // Its own session, so that killing the test's process group (as `timeout` does) cannot
     // take the watchdog down with it.

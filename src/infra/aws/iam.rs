@@ -82,6 +82,8 @@ impl Aws {
                     .assume_role_policy_document()
                     .unwrap_or_default()
                     .to_string(),
+                // Filled by `observe`, which knows the configured cluster.
+                used_by: Vec::new(),
             }))
         })
     }

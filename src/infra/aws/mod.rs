@@ -96,8 +96,11 @@ impl Aws {
     /// owner (sparkify has no STS client), else from the role's ARN. `dwh.cfg` is not read
     /// here; the caller fills in `config`.
     pub fn observe(&self, s: &Settings) -> Result<Observed> {
-        let role = self.role(&s.role_name.value)?;
+        let mut role = self.role(&s.role_name.value)?;
         let cluster = self.cluster(&s.identifier.value)?;
+        if let Some(r) = role.as_mut().filter(|r| r.managed) {
+            r.used_by = self.clusters_using(&r.arn, &s.identifier.value)?;
+        }
         let default_vpc = self.default_vpc()?;
         let vpc = cluster
             .as_ref()

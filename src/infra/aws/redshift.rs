@@ -47,6 +47,24 @@ fn cluster_state(c: &Cluster) -> ClusterState {
 }
 
 impl Aws {
+    /// The clusters other than `except` that have the role `arn` attached.
+    pub fn clusters_using(&self, arn: &str, except: &str) -> Result<Vec<String>> {
+        self.runtime.block_on(async {
+            let mut pages = self.redshift.describe_clusters().into_paginator().send();
+            let mut ids = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| aws_error("redshift:DescribeClusters (all)", &e))?;
+                for c in page.clusters() {
+                    let id = c.cluster_identifier().unwrap_or_default();
+                    if id != except && c.iam_roles().iter().any(|r| r.iam_role_arn() == Some(arn)) {
+                        ids.push(id.to_string());
+                    }
+                }
+            }
+            Ok(ids)
+        })
+    }
+
     pub fn cluster(&self, id: &str) -> Result<Option<ClusterState>> {
         self.runtime.block_on(async {
             match self
