@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use super::reader::{self, Item};
-use super::{Converter, JsonFormat};
+use super::{Conversion, Converter, JsonFormat};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
 use crate::source::{Fetched, SourceFile};
@@ -25,6 +25,8 @@ pub struct LoadOptions {
     pub remote_concurrency: usize,
     /// Rows per batch handed to the writer.
     pub batch_rows: usize,
+    /// The COPY's data-conversion options (TIMEFORMAT, TRUNCATECOLUMNS, ...).
+    pub conversion: Conversion,
 }
 
 impl Default for LoadOptions {
@@ -35,6 +37,7 @@ impl Default for LoadOptions {
             threads: 0,
             remote_concurrency: 32,
             batch_rows: 4096,
+            conversion: Conversion::default(),
         }
     }
 }
@@ -95,6 +98,8 @@ pub struct LoadReport {
     /// handed to the sink must be discarded. `errors` still says why, as STL_LOAD_ERRORS does
     /// for a failed COPY.
     pub exceeded_max_errors: bool,
+    /// Values TRUNCATECOLUMNS cut to fit their column.
+    pub truncated: u64,
 }
 
 impl LoadReport {
@@ -195,11 +200,15 @@ pub fn load(
     sink: &mut dyn RowSink,
     on_file: &mut dyn FnMut(&FileReport),
 ) -> Result<LoadReport> {
-    let converter = Converter::new(table, format, options.repair_mojibake).map_err(|message| {
-        Error::JsonPaths {
-            path: format!("for {}", table.name),
-            message,
-        }
+    let converter = Converter::with_conversion(
+        table,
+        format,
+        options.repair_mojibake,
+        options.conversion.clone(),
+    )
+    .map_err(|message| Error::JsonPaths {
+        path: format!("for {}", table.name),
+        message,
     })?;
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -266,6 +275,7 @@ pub fn load(
             None => {
                 // Files finish in any order; report them in listing order.
                 report.files.sort_by(|a, b| a.file.cmp(&b.file));
+                report.truncated = converter.tally.truncated.load(Ordering::Relaxed);
                 Ok(report)
             }
         }

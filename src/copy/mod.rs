@@ -7,14 +7,18 @@
 //! text columns as their JSON text, and anything that cannot be converted rejects the row with a
 //! reason, as STL_LOAD_ERRORS would show it.
 
+pub mod convert;
+mod datetime;
 pub mod domain;
 pub mod jsonpaths;
 pub mod load;
 pub mod mojibake;
 pub mod reader;
+pub mod statement;
 
 use serde_json::{Map, Value as Json};
 
+pub use convert::{Conversion, Tally};
 pub use domain::Domain;
 pub use jsonpaths::JsonPath;
 
@@ -122,6 +126,10 @@ pub struct Converter<'a> {
     lower_names: Vec<String>,
     /// What each column accepts beyond its type ([`domain`]).
     domains: Vec<Option<Domain>>,
+    /// The COPY's data-conversion options.
+    conversion: Conversion,
+    /// What the conversions changed, for the load's report.
+    pub tally: Tally,
 }
 
 impl<'a> Converter<'a> {
@@ -131,6 +139,16 @@ impl<'a> Converter<'a> {
         table: &'a TableSpec,
         format: &'a JsonFormat,
         repair_mojibake: bool,
+    ) -> Result<Self, String> {
+        Self::with_conversion(table, format, repair_mojibake, Conversion::default())
+    }
+
+    /// [`Converter::new`] with a COPY's data-conversion options.
+    pub fn with_conversion(
+        table: &'a TableSpec,
+        format: &'a JsonFormat,
+        repair_mojibake: bool,
+        conversion: Conversion,
     ) -> Result<Self, String> {
         if let JsonFormat::Paths(paths) = format
             && paths.len() != table.columns.len()
@@ -156,6 +174,8 @@ impl<'a> Converter<'a> {
                 .iter()
                 .map(|c| Domain::of(&table.name, &c.name))
                 .collect(),
+            conversion,
+            tally: Tally::default(),
         })
     }
 
@@ -213,23 +233,48 @@ impl<'a> Converter<'a> {
     }
 
     fn cell(&self, column: usize, value: Option<&Json>) -> Result<Value, FieldError> {
-        let ty = self.table.columns[column].ty;
+        let col = &self.table.columns[column];
         let Some(value) = value else {
-            return Ok(Value::Null);
+            return self.not_null(column, Value::Null, "");
         };
-        convert(value, ty, self.repair_mojibake)
-            .and_then(|v| match self.domains.get(column).copied().flatten() {
-                Some(domain) => domain.check(&v).map(|()| v),
-                None => Ok(v),
-            })
-            .map_err(|reason| FieldError {
+        convert::convert(
+            value,
+            col.ty,
+            self.repair_mojibake,
+            &self.conversion,
+            &self.tally,
+        )
+        .and_then(|v| match self.domains.get(column).copied().flatten() {
+            Some(domain) => domain.check(&v).map(|()| v),
+            None => Ok(v),
+        })
+        .and_then(|v| match (&v, col.not_null) {
+            // Redshift's wording (load error 1213).
+            (Value::Null, true) => Err("Missing data for not-null field".to_string()),
+            _ => Ok(v),
+        })
+        .map_err(|reason| FieldError {
+            column,
+            raw_value: match value {
+                Json::String(s) => reader::clip(s.as_bytes()),
+                other => reader::clip(other.to_string().as_bytes()),
+            },
+            reason,
+        })
+    }
+}
+
+impl Converter<'_> {
+    /// A NULL (a key or path that found nothing) for a NOT NULL column rejects the row.
+    fn not_null(&self, column: usize, v: Value, raw: &str) -> Result<Value, FieldError> {
+        if matches!(v, Value::Null) && self.table.columns[column].not_null {
+            return Err(FieldError {
                 column,
-                raw_value: match value {
-                    Json::String(s) => reader::clip(s.as_bytes()),
-                    other => reader::clip(other.to_string().as_bytes()),
-                },
-                reason,
-            })
+                raw_value: raw.to_string(),
+                reason: "Missing data for not-null field".into(),
+            });
+        }
+        Ok(v)
     }
 }
 
@@ -244,115 +289,15 @@ fn kind(v: &Json) -> &'static str {
     }
 }
 
-/// Converts one JSON value to a column type under COPY's rules.
+/// Converts one JSON value to a column type under COPY's rules, without conversion options.
 pub fn convert(value: &Json, ty: ColumnType, repair_mojibake: bool) -> Result<Value, String> {
-    match value {
-        Json::Null => Ok(Value::Null),
-        Json::String(s) => match ty {
-            ColumnType::Varchar(max) => {
-                let text = if repair_mojibake {
-                    mojibake::repair(s).unwrap_or_else(|| s.clone())
-                } else {
-                    s.clone()
-                };
-                text_cell(text, max)
-            }
-            // COPY loads an empty string as NULL into any non-character column.
-            _ if s.is_empty() => Ok(Value::Null),
-            ColumnType::Boolean => parse_bool(s.trim()),
-            ColumnType::Double => parse_double(s.trim()),
-            _ => parse_int(s.trim(), ty),
-        },
-        Json::Number(n) => {
-            // With serde_json's `arbitrary_precision`, this is the number exactly as written.
-            let text = n.to_string();
-            match ty {
-                ColumnType::Varchar(max) => text_cell(text, max),
-                ColumnType::Double => parse_double(&text),
-                ColumnType::Boolean => match text.as_str() {
-                    "0" => Ok(Value::Bool(false)),
-                    "1" => Ok(Value::Bool(true)),
-                    _ => Err(format!("invalid boolean {text}")),
-                },
-                _ => parse_int(&text, ty),
-            }
-        }
-        Json::Bool(b) => match ty {
-            ColumnType::Boolean => Ok(Value::Bool(*b)),
-            ColumnType::Varchar(max) => text_cell(b.to_string(), max),
-            _ => Err(format!(
-                "a boolean cannot load into column type {}",
-                ty.sql_name()
-            )),
-        },
-        Json::Array(_) | Json::Object(_) => match ty {
-            // Redshift loads a nested object or array into a text column as its JSON text.
-            ColumnType::Varchar(max) => text_cell(value.to_string(), max),
-            _ => Err(format!(
-                "a JSON {} cannot load into column type {}",
-                kind(value),
-                ty.sql_name()
-            )),
-        },
-    }
-}
-
-fn text_cell(text: String, max: u32) -> Result<Value, String> {
-    // PostgreSQL's and Redshift's text types cannot hold U+0000, and one in a COPY stream fails
-    // the whole COPY; DuckDB would store it. Rejecting the row here keeps every engine alike.
-    if let Some(at) = text.find('\0') {
-        return Err(format!(
-            "text holds a NUL character (\\u0000) at byte {at}, which PostgreSQL and Redshift \
-             cannot store"
-        ));
-    }
-    if text.len() > max as usize {
-        return Err(format!(
-            "value of {} bytes is longer than VARCHAR({max})",
-            text.len()
-        ));
-    }
-    Ok(Value::Text(text))
-}
-
-fn parse_int(text: &str, ty: ColumnType) -> Result<Value, String> {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("invalid digit in {text:?} for {}", ty.sql_name()));
-    }
-    let (min, max) = match ty {
-        ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
-    };
-    match text.parse::<i64>() {
-        Ok(v) if (min..=max).contains(&v) => Ok(Value::Int(v)),
-        _ => Err(format!(
-            "value {text} is out of range for {}",
-            ty.sql_name()
-        )),
-    }
-}
-
-fn parse_double(text: &str) -> Result<Value, String> {
-    // Rust also parses "inf" and "NaN"; a warehouse column should not receive them from text.
-    let looks_numeric = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
-    match text.parse::<f64>() {
-        Ok(v) if looks_numeric && v.is_finite() => Ok(Value::Double(v)),
-        Ok(_) if looks_numeric => Err(format!("value {text} is out of range for DOUBLE PRECISION")),
-        _ => Err(format!("invalid number {text:?} for DOUBLE PRECISION")),
-    }
-}
-
-fn parse_bool(text: &str) -> Result<Value, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "t" | "1" | "yes" | "y" => Ok(Value::Bool(true)),
-        "false" | "f" | "0" | "no" | "n" => Ok(Value::Bool(false)),
-        _ => Err(format!("invalid boolean {text:?}")),
-    }
+    convert::convert(
+        value,
+        ty,
+        repair_mojibake,
+        &Conversion::default(),
+        &Tally::default(),
+    )
 }
 
 #[cfg(test)]
@@ -369,6 +314,7 @@ mod tests {
                 .map(|(n, ty)| Column {
                     name: n.to_string(),
                     ty: *ty,
+                    not_null: false,
                 })
                 .collect(),
         }

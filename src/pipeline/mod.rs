@@ -1,6 +1,7 @@
 //! create → stage → transform, as one warehouse transaction (see [`etl`]), so a run that is
 //! interrupted, killed or fails leaves the warehouse as it was before it; `run` then checks.
 
+pub mod copy_command;
 mod ledger;
 mod retry;
 mod stage;

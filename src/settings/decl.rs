@@ -57,6 +57,7 @@ const INFRA: &[&str] = &[
 const INFRA_WAIT: &[&str] = &["infra up", "infra down"];
 const ROWS_OUT: &[&str] = &["query", "analytics"];
 const NONE: &[&str] = &[];
+const COPY: &[&str] = &["copy"];
 
 /// Shorthand for a setting that is only a flag.
 const fn flag(
@@ -472,6 +473,13 @@ pub static DECLS: &[Decl] = &[
         "Output format",
     ),
     flag("limit", ROWS_OUT, "limit", None, "Print at most N rows"),
+    flag(
+        "copy_file",
+        COPY,
+        "file",
+        None,
+        "A file of one or more COPY statements separated by ;, run in order",
+    ),
     flag(
         "report_out",
         &["report"],

@@ -1,0 +1,378 @@
+//! `sparkify copy`: Redshift COPY ... FORMAT AS JSON statements, run by the binary against
+//! DuckDB and PostgreSQL, on tables sparkify did not create. Each documented rule cites the
+//! AWS page it comes from (Amazon Redshift Database Developer Guide).
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{pg, sparkify, text};
+use sparkify::value::Value;
+use sparkify::warehouse::Warehouse;
+use sparkify::warehouse::duckdb::DuckDb;
+use sparkify::warehouse::postgres::{Postgres, Target};
+
+/// One warehouse under test: its `--warehouse` value and a way to look inside.
+struct Engine {
+    name: &'static str,
+    warehouse: String,
+}
+
+impl Engine {
+    fn open(&self) -> Box<dyn Warehouse> {
+        match self.warehouse.strip_prefix("duckdb:") {
+            Some(path) => Box::new(DuckDb::open(Path::new(path)).expect("open duckdb")),
+            None => Box::new(
+                Postgres::connect(Target::parse(&self.warehouse, 5432, "disable").unwrap())
+                    .expect("connect"),
+            ),
+        }
+    }
+
+    fn execute(&self, sql: &str) {
+        self.open()
+            .execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Every row of a query, each cell as text (NULL as "NULL"), so both engines compare alike.
+    fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        let result = self
+            .open()
+            .query(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        result
+            .rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|v| match v {
+                        Value::Null => "NULL".to_string(),
+                        Value::Text(s) => s,
+                        Value::Int(n) => n.to_string(),
+                        Value::Double(d) => d.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn count(&self, table: &str) -> i64 {
+        self.open()
+            .count(&format!("SELECT COUNT(*) FROM {table}"))
+            .unwrap()
+    }
+
+    fn copy(&self, cwd: &Path, statement: &str) -> Output {
+        sparkify()
+            .current_dir(cwd)
+            .args(["copy", "--warehouse", &self.warehouse, statement])
+            .output()
+    }
+}
+
+/// DuckDB in `dir`, and a fresh PostgreSQL database.
+fn engines(dir: &Path) -> Vec<Engine> {
+    vec![
+        Engine {
+            name: "duckdb",
+            warehouse: format!("duckdb:{}", dir.join("w.duckdb").display()),
+        },
+        Engine {
+            name: "postgres",
+            warehouse: pg::server().new_database(),
+        },
+    ]
+}
+
+fn write(dir: &Path, name: &str, body: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+fn code(out: &Output) -> Option<i32> {
+    out.status.code()
+}
+
+const PRODUCTS: &str = "CREATE TABLE products (
+    id INTEGER NOT NULL,
+    name VARCHAR(10),
+    price DECIMAL(8,2),
+    in_stock BOOLEAN DEFAULT true,
+    note VARCHAR(20) DEFAULT 'none',
+    added TIMESTAMP
+)";
+
+const SELECT_PRODUCTS: &str = "SELECT CAST(id AS VARCHAR), name, CAST(price AS VARCHAR), \
+    CAST(in_stock AS VARCHAR), note, CAST(added AS VARCHAR) FROM products ORDER BY id";
+
+fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn a_copy_loads_any_table_by_its_catalog_with_redshifts_json_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    // copy-usage_notes-copy-from-json: a record is a JSON value, not a line; AWS's own
+    // example glues two objects as `}{`, and an object may span lines.
+    write(
+        tmp.path(),
+        "data/part-1.json",
+        "{\"id\": 1, \"name\": \"tea\", \"price\": 20.259, \"added\": 1541105830796, \"colour\": \"red\"}{\"id\": 2,\n  \"price\": \"3\",\n  \"added\": 1541105830000\n}\n",
+    );
+    write(
+        tmp.path(),
+        "data/part-2.json",
+        "{\"id\": 3, \"name\": \"\", \"price\": \"\", \"in_stock\": false, \"note\": \"x\"}\n",
+    );
+    for e in engines(tmp.path()) {
+        e.execute(PRODUCTS);
+        let out = e.copy(
+            tmp.path(),
+            "copy products (id, name, price, added) from 'data/part' \
+             format as json 'auto' timeformat 'epochmillisecs'",
+        );
+        let stdout = common::ok(&out);
+        assert!(
+            stdout
+                .contains("Load into table 'products' completed, 3 record(s) loaded successfully."),
+            "{}: {stdout}",
+            e.name
+        );
+        assert_eq!(
+            e.rows(SELECT_PRODUCTS),
+            vec![
+                // copy-parameters-data-conversion (ROUNDEC): extra digits are truncated,
+                // 20.259 → 20.25. A key with no column (`colour`) is ignored
+                // (copy-usage_notes-copy-from-json).
+                row(&[
+                    "1",
+                    "tea",
+                    "20.25",
+                    "true",
+                    "none",
+                    "2018-11-01 20:57:10.796"
+                ]),
+                // copy-parameters-column-mapping: columns left out of the column list get
+                // their DEFAULT (in_stock, note); a listed column no key matches (name) is NULL.
+                row(&["2", "NULL", "3.00", "true", "none", "2018-11-01 20:57:10"]),
+                // copy-parameters-data-conversion: "" is NULL in a non-character column and
+                // stays "" in a character column (no EMPTYASNULL). in_stock and note are not
+                // in the list: their keys are ignored and the DEFAULT applies.
+                row(&["3", "", "NULL", "true", "none", "NULL"]),
+            ],
+            "{}",
+            e.name
+        );
+
+        // Without a column list every column is loaded: one that no key matches is NULL,
+        // not its DEFAULT (copy-parameters-column-mapping).
+        e.execute("DELETE FROM products");
+        common::ok(&e.copy(
+            tmp.path(),
+            "COPY products FROM 'data/part-2.json' JSON 'auto'",
+        ));
+        assert_eq!(
+            e.rows(SELECT_PRODUCTS),
+            vec![row(&["3", "", "NULL", "false", "x", "NULL"])],
+            "{}",
+            e.name
+        );
+        common::ok(&e.copy(
+            tmp.path(),
+            "COPY products FROM 'data/part-1.json' JSON 'auto' TIMEFORMAT 'epochmillisecs'",
+        ));
+        let rows = e.rows(SELECT_PRODUCTS);
+        assert_eq!(rows[0][3..5], row(&["NULL", "NULL"]), "{}", e.name);
+    }
+}
+
+#[test]
+fn more_rejected_rows_than_maxerror_leave_the_table_unchanged_and_exit_4() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "bad.json",
+        "{\"id\": 1, \"name\": \"ok\"}\n{\"id\": \"one\"}\n{\"name\": \"no id\"}\n{\"id\": 4}\n",
+    );
+    for e in engines(tmp.path()) {
+        e.execute(PRODUCTS);
+        e.execute("INSERT INTO products (id, name) VALUES (100, 'before')");
+        let out = e.copy(
+            tmp.path(),
+            "COPY products FROM 'bad.json' JSON 'auto' MAXERROR 1",
+        );
+        let (stdout, stderr) = text(&out);
+        assert_eq!(code(&out), Some(4), "{}: {stdout}{stderr}", e.name);
+        assert!(
+            stderr.contains("COPY into products rejected: 2 bad row(s), more than MAXERROR 1")
+                && stderr.contains("the table is unchanged"),
+            "{}: {stderr}",
+            e.name
+        );
+        assert_eq!(e.count("products"), 1, "{}", e.name);
+        // The rejected rows stay, as STL_LOAD_ERRORS keeps those of a failed COPY; a NULL for
+        // a NOT NULL column rejects the row (copy-parameters-data-load, load error 1213).
+        let errors = e.rows(
+            "SELECT table_name, CAST(line AS VARCHAR), column_name, reason FROM load_errors \
+             ORDER BY line",
+        );
+        assert_eq!(errors.len(), 2, "{}: {errors:?}", e.name);
+        assert_eq!(errors[0][..3], row(&["products", "2", "id"]), "{}", e.name);
+        assert!(errors[0][3].contains("invalid digit"), "{errors:?}");
+        assert_eq!(
+            errors[1],
+            row(&["products", "3", "id", "Missing data for not-null field"]),
+            "{}",
+            e.name
+        );
+
+        e.execute("DELETE FROM load_errors");
+        let out = e.copy(
+            tmp.path(),
+            "COPY products FROM 'bad.json' JSON AS 'auto' MAXERROR AS 2",
+        );
+        let stdout = common::ok(&out);
+        assert!(
+            stdout.contains("2 record(s) loaded successfully.")
+                && stdout.contains("2 record(s) could not be loaded."),
+            "{}: {stdout}",
+            e.name
+        );
+        assert_eq!(e.count("products"), 3, "{}", e.name);
+        assert_eq!(e.count("load_errors"), 2, "{}", e.name);
+    }
+}
+
+#[test]
+fn what_cannot_run_is_refused_by_name_with_exit_2_before_anything_is_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "d/a.json", "{\"id\": 1}\n");
+    write(
+        tmp.path(),
+        "d/files.manifest",
+        "{\"entries\": [{\"url\": \"a.json\"}]}",
+    );
+    for e in engines(tmp.path()) {
+        e.execute(PRODUCTS);
+        e.execute("CREATE TABLE odd (id INTEGER, tags INTEGER[])");
+        for (statement, needle) in [
+            (
+                "COPY products FROM 'd/a.json' JSON 'auto' GZIP",
+                "GZIP is not supported yet",
+            ),
+            ("COPY products FROM 'd/a.json' CSV", "CSV is not supported"),
+            (
+                "COPY products FROM 'd/a.json' JSON 'auto' FILLRECORD",
+                "FILLRECORD is not supported",
+            ),
+            (
+                "COPY products FROM 'd/a.json' FORMAT AS AVRO 'auto'",
+                "FORMAT AVRO is not supported",
+            ),
+            ("COPY products FROM 'd/a.json'", "no data format"),
+            (
+                "COPY nope FROM 'd/a.json' JSON 'auto'",
+                "table nope does not exist",
+            ),
+            (
+                "COPY products (id, colour) FROM 'd/a.json' JSON 'auto'",
+                "column colour of the column list does not exist",
+            ),
+            (
+                "COPY odd FROM 'd/a.json' JSON 'auto'",
+                "column tags of odd has type",
+            ),
+            (
+                "COPY products FROM 'd/files.manifest' JSON 'auto'",
+                "does not say MANIFEST",
+            ),
+            (
+                "COPY products FROM 'd/a.json' JSON 'auto' MAXERROR",
+                "line 1, column 51: expected a number after MAXERROR",
+            ),
+        ] {
+            let out = e.copy(tmp.path(), statement);
+            let (_, stderr) = text(&out);
+            assert_eq!(code(&out), Some(2), "{}: {statement}: {stderr}", e.name);
+            assert!(stderr.contains(needle), "{}: {statement}: {stderr}", e.name);
+        }
+        assert_eq!(e.count("products"), 0, "{}", e.name);
+        // A column list that leaves the odd column out loads the rest.
+        common::ok(&e.copy(tmp.path(), "COPY odd (id) FROM 'd/a.json' JSON 'auto'"));
+        assert_eq!(e.count("odd"), 1, "{}", e.name);
+    }
+}
+
+#[test]
+fn a_file_of_statements_runs_in_order_and_manifest_names_a_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "d/a.json", "{\"id\": 1}\n");
+    write(tmp.path(), "d/b.json", "{\"id\": 2}\n{\"id\": 3}\n");
+    // MANIFEST makes it a manifest, whatever its name (copy-parameters-data-source-s3).
+    write(
+        tmp.path(),
+        "d/load-list.json",
+        "{\"entries\": [{\"url\": \"b.json\", \"mandatory\": true}]}",
+    );
+    write(
+        tmp.path(),
+        "copies.sql",
+        "-- two loads\nCOPY products (id) FROM 'd/a.json' JSON 'auto' IAM_ROLE 'arn:aws:iam::123456789012:role/r';\n\
+         copy products (id)\n  from 'd/load-list.json'\n  manifest\n  json 'auto' region 'us-west-2';\n",
+    );
+    for e in engines(tmp.path()) {
+        e.execute(PRODUCTS);
+        let out = sparkify()
+            .current_dir(tmp.path())
+            .args(["copy", "--warehouse", &e.warehouse, "-f", "copies.sql"])
+            .output();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{}: {stdout}{stderr}", e.name);
+        assert_eq!(
+            stdout.matches("loaded successfully").count(),
+            2,
+            "{}: {stdout}",
+            e.name
+        );
+        assert!(
+            stdout.contains("1 record(s) loaded") && stdout.contains("2 record(s) loaded"),
+            "{stdout}"
+        );
+        assert!(
+            stderr.contains("IAM_ROLE accepted; locally it changes nothing")
+                && stderr.contains("REGION accepted; locally it changes nothing"),
+            "{}: {stderr}",
+            e.name
+        );
+        assert!(!stderr.contains("123456789012"), "{stderr}");
+        assert_eq!(
+            e.rows("SELECT CAST(id AS VARCHAR) FROM products ORDER BY id"),
+            vec![row(&["1"]), row(&["2"]), row(&["3"])],
+            "{}",
+            e.name
+        );
+    }
+}
+
+#[test]
+fn copy_help_says_what_runs_what_changes_nothing_and_what_is_refused() {
+    let out = sparkify().args(["copy", "--help"]).output();
+    let help = common::ok(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for needle in [
+        "-f, --file <FILE> A file of one or more COPY statements",
+        "MAXERROR [AS] n, MANIFEST, TIMEFORMAT",
+        "Accepted and changing nothing locally",
+        "is refused (exit 2) naming it",
+        "On Redshift the statement is sent as it is",
+        "Exit 4 when more rows are rejected than MAXERROR",
+    ] {
+        assert!(help.contains(needle), "{needle:?} not in: {help}");
+    }
+}
