@@ -376,3 +376,112 @@ fn copy_help_says_what_runs_what_changes_nothing_and_what_is_refused() {
         assert!(help.contains(needle), "{needle:?} not in: {help}");
     }
 }
+
+const EVENTS: &str = "CREATE TABLE events (
+    kind VARCHAR(20),
+    first_tag VARCHAR(20),
+    detail VARCHAR(200),
+    tags VARCHAR(200)
+)";
+
+#[test]
+fn jsonpaths_missing_objects_load_null_but_a_missing_array_element_fails_the_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "paths.json",
+        r#"{"jsonpaths": ["$.kind", "$.tags[0]", "$.detail", "$['tags']"]}"#,
+    );
+    // An object or array a path (or 'auto') reaches loads as its JSON text into a character
+    // column (copy-usage_notes-copy-from-json); a path whose object element is missing loads
+    // NULL (copy-parameters-data-format).
+    write(
+        tmp.path(),
+        "good.json",
+        "{\"kind\": \"a\", \"tags\": [\"x\", \"y\"], \"detail\": {\"k\": [1, 2]}}\n{\"tags\": []}\n",
+    );
+    write(
+        tmp.path(),
+        "gap.json",
+        "{\"kind\": \"b\", \"tags\": [\"x\"]}\n{\"kind\": \"c\", \"tags\": []}\n",
+    );
+    for e in engines(tmp.path()) {
+        e.execute(EVENTS);
+        let out = e.copy(tmp.path(), "COPY events FROM 'good.json' JSON 'paths.json'");
+        // The second record's tags is an empty array: tags[0] is an array element that is not
+        // there, which fails the whole COPY (copy-parameters-data-format), whatever MAXERROR.
+        let (_, stderr) = text(&out);
+        assert_ne!(code(&out), Some(0), "{}: {stderr}", e.name);
+        assert!(
+            stderr.contains("Invalid JSONPath format: Not an array or index out of range."),
+            "{}: {stderr}",
+            e.name
+        );
+        assert_eq!(e.count("events"), 0, "{}", e.name);
+        let out = e.copy(
+            tmp.path(),
+            "COPY events FROM 'gap.json' JSON 'paths.json' MAXERROR 10",
+        );
+        assert!(
+            text(&out).1.contains("Not an array or index out of range"),
+            "{}",
+            e.name
+        );
+        assert_eq!(e.count("events"), 0, "{}", e.name);
+
+        write(
+            tmp.path(),
+            "fixed.json",
+            "{\"kind\": \"a\", \"tags\": [\"x\", \"y\"], \"detail\": {\"k\": [1, 2]}}\n{\"tags\": [\"z\"]}\n",
+        );
+        common::ok(&e.copy(
+            tmp.path(),
+            "COPY events FROM 'fixed.json' JSON 'paths.json'",
+        ));
+        assert_eq!(
+            e.rows("SELECT kind, first_tag, detail, tags FROM events ORDER BY first_tag"),
+            vec![
+                row(&["a", "x", r#"{"k":[1,2]}"#, r#"["x","y"]"#]),
+                row(&["NULL", "z", "NULL", r#"["z"]"#]),
+            ],
+            "{}",
+            e.name
+        );
+    }
+}
+
+#[test]
+fn a_jsonpaths_file_whose_key_is_not_jsonpaths_is_ignored_for_auto_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    // copy-usage_notes-copy-from-json: "If the name is any string other than "jsonpaths",
+    // COPY uses the 'auto' argument instead of using the JSONPaths file."
+    write(
+        tmp.path(),
+        "paths.json",
+        r#"{"paths": ["$.tags[0]", "$.kind", "$.kind", "$.kind"]}"#,
+    );
+    write(
+        tmp.path(),
+        "data.json",
+        "{\"kind\": \"a\", \"tags\": [1], \"detail\": [true]}\n",
+    );
+    for e in engines(tmp.path()) {
+        e.execute(EVENTS);
+        let out = e.copy(tmp.path(), "COPY events FROM 'data.json' JSON 'paths.json'");
+        let (_, stderr) = text(&out);
+        common::ok(&out);
+        assert!(
+            stderr.contains("paths.json")
+                && stderr.contains("\"paths\", not \"jsonpaths\"")
+                && stderr.contains("'auto'"),
+            "{}: {stderr}",
+            e.name
+        );
+        assert_eq!(
+            e.rows("SELECT kind, first_tag, detail, tags FROM events"),
+            vec![row(&["a", "NULL", "[true]", "[1]"])],
+            "{}",
+            e.name
+        );
+    }
+}

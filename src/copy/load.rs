@@ -270,6 +270,19 @@ pub fn load(
                 stop.store(true, Ordering::Relaxed);
             }
         }
+        if let (None, Some(message)) = (&failure, converter.fatal()) {
+            // Not a row error: the COPY fails whole, whatever MAXERROR says.
+            let at = report
+                .errors
+                .iter()
+                .find(|e| message.starts_with(&e.reason))
+                .map(|e| format!(" at {}:{}", e.file, e.line))
+                .unwrap_or_default();
+            failure = Some(Error::JsonPaths {
+                path: format!("for {}", table.name),
+                message: format!("{message}{at}; nothing was loaded"),
+            });
+        }
         match failure {
             Some(e) => Err(e),
             None => {

@@ -68,35 +68,59 @@ impl FormatSpec {
         })
     }
 
+    /// As [`FormatSpec::resolve`], with Redshift's leniency: a JSONPaths file whose one
+    /// top-level key is not `jsonpaths` is ignored and `'auto'` used, with a warning saying so
+    /// (`copy-usage_notes-copy-from-json`).
+    pub fn resolve_as_redshift(&self) -> Result<(JsonFormat, Option<String>)> {
+        if let FormatSpec::JsonPaths(source) = self {
+            let (location, bytes) = read_jsonpaths(source)?;
+            if let Some(name) = jsonpaths::other_name(&bytes) {
+                return Ok((
+                    JsonFormat::Auto,
+                    Some(format!(
+                        "JSONPaths file {location} holds {name:?}, not \"jsonpaths\": Redshift \
+                         ignores such a file and loads with 'auto', and so does this COPY"
+                    )),
+                ));
+            }
+        }
+        Ok((self.resolve()?, None))
+    }
+
     /// Reads the JSONPaths file if there is one.
     pub fn resolve(&self) -> Result<JsonFormat> {
         Ok(match self {
             FormatSpec::Auto => JsonFormat::Auto,
             FormatSpec::AutoIgnoreCase => JsonFormat::AutoIgnoreCase,
             FormatSpec::JsonPaths(source) => {
-                let listing = source.list().map_err(|e| Error::JsonPaths {
-                    path: source.to_string(),
-                    message: e.to_string(),
-                })?;
-                let [file] = listing.files.as_slice() else {
-                    return Err(Error::JsonPaths {
-                        path: source.to_string(),
-                        message: format!(
-                            "must name exactly one file, but {} match",
-                            listing.files.len()
-                        ),
-                    });
-                };
-                let bytes = source.read(file)?.bytes;
+                let (location, bytes) = read_jsonpaths(source)?;
                 JsonFormat::Paths(jsonpaths::parse_file(&bytes).map_err(|message| {
                     Error::JsonPaths {
-                        path: file.location.clone(),
+                        path: location,
                         message,
                     }
                 })?)
             }
         })
     }
+}
+
+/// The one file a JSONPaths source names, and its bytes.
+fn read_jsonpaths(source: &Source) -> Result<(String, Vec<u8>)> {
+    let listing = source.list().map_err(|e| Error::JsonPaths {
+        path: source.to_string(),
+        message: e.to_string(),
+    })?;
+    let [file] = listing.files.as_slice() else {
+        return Err(Error::JsonPaths {
+            path: source.to_string(),
+            message: format!(
+                "must name exactly one file, but {} match",
+                listing.files.len()
+            ),
+        });
+    };
+    Ok((file.location.clone(), source.read(file)?.bytes))
 }
 
 impl std::fmt::Display for FormatSpec {
@@ -130,6 +154,9 @@ pub struct Converter<'a> {
     conversion: Conversion,
     /// What the conversions changed, for the load's report.
     pub tally: Tally,
+    /// An error that fails the whole COPY rather than one row (a JSONPaths array element that
+    /// is not there); the first one found.
+    fatal: std::sync::Mutex<Option<String>>,
 }
 
 impl<'a> Converter<'a> {
@@ -176,6 +203,7 @@ impl<'a> Converter<'a> {
                 .collect(),
             conversion,
             tally: Tally::default(),
+            fatal: std::sync::Mutex::new(None),
         })
     }
 
@@ -186,7 +214,17 @@ impl<'a> Converter<'a> {
         match self.format {
             JsonFormat::Paths(paths) => {
                 for (i, path) in paths.iter().enumerate() {
-                    row.push(self.cell(i, path.find(record))?);
+                    let found = path.lookup(record).map_err(|reason| {
+                        if let Ok(mut fatal) = self.fatal.lock() {
+                            fatal.get_or_insert_with(|| format!("{reason} (path {})", path.text));
+                        }
+                        FieldError {
+                            column: i,
+                            raw_value: String::new(),
+                            reason,
+                        }
+                    })?;
+                    row.push(self.cell(i, found)?);
                 }
             }
             JsonFormat::Auto | JsonFormat::AutoIgnoreCase => {
@@ -265,6 +303,11 @@ impl<'a> Converter<'a> {
 }
 
 impl Converter<'_> {
+    /// The error that fails the whole load, when a record had one.
+    pub fn fatal(&self) -> Option<String> {
+        self.fatal.lock().ok().and_then(|f| f.clone())
+    }
+
     /// A NULL (a key or path that found nothing) for a NOT NULL column rejects the row.
     fn not_null(&self, column: usize, v: Value, raw: &str) -> Result<Value, FieldError> {
         if matches!(v, Value::Null) && self.table.columns[column].not_null {

@@ -206,7 +206,10 @@ pub fn run_copy(
             "skipping {missing}: listed in the manifest as optional, and it does not exist"
         ));
     }
-    let json = plan.format.resolve()?;
+    let (json, warning) = plan.format.resolve_as_redshift()?;
+    if let Some(warning) = warning {
+        progress.note(&warning);
+    }
     let spec = table_spec(wh, &statement.table, statement.columns.as_deref())?;
     let options = LoadOptions {
         max_errors: plan.max_errors,
