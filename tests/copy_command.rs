@@ -485,3 +485,147 @@ fn a_jsonpaths_file_whose_key_is_not_jsonpaths_is_ignored_for_auto_with_a_warnin
         );
     }
 }
+
+const READINGS: &str = "CREATE TABLE readings (
+    label VARCHAR(4),
+    code CHAR(3),
+    amount DECIMAL(6,2),
+    taken TIMESTAMP,
+    day DATE
+)";
+
+const SELECT_READINGS: &str = "SELECT label, CAST(code AS VARCHAR), CAST(amount AS VARCHAR), \
+    CAST(taken AS VARCHAR), CAST(day AS VARCHAR) FROM readings ORDER BY amount";
+
+#[test]
+fn the_data_conversion_options_change_what_loads_as_documented() {
+    let tmp = tempfile::tempdir().unwrap();
+    // copy-parameters-data-conversion, one option at a time.
+    write(
+        tmp.path(),
+        "r.json",
+        "{\"label\": \"kilowatt\", \"code\": \"\", \"amount\": \"1.005\", \"taken\": 1541105830, \"day\": \"11/01/2018\"}\n\
+         {\"label\": \"  \", \"code\": \"abcd\", \"amount\": 2.999, \"taken\": 0, \"day\": \"02/29/2016\"}\n",
+    );
+    write(
+        tmp.path(),
+        "t.json",
+        "{\"label\": \"a\", \"amount\": 1, \"taken\": \"01.11.2018 9:01:46 PM\"}\n\
+         {\"label\": \"b\", \"amount\": 2, \"taken\": \"2018-11-01T21:01:46.5\"}\n",
+    );
+    for e in engines(tmp.path()) {
+        e.execute(READINGS);
+        // Without the options: too long for VARCHAR(4) and CHAR(3), the epoch numbers are not
+        // timestamps, the dates are not YYYY-MM-DD: every row is rejected.
+        let out = e.copy(
+            tmp.path(),
+            "COPY readings FROM 'r.json' JSON 'auto' MAXERROR 5",
+        );
+        let stdout = common::ok(&out);
+        assert!(
+            stdout.contains("2 record(s) could not be loaded"),
+            "{}: {stdout}",
+            e.name
+        );
+
+        e.execute("DELETE FROM readings");
+        let out = e.copy(
+            tmp.path(),
+            "COPY readings FROM 'r.json' JSON 'auto' TIMEFORMAT 'epochsecs' \
+             DATEFORMAT 'MM/DD/YYYY' TRUNCATECOLUMNS BLANKSASNULL EMPTYASNULL ROUNDEC",
+        );
+        let stdout = common::ok(&out);
+        // DuckDB keeps no length for VARCHAR(n) or CHAR(n) (its catalog says VARCHAR), so
+        // only PostgreSQL has lengths to truncate to.
+        let lengths = e.name == "postgres";
+        assert!(
+            stdout.contains("2 record(s) loaded successfully."),
+            "{}: {stdout}",
+            e.name
+        );
+        assert_eq!(
+            stdout.contains("INFO:  2 value(s) truncated to fit their column (TRUNCATECOLUMNS)."),
+            lengths,
+            "{}: {stdout}",
+            e.name
+        );
+        let (kilo, abc) = if lengths {
+            ("kilo", "abc")
+        } else {
+            ("kilowatt", "abcd")
+        };
+        assert_eq!(
+            e.rows(SELECT_READINGS),
+            vec![
+                // TRUNCATECOLUMNS cuts "kilowatt" to 4 bytes; EMPTYASNULL makes "" NULL;
+                // ROUNDEC rounds 1.005 to 1.01 (truncated it would be 1.00).
+                row(&[kilo, "NULL", "1.01", "2018-11-01 20:57:10", "2018-11-01"]),
+                // BLANKSASNULL makes "  " NULL; CHAR(3) keeps "abc".
+                row(&["NULL", abc, "3.00", "1970-01-01 00:00:00", "2016-02-29"]),
+            ],
+            "{}",
+            e.name
+        );
+
+        e.execute("DELETE FROM readings");
+        common::ok(&e.copy(
+            tmp.path(),
+            "COPY readings (label, amount, taken) FROM 't.json' JSON 'auto' \
+             TIMEFORMAT AS 'DD.MM.YYYY HH12:MI:SS AM' MAXERROR 1",
+        ));
+        common::ok(&e.copy(
+            tmp.path(),
+            "COPY readings (label, amount, taken) FROM 't.json' JSON 'auto' TIMEFORMAT 'auto' \
+             MAXERROR 1",
+        ));
+        assert_eq!(
+            e.rows("SELECT label, CAST(taken AS VARCHAR) FROM readings ORDER BY label, taken"),
+            vec![
+                row(&["a", "2018-11-01 21:01:46"]),
+                row(&["b", "2018-11-01 21:01:46.5"]),
+            ],
+            "{}",
+            e.name
+        );
+    }
+}
+
+#[test]
+fn acceptinvchars_replaces_invalid_utf8_and_says_how_often() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut data = b"{\"label\": \"ok\"}\n{\"label\": \"b".to_vec();
+    data.extend_from_slice(b"\xff\xfe");
+    data.extend_from_slice(b"d\"}\n");
+    std::fs::write(tmp.path().join("bad.json"), data).unwrap();
+    for e in engines(tmp.path()) {
+        e.execute(READINGS);
+        // Without ACCEPTINVCHARS invalid UTF-8 rejects its row (copy-parameters-data-conversion).
+        let out = e.copy(
+            tmp.path(),
+            "COPY readings (label) FROM 'bad.json' JSON 'auto'",
+        );
+        assert_eq!(code(&out), Some(4), "{}: {:?}", e.name, text(&out));
+        assert_eq!(e.count("readings"), 0, "{}", e.name);
+        // With it, each invalid byte becomes the replacement character ("an invalid
+        // three-byte character will be replaced with '^^^'"), and the count is reported, as
+        // Redshift logs it in STL_REPLACEMENTS.
+        let out = e.copy(
+            tmp.path(),
+            "COPY readings (label) FROM 'bad.json' JSON 'auto' ACCEPTINVCHARS AS '^'",
+        );
+        let stdout = common::ok(&out);
+        assert!(
+            stdout.contains(
+                "INFO:  2 invalid UTF-8 byte(s) replaced with '^' in 1 line(s) (ACCEPTINVCHARS)."
+            ),
+            "{}: {stdout}",
+            e.name
+        );
+        assert_eq!(
+            e.rows("SELECT label FROM readings ORDER BY label"),
+            vec![row(&["b^^d"]), row(&["ok"])],
+            "{}",
+            e.name
+        );
+    }
+}

@@ -73,6 +73,14 @@ fn print_outcome(o: &CopyOutcome) {
             thousands(o.rows_rejected as i64)
         );
     }
+    if let (true, Some(c)) = (o.replaced > 0, o.replacement) {
+        let _ = writeln!(
+            out,
+            "INFO:  {} invalid UTF-8 byte(s) replaced with '{c}' in {} line(s) (ACCEPTINVCHARS).",
+            thousands(o.replaced as i64),
+            thousands(o.replaced_lines as i64)
+        );
+    }
     if o.truncated > 0 {
         let _ = writeln!(
             out,

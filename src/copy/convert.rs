@@ -27,6 +27,9 @@ pub struct Conversion {
     pub empty_as_null: bool,
     /// ROUNDEC: extra decimal digits round instead of being truncated.
     pub round_dec: bool,
+    /// ACCEPTINVCHARS: each byte of invalid UTF-8 becomes this character instead of
+    /// rejecting its row.
+    pub accept_inv_chars: Option<char>,
 }
 
 /// What the conversions changed silently, counted so it can be reported.
@@ -34,6 +37,39 @@ pub struct Conversion {
 pub struct Tally {
     /// Values cut by TRUNCATECOLUMNS.
     pub truncated: AtomicU64,
+    /// Bytes of invalid UTF-8 replaced by ACCEPTINVCHARS, and the lines they were on.
+    pub replaced: AtomicU64,
+    pub replaced_lines: AtomicU64,
+}
+
+/// With ACCEPTINVCHARS, `bytes` with each byte of every invalid UTF-8 sequence replaced by
+/// `with` (`copy-parameters-data-conversion`: "an invalid three-byte character will be replaced
+/// with '^^^'"), counted in `tally`; `None` when the bytes are valid UTF-8 already. `with` is
+/// ASCII (the statement parser allows nothing else), so the result is valid UTF-8.
+pub fn replace_invalid_utf8(bytes: &[u8], with: char, tally: &Tally) -> Option<Vec<u8>> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut line, mut last_counted) = (1_u64, 0_u64);
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid().as_bytes();
+        line += valid.iter().filter(|&&b| b == b'\n').count() as u64;
+        out.extend_from_slice(valid);
+        let invalid = chunk.invalid();
+        if invalid.is_empty() {
+            continue;
+        }
+        out.extend(std::iter::repeat_n(with as u8, invalid.len()));
+        tally
+            .replaced
+            .fetch_add(invalid.len() as u64, Ordering::Relaxed);
+        if line != last_counted {
+            tally.replaced_lines.fetch_add(1, Ordering::Relaxed);
+            last_counted = line;
+        }
+    }
+    Some(out)
 }
 
 /// Converts one JSON value to a column type under COPY's rules.
@@ -365,6 +401,20 @@ mod tests {
             &tally,
         );
         assert!(err.unwrap_err().contains("longer than VARCHAR(3)"));
+    }
+
+    #[test]
+    fn acceptinvchars_replaces_each_invalid_byte_and_counts_bytes_and_lines() {
+        let tally = Tally::default();
+        assert_eq!(
+            replace_invalid_utf8(b"{\"a\": \"caf\xc3\xa9\"}", '?', &tally),
+            None
+        );
+        // A truncated three-byte sequence (two bytes) and a stray byte on line 1; one on line 3.
+        let fixed = replace_invalid_utf8(b"\xe2\x82 x \xff\n\nend\x80", '^', &tally).unwrap();
+        assert_eq!(fixed, b"^^ x ^\n\nend^");
+        assert_eq!(tally.replaced.load(Ordering::Relaxed), 4);
+        assert_eq!(tally.replaced_lines.load(Ordering::Relaxed), 2);
     }
 
     #[test]

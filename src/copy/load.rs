@@ -100,6 +100,9 @@ pub struct LoadReport {
     pub exceeded_max_errors: bool,
     /// Values TRUNCATECOLUMNS cut to fit their column.
     pub truncated: u64,
+    /// Bytes of invalid UTF-8 ACCEPTINVCHARS replaced, and on how many lines.
+    pub replaced: u64,
+    pub replaced_lines: u64,
 }
 
 impl LoadReport {
@@ -136,6 +139,8 @@ pub fn parse_file(
     mut emit: impl FnMut(std::result::Result<Row, LoadError>),
 ) -> FileReport {
     let mut report = FileReport::unread(file);
+    let prepared = converter.prepare(bytes);
+    let bytes: &[u8] = &prepared;
     for item in reader::items(bytes) {
         report.rows_read += 1;
         let rejected = match item {
@@ -289,6 +294,8 @@ pub fn load(
                 // Files finish in any order; report them in listing order.
                 report.files.sort_by(|a, b| a.file.cmp(&b.file));
                 report.truncated = converter.tally.truncated.load(Ordering::Relaxed);
+                report.replaced = converter.tally.replaced.load(Ordering::Relaxed);
+                report.replaced_lines = converter.tally.replaced_lines.load(Ordering::Relaxed);
                 Ok(report)
             }
         }

@@ -303,6 +303,18 @@ impl<'a> Converter<'a> {
 }
 
 impl Converter<'_> {
+    /// A file's bytes as the reader should see them: with ACCEPTINVCHARS, invalid UTF-8
+    /// replaced (and counted); otherwise as they are.
+    pub fn prepare<'b>(&self, bytes: &'b [u8]) -> std::borrow::Cow<'b, [u8]> {
+        match self.conversion.accept_inv_chars {
+            Some(with) => match convert::replace_invalid_utf8(bytes, with, &self.tally) {
+                Some(fixed) => std::borrow::Cow::Owned(fixed),
+                None => std::borrow::Cow::Borrowed(bytes),
+            },
+            None => std::borrow::Cow::Borrowed(bytes),
+        }
+    }
+
     /// The error that fails the whole load, when a record had one.
     pub fn fatal(&self) -> Option<String> {
         self.fatal.lock().ok().and_then(|f| f.clone())

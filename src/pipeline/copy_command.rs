@@ -24,6 +24,10 @@ pub struct CopyOutcome {
     pub rows_rejected: u64,
     /// Values TRUNCATECOLUMNS cut.
     pub truncated: u64,
+    /// Bytes of invalid UTF-8 ACCEPTINVCHARS replaced, on how many lines, and by what.
+    pub replaced: u64,
+    pub replaced_lines: u64,
+    pub replacement: Option<char>,
     /// The statement went to Redshift as written; the counts are not known here.
     pub sent_as_is: bool,
 }
@@ -70,12 +74,7 @@ fn plan(statement: &CopyStatement, progress: &dyn Progress) -> Result<Plan> {
             CopyOption::BlanksAsNull => plan.conversion.blanks_as_null = true,
             CopyOption::EmptyAsNull => plan.conversion.empty_as_null = true,
             CopyOption::RoundDec => plan.conversion.round_dec = true,
-            CopyOption::AcceptInvChars(_) => {
-                return Err(Error::usage(
-                    "ACCEPTINVCHARS is not supported by sparkify copy yet: a row with invalid \
-                     UTF-8 is rejected (and counted against MAXERROR) instead",
-                ));
-            }
+            CopyOption::AcceptInvChars(c) => plan.conversion.accept_inv_chars = Some(*c),
             CopyOption::NoOp(name) => progress.note(&no_op_note(name)),
         }
     }
@@ -275,6 +274,9 @@ pub fn run_copy(
         rows_loaded: report.rows_loaded(),
         rows_rejected: report.rows_rejected(),
         truncated: report.truncated,
+        replaced: report.replaced,
+        replaced_lines: report.replaced_lines,
+        replacement: plan.conversion.accept_inv_chars,
         sent_as_is: false,
     })
 }

@@ -390,7 +390,7 @@ pub fn report_from_system_tables(files: &QueryResult, errors: &QueryResult) -> L
         files,
         errors,
         exceeded_max_errors: false,
-        // Redshift logs no count of truncated values in its load history.
-        truncated: 0,
+        // Redshift's load history keeps no count of truncated or replaced values.
+        ..LoadReport::default()
     }
 }
