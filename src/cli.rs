@@ -227,6 +227,8 @@ pub struct LoadArgs {
     pub events_format: Option<String>,
     #[arg(long, value_name = "FORMAT")]
     pub songs_format: Option<String>,
+    #[arg(long, value_name = "OPTIONS")]
+    pub copy_options: Option<String>,
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
     #[arg(long, value_name = "N")]

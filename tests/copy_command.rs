@@ -629,3 +629,42 @@ fn acceptinvchars_replaces_invalid_utf8_and_says_how_often() {
         );
     }
 }
+
+#[test]
+fn the_pipeline_stages_with_the_copy_options_given_and_says_what_they_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let sources = common::dataset(&data, 1, 30);
+    // One more event whose artist is longer than staging_events.artist's VARCHAR(512).
+    let long = serde_json::json!({
+        "artist": "x".repeat(600), "auth": "Logged In", "firstName": "A", "gender": "F",
+        "itemInSession": 0, "lastName": "B", "length": 200.5, "level": "free",
+        "location": "X", "method": "PUT", "page": "NextSong", "registration": 1.0,
+        "sessionId": 1, "song": "s", "status": 200, "ts": 1541105830796_i64,
+        "userAgent": "UA", "userId": "7"
+    });
+    write(&data, "log_data/zz-long.json", &format!("{long}\n"));
+    for e in engines(tmp.path()) {
+        let out = common::run(tmp.path(), &e.warehouse, &sources, &[]);
+        assert_eq!(code(&out), Some(4), "{}: {:?}", e.name, text(&out));
+        // From the environment (as from [COPY] OPTIONS or --copy-options).
+        let out = common::run_command(tmp.path(), &e.warehouse, &sources, &[])
+            .env("SPARKIFY_COPY_OPTIONS", "TRUNCATECOLUMNS")
+            .output();
+        let (_, stderr) = text(&out);
+        common::ok(&out);
+        assert!(
+            stderr.contains(
+                "staging_events: 1 value(s) truncated to fit their column (TRUNCATECOLUMNS)"
+            ),
+            "{}: {stderr}",
+            e.name
+        );
+        assert_eq!(
+            e.rows("SELECT CAST(MAX(LENGTH(artist)) AS VARCHAR) FROM staging_events"),
+            vec![row(&["512"])],
+            "{}",
+            e.name
+        );
+    }
+}

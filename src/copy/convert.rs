@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::Value as Json;
 
 use super::mojibake;
-use super::statement::TimeFormat;
+use super::statement::{CopyOption, TimeFormat};
 use crate::schema::ColumnType;
 use crate::value::Value;
 
@@ -30,6 +30,66 @@ pub struct Conversion {
     /// ACCEPTINVCHARS: each byte of invalid UTF-8 becomes this character instead of
     /// rejecting its row.
     pub accept_inv_chars: Option<char>,
+}
+
+impl Conversion {
+    /// The data-conversion options among `options`; any other option is an error naming
+    /// it (`what` says where the options came from).
+    pub fn from_options(options: &[CopyOption], what: &str) -> Result<Conversion, String> {
+        let mut c = Conversion::default();
+        for option in options {
+            match option {
+                CopyOption::TimeFormat(f) => c.time_format = Some(f.clone()),
+                CopyOption::DateFormat(f) => c.date_format = Some(f.clone()),
+                CopyOption::TruncateColumns => c.truncate_columns = true,
+                CopyOption::BlanksAsNull => c.blanks_as_null = true,
+                CopyOption::EmptyAsNull => c.empty_as_null = true,
+                CopyOption::RoundDec => c.round_dec = true,
+                CopyOption::AcceptInvChars(ch) => c.accept_inv_chars = Some(*ch),
+                other => {
+                    return Err(format!(
+                        "{what} takes the data-conversion options only (TIMEFORMAT, DATEFORMAT, \
+                         ACCEPTINVCHARS, TRUNCATECOLUMNS, BLANKSASNULL, EMPTYASNULL, ROUNDEC); \
+                         {} has a setting of its own",
+                        other.keyword()
+                    ));
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// The options as COPY words, in one fixed order, values not yet quoted: what a Redshift
+    /// COPY carries so it converts as the local loader does.
+    pub fn words(&self) -> Vec<(&'static str, Option<String>)> {
+        let format = |f: &TimeFormat| match f {
+            TimeFormat::Auto => "auto".to_string(),
+            TimeFormat::EpochSecs => "epochsecs".to_string(),
+            TimeFormat::EpochMillisecs => "epochmillisecs".to_string(),
+            TimeFormat::Pattern(p) => p.clone(),
+        };
+        let mut words = Vec::new();
+        if let Some(f) = &self.time_format {
+            words.push(("TIMEFORMAT", Some(format(f))));
+        }
+        if let Some(f) = &self.date_format {
+            words.push(("DATEFORMAT", Some(format(f))));
+        }
+        if let Some(c) = self.accept_inv_chars {
+            words.push(("ACCEPTINVCHARS AS", Some(c.to_string())));
+        }
+        for (on, word) in [
+            (self.truncate_columns, "TRUNCATECOLUMNS"),
+            (self.blanks_as_null, "BLANKSASNULL"),
+            (self.empty_as_null, "EMPTYASNULL"),
+            (self.round_dec, "ROUNDEC"),
+        ] {
+            if on {
+                words.push((word, None));
+            }
+        }
+        words
+    }
 }
 
 /// What the conversions changed silently, counted so it can be reported.

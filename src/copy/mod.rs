@@ -15,6 +15,7 @@ pub mod load;
 pub mod mojibake;
 pub mod reader;
 pub mod statement;
+mod tokens;
 
 use serde_json::{Map, Value as Json};
 

@@ -68,16 +68,26 @@ fn plan(statement: &CopyStatement, progress: &dyn Progress) -> Result<Plan> {
             }
             CopyOption::MaxError(n) => plan.max_errors = *n,
             CopyOption::Manifest => plan.manifest = true,
-            CopyOption::TimeFormat(f) => plan.conversion.time_format = Some(f.clone()),
-            CopyOption::DateFormat(f) => plan.conversion.date_format = Some(f.clone()),
-            CopyOption::TruncateColumns => plan.conversion.truncate_columns = true,
-            CopyOption::BlanksAsNull => plan.conversion.blanks_as_null = true,
-            CopyOption::EmptyAsNull => plan.conversion.empty_as_null = true,
-            CopyOption::RoundDec => plan.conversion.round_dec = true,
-            CopyOption::AcceptInvChars(c) => plan.conversion.accept_inv_chars = Some(*c),
             CopyOption::NoOp(name) => progress.note(&no_op_note(name)),
+            // The data-conversion options, read together below.
+            _ => {}
         }
     }
+    let conversions: Vec<CopyOption> = statement
+        .options
+        .iter()
+        .filter(|o| {
+            !matches!(
+                o,
+                CopyOption::Json(_)
+                    | CopyOption::MaxError(_)
+                    | CopyOption::Manifest
+                    | CopyOption::NoOp(_)
+            )
+        })
+        .cloned()
+        .collect();
+    plan.conversion = Conversion::from_options(&conversions, "COPY").map_err(Error::usage)?;
     Ok(plan)
 }
 

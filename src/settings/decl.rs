@@ -150,6 +150,17 @@ pub static DECLS: &[Decl] = &[
         "How song keys map to columns: auto, 'auto ignorecase', or a JSONPaths file",
     ),
     Decl {
+        name: "copy_options",
+        commands: LOAD,
+        flag: Some("copy-options"),
+        env: &["SPARKIFY_COPY_OPTIONS"],
+        ini: &[("COPY", "OPTIONS")],
+        default: None,
+        help: "Redshift COPY data-conversion options for staging, e.g. \"TRUNCATECOLUMNS \
+               ACCEPTINVCHARS AS '?'\" (TIMEFORMAT, DATEFORMAT, ACCEPTINVCHARS, TRUNCATECOLUMNS, \
+               BLANKSASNULL, EMPTYASNULL, ROUNDEC); the Redshift COPY carries the same words",
+    },
+    Decl {
         name: "max_errors",
         commands: LOAD,
         flag: Some("max-errors"),
