@@ -668,3 +668,30 @@ fn the_pipeline_stages_with_the_copy_options_given_and_says_what_they_changed() 
         );
     }
 }
+
+#[test]
+fn rows_a_copy_rejected_are_not_reported_by_check_as_a_failed_pipeline_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "p.json", "{\"id\": 1}\n{\"id\": \"x\"}\n");
+    for e in engines(tmp.path()) {
+        let sparkify_cmd = |args: &[&str]| {
+            sparkify()
+                .current_dir(tmp.path())
+                .args(args)
+                .args(["--warehouse", &e.warehouse])
+                .output()
+        };
+        common::ok(&sparkify_cmd(&["create-tables"]));
+        e.execute("CREATE TABLE p (id INTEGER)");
+        common::ok(&e.copy(tmp.path(), "COPY p FROM 'p.json' JSON 'auto' MAXERROR 1"));
+        assert_eq!(e.count("load_errors"), 1, "{}", e.name);
+        // `check`'s count of rows kept from failed pipeline loads is about the staging tables;
+        // a COPY's rejected rows are its own record, not a failed load.
+        let stdout = common::ok(&sparkify_cmd(&["check"]));
+        assert!(
+            !stdout.contains("Rows rejected by failed loads"),
+            "{}: {stdout}",
+            e.name
+        );
+    }
+}
