@@ -261,8 +261,8 @@ fn what_cannot_run_is_refused_by_name_with_exit_2_before_anything_is_loaded() {
         e.execute("CREATE TABLE odd (id INTEGER, tags INTEGER[])");
         for (statement, needle) in [
             (
-                "COPY products FROM 'd/a.json' JSON 'auto' GZIP",
-                "GZIP is not supported yet",
+                "COPY products FROM 'd/a.json' JSON 'auto' BZIP2",
+                "BZIP2 is not supported yet",
             ),
             ("COPY products FROM 'd/a.json' CSV", "CSV is not supported"),
             (
@@ -367,7 +367,7 @@ fn copy_help_says_what_runs_what_changes_nothing_and_what_is_refused() {
         .join(" ");
     for needle in [
         "-f, --file <FILE> A file of one or more COPY statements",
-        "MAXERROR [AS] n, MANIFEST, TIMEFORMAT",
+        "MAXERROR [AS] n, MANIFEST, GZIP, TIMEFORMAT",
         "Accepted and changing nothing locally",
         "is refused (exit 2) naming it",
         "On Redshift the statement is sent as it is",
@@ -693,5 +693,60 @@ fn rows_a_copy_rejected_are_not_reported_by_check_as_a_failed_pipeline_load() {
             "{}: {stdout}",
             e.name
         );
+    }
+}
+
+#[test]
+fn gzip_files_are_read_as_a_stream_with_lines_counted_from_the_file_start() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    // Enough records for several decompression windows (8 MB each), one bad near the end.
+    let mut data = String::new();
+    let n = 120_000;
+    for i in 0..n {
+        let id = if i == n - 2 {
+            "\"bad\"".to_string()
+        } else {
+            i.to_string()
+        };
+        data.push_str(&format!(
+            "{{\"id\": {id}, \"name\": \"{}\"}}\n",
+            "n".repeat(80)
+        ));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(data.as_bytes()).unwrap();
+    std::fs::write(tmp.path().join("big.json.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(tmp.path().join("plain.json"), "{\"id\": 1}\n").unwrap();
+    for e in engines(tmp.path()) {
+        e.execute("CREATE TABLE items (id INTEGER, name VARCHAR(100))");
+        // copy-parameters-file-compression: GZIP says every file is gzip.
+        let out = e.copy(
+            tmp.path(),
+            "COPY items FROM 'big.json.gz' JSON 'auto' GZIP MAXERROR 1",
+        );
+        let stdout = common::ok(&out);
+        assert!(
+            stdout.contains(&format!("{} record(s) loaded successfully.", "119,999")),
+            "{}: {stdout}",
+            e.name
+        );
+        assert_eq!(e.count("items"), n - 1, "{}", e.name);
+        assert_eq!(
+            e.rows("SELECT CAST(line AS VARCHAR), column_name FROM load_errors"),
+            vec![row(&[&(n - 1).to_string(), "id"])],
+            "{}",
+            e.name
+        );
+        // A file that is not gzip fails the COPY whole, naming the file.
+        let out = e.copy(tmp.path(), "COPY items FROM 'plain.json' JSON 'auto' GZIP");
+        let (_, stderr) = text(&out);
+        assert_eq!(code(&out), Some(1), "{}: {stderr}", e.name);
+        assert!(
+            stderr.contains("plain.json: cannot decompress (GZIP)"),
+            "{}: {stderr}",
+            e.name
+        );
+        assert_eq!(e.count("items"), n - 1, "{}", e.name);
     }
 }

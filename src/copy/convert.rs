@@ -46,6 +46,13 @@ impl Conversion {
                 CopyOption::EmptyAsNull => c.empty_as_null = true,
                 CopyOption::RoundDec => c.round_dec = true,
                 CopyOption::AcceptInvChars(ch) => c.accept_inv_chars = Some(*ch),
+                CopyOption::Compressed(c) => {
+                    return Err(format!(
+                        "{what} takes the data-conversion options only; {} is for sparkify copy \
+                         (the pipeline reads uncompressed files)",
+                        c.keyword()
+                    ));
+                }
                 other => {
                     return Err(format!(
                         "{what} takes the data-conversion options only (TIMEFORMAT, DATEFORMAT, \

@@ -5,8 +5,9 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use super::compressed::{self, Compression};
 use super::reader::{self, Item};
-use super::{Conversion, Converter, JsonFormat};
+use super::{Conversion, Converter, Fatal, JsonFormat};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
 use crate::source::{Fetched, SourceFile};
@@ -27,6 +28,8 @@ pub struct LoadOptions {
     pub batch_rows: usize,
     /// The COPY's data-conversion options (TIMEFORMAT, TRUNCATECOLUMNS, ...).
     pub conversion: Conversion,
+    /// COPY's GZIP: every data file is compressed so.
+    pub compression: Option<Compression>,
 }
 
 impl Default for LoadOptions {
@@ -38,6 +41,7 @@ impl Default for LoadOptions {
             remote_concurrency: 32,
             batch_rows: 4096,
             conversion: Conversion::default(),
+            compression: None,
         }
     }
 }
@@ -130,8 +134,43 @@ pub trait RowSink {
     }
 }
 
-/// Parses one file's bytes, handing `emit` each good row or rejected row in file order.
+/// Parses one file's bytes, handing `emit` each good row or rejected row in file order. A
+/// compressed file is decompressed as a stream, window by window (see [`compressed`]).
 pub fn parse_file(
+    bytes: &[u8],
+    file: &SourceFile,
+    table: &TableSpec,
+    converter: &Converter<'_>,
+    mut emit: impl FnMut(std::result::Result<Row, LoadError>),
+) -> FileReport {
+    let Some(compression) = converter.compression() else {
+        return parse_text(bytes, file, table, converter, emit);
+    };
+    let mut report = FileReport::unread(file);
+    let window = compressed::WINDOW_BYTES;
+    let streamed = compressed::for_each_window(bytes, compression, window, |text, before| {
+        let part = parse_text(text, file, table, converter, |item| {
+            // Lines count from the start of the file, not of the window.
+            emit(item.map_err(|e| LoadError {
+                line: e.line + before,
+                ..e
+            }))
+        });
+        report.rows_read += part.rows_read;
+        report.rows_loaded += part.rows_loaded;
+        report.rows_rejected += part.rows_rejected;
+    });
+    if let Err(message) = streamed {
+        converter.fail(Fatal::Decompress {
+            file: file.location.clone(),
+            message,
+        });
+    }
+    report
+}
+
+/// [`parse_file`] of uncompressed text.
+fn parse_text(
     bytes: &[u8],
     file: &SourceFile,
     table: &TableSpec,
@@ -214,7 +253,8 @@ pub fn load(
     .map_err(|message| Error::JsonPaths {
         path: format!("for {}", table.name),
         message,
-    })?;
+    })?
+    .with_compression(options.compression);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
@@ -275,18 +315,27 @@ pub fn load(
                 stop.store(true, Ordering::Relaxed);
             }
         }
-        if let (None, Some(message)) = (&failure, converter.fatal()) {
+        match (&failure, converter.fatal()) {
             // Not a row error: the COPY fails whole, whatever MAXERROR says.
-            let at = report
-                .errors
-                .iter()
-                .find(|e| message.starts_with(&e.reason))
-                .map(|e| format!(" at {}:{}", e.file, e.line))
-                .unwrap_or_default();
-            failure = Some(Error::JsonPaths {
-                path: format!("for {}", table.name),
-                message: format!("{message}{at}; nothing was loaded"),
-            });
+            (None, Some(Fatal::JsonPath(message))) => {
+                let at = report
+                    .errors
+                    .iter()
+                    .find(|e| message.starts_with(&e.reason))
+                    .map(|e| format!(" at {}:{}", e.file, e.line))
+                    .unwrap_or_default();
+                failure = Some(Error::JsonPaths {
+                    path: format!("for {}", table.name),
+                    message: format!("{message}{at}; nothing was loaded"),
+                });
+            }
+            (None, Some(Fatal::Decompress { file, message })) => {
+                failure = Some(Error::Source {
+                    path: file,
+                    message,
+                });
+            }
+            _ => {}
         }
         match failure {
             Some(e) => Err(e),

@@ -7,6 +7,7 @@
 //! text columns as their JSON text, and anything that cannot be converted rejects the row with a
 //! reason, as STL_LOAD_ERRORS would show it.
 
+pub mod compressed;
 pub mod convert;
 mod datetime;
 pub mod domain;
@@ -156,8 +157,19 @@ pub struct Converter<'a> {
     /// What the conversions changed, for the load's report.
     pub tally: Tally,
     /// An error that fails the whole COPY rather than one row (a JSONPaths array element that
-    /// is not there); the first one found.
-    fatal: std::sync::Mutex<Option<String>>,
+    /// is not there, a file that cannot be decompressed); the first one found.
+    fatal: std::sync::Mutex<Option<Fatal>>,
+    /// How the data files are compressed (COPY's GZIP), if they are.
+    compression: Option<compressed::Compression>,
+}
+
+/// What fails a whole load from inside one record or file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fatal {
+    /// A JSONPaths array element that is not there (Redshift's message and the path).
+    JsonPath(String),
+    /// A data file that cannot be decompressed.
+    Decompress { file: String, message: String },
 }
 
 impl<'a> Converter<'a> {
@@ -205,6 +217,7 @@ impl<'a> Converter<'a> {
             conversion,
             tally: Tally::default(),
             fatal: std::sync::Mutex::new(None),
+            compression: None,
         })
     }
 
@@ -216,9 +229,7 @@ impl<'a> Converter<'a> {
             JsonFormat::Paths(paths) => {
                 for (i, path) in paths.iter().enumerate() {
                     let found = path.lookup(record).map_err(|reason| {
-                        if let Ok(mut fatal) = self.fatal.lock() {
-                            fatal.get_or_insert_with(|| format!("{reason} (path {})", path.text));
-                        }
+                        self.fail(Fatal::JsonPath(format!("{reason} (path {})", path.text)));
                         FieldError {
                             column: i,
                             raw_value: String::new(),
@@ -316,9 +327,26 @@ impl Converter<'_> {
         }
     }
 
-    /// The error that fails the whole load, when a record had one.
-    pub fn fatal(&self) -> Option<String> {
+    /// The error that fails the whole load, when a record or file had one.
+    pub fn fatal(&self) -> Option<Fatal> {
         self.fatal.lock().ok().and_then(|f| f.clone())
+    }
+
+    /// Records what fails the whole load (the first such error is kept).
+    pub fn fail(&self, fatal: Fatal) {
+        if let Ok(mut slot) = self.fatal.lock() {
+            slot.get_or_insert(fatal);
+        }
+    }
+
+    /// Reads data files as `compression` says (COPY's GZIP).
+    pub fn with_compression(mut self, compression: Option<compressed::Compression>) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    pub fn compression(&self) -> Option<compressed::Compression> {
+        self.compression
     }
 
     /// A NULL (a key or path that found nothing) for a NOT NULL column rejects the row.

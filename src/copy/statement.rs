@@ -57,6 +57,8 @@ pub enum CopyOption {
     BlanksAsNull,
     EmptyAsNull,
     RoundDec,
+    /// GZIP: every data file is gzip-compressed.
+    Compressed(super::compressed::Compression),
     /// Authorization, region and statistics options: they change nothing locally. The name
     /// is kept to say so; the value (a role, keys) is never kept, as it may be secret.
     NoOp(&'static str),
@@ -76,6 +78,7 @@ impl CopyOption {
             CopyOption::BlanksAsNull => "BLANKSASNULL",
             CopyOption::EmptyAsNull => "EMPTYASNULL",
             CopyOption::RoundDec => "ROUNDEC",
+            CopyOption::Compressed(c) => c.keyword(),
             CopyOption::NoOp(name) => name,
         }
     }
@@ -110,7 +113,7 @@ const REDSHIFT_FORMATS: &[&str] = &[
     "SHAPEFILE",
     "DELIMITER",
 ];
-const NOT_YET: &[&str] = &["GZIP", "BZIP2", "ZSTD", "LZOP"];
+const NOT_YET: &[&str] = &["BZIP2", "ZSTD", "LZOP"];
 
 /// Parses a script of one or more COPY statements separated by `;`.
 pub fn parse_script(text: &str) -> Result<Vec<CopyStatement>, ParseError> {
@@ -437,6 +440,7 @@ impl Parser<'_> {
             "BLANKSASNULL" => CopyOption::BlanksAsNull,
             "EMPTYASNULL" => CopyOption::EmptyAsNull,
             "ROUNDEC" => CopyOption::RoundDec,
+            "GZIP" => CopyOption::Compressed(super::compressed::Compression::Gzip),
             "IAM_ROLE" => {
                 if !self.eat_keyword("DEFAULT") {
                     self.string("the role after IAM_ROLE")?;
@@ -481,13 +485,13 @@ impl Parser<'_> {
             }
             w if NOT_YET.contains(&w) => {
                 return refuse(format!(
-                    "{w} is not supported yet: sparkify copy reads uncompressed files only"
+                    "{w} is not supported yet: sparkify copy reads uncompressed or GZIP files only"
                 ));
             }
             w => {
                 return refuse(format!(
                     "{w} is not supported by sparkify copy (it runs FORMAT AS JSON, MAXERROR, \
-                     MANIFEST, TIMEFORMAT, DATEFORMAT, ACCEPTINVCHARS, TRUNCATECOLUMNS, \
+                     MANIFEST, GZIP, TIMEFORMAT, DATEFORMAT, ACCEPTINVCHARS, TRUNCATECOLUMNS, \
                      BLANKSASNULL, EMPTYASNULL and ROUNDEC; IAM_ROLE, CREDENTIALS, REGION, \
                      COMPUPDATE and STATUPDATE are accepted and change nothing locally)"
                 ));

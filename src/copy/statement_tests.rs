@@ -109,10 +109,10 @@ fn errors_say_where_and_what() {
             "FORMAT PARQUET is not supported",
         ),
         (
-            "COPY t FROM 'x' JSON 'auto' GZIP",
+            "COPY t FROM 'x' JSON 'auto' ZSTD",
             1,
             29,
-            "GZIP is not supported yet",
+            "ZSTD is not supported yet",
         ),
         (
             "COPY t FROM 'x' JSON 'auto' FILLRECORD",

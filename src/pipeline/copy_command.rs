@@ -38,6 +38,7 @@ struct Plan {
     max_errors: u64,
     manifest: bool,
     conversion: Conversion,
+    compression: Option<crate::copy::compressed::Compression>,
 }
 
 /// Why each option that changes nothing locally changes nothing.
@@ -58,6 +59,7 @@ fn plan(statement: &CopyStatement, progress: &dyn Progress) -> Result<Plan> {
         max_errors: 0,
         manifest: false,
         conversion: Conversion::default(),
+        compression: None,
     };
     for option in &statement.options {
         match option {
@@ -68,6 +70,7 @@ fn plan(statement: &CopyStatement, progress: &dyn Progress) -> Result<Plan> {
             }
             CopyOption::MaxError(n) => plan.max_errors = *n,
             CopyOption::Manifest => plan.manifest = true,
+            CopyOption::Compressed(c) => plan.compression = Some(*c),
             CopyOption::NoOp(name) => progress.note(&no_op_note(name)),
             // The data-conversion options, read together below.
             _ => {}
@@ -82,6 +85,7 @@ fn plan(statement: &CopyStatement, progress: &dyn Progress) -> Result<Plan> {
                 CopyOption::Json(_)
                     | CopyOption::MaxError(_)
                     | CopyOption::Manifest
+                    | CopyOption::Compressed(_)
                     | CopyOption::NoOp(_)
             )
         })
@@ -223,6 +227,7 @@ pub fn run_copy(
     let options = LoadOptions {
         max_errors: plan.max_errors,
         conversion: plan.conversion.clone(),
+        compression: plan.compression,
         repair_mojibake: false,
         threads: match base.threads {
             0 if source.is_remote() => base.remote_concurrency,

@@ -421,7 +421,8 @@ mod tests {
                 "IAM_ROLE has a setting of its own",
             ),
             ("JSON 'auto'", "JSON has a setting of its own"),
-            ("GZIP", "GZIP is not supported yet"),
+            ("GZIP", "GZIP is for sparkify copy"),
+            ("ZSTD", "ZSTD is not supported yet"),
             ("ROUNDEC ROUNDEC", "given twice"),
         ] {
             let err = s.copy_options(Some(bad.into())).unwrap_err().to_string();
