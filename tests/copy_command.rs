@@ -3,6 +3,9 @@
 //! AWS page it comes from (Amazon Redshift Database Developer Guide).
 
 mod common;
+// The S3 source test's server (moto on 127.0.0.1).
+#[path = "common/moto.rs"]
+mod moto;
 
 use std::path::Path;
 use std::process::Output;
@@ -749,4 +752,41 @@ fn gzip_files_are_read_as_a_stream_with_lines_counted_from_the_file_start() {
         );
         assert_eq!(e.count("items"), n - 1, "{}", e.name);
     }
+}
+
+#[test]
+fn a_copy_from_an_s3_prefix_reads_every_object_the_prefix_names() {
+    // copy-parameters-data-source-s3: FROM 's3://bucket/prefix' is a key prefix, so
+    // `data/p` also names `data/p_old/...`; the same listing the pipeline uses.
+    let m = moto::server();
+    m.create_bucket("copy-src");
+    m.put(
+        "copy-src",
+        "data/p/1.json",
+        b"{\"id\": 1}\n{\"id\": 2}\n".to_vec(),
+    );
+    m.put("copy-src", "data/p_old/2.json", b"{\"id\": 3}\n".to_vec());
+    m.put("copy-src", "data/q/3.json", b"{\"id\": 4}\n".to_vec());
+    let tmp = tempfile::tempdir().unwrap();
+    let e = &engines(tmp.path())[0];
+    e.execute(PRODUCTS);
+    let out = sparkify()
+        .current_dir(tmp.path())
+        .envs(moto::env(&m.endpoint))
+        .args([
+            "copy",
+            "--warehouse",
+            &e.warehouse,
+            "COPY products (id) FROM 's3://copy-src/data/p' JSON 'auto'",
+        ])
+        .output();
+    let stdout = common::ok(&out);
+    assert!(
+        stdout.contains("3 record(s) loaded successfully."),
+        "{stdout}"
+    );
+    assert_eq!(
+        e.rows("SELECT CAST(id AS VARCHAR) FROM products ORDER BY id"),
+        vec![row(&["1"]), row(&["2"]), row(&["3"])]
+    );
 }
