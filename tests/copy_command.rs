@@ -370,7 +370,7 @@ fn copy_help_says_what_runs_what_changes_nothing_and_what_is_refused() {
         .join(" ");
     for needle in [
         "-f, --file <FILE> A file of one or more COPY statements",
-        "MAXERROR [AS] n, MANIFEST, GZIP, TIMEFORMAT",
+        "MAXERROR [AS] n, MANIFEST, GZIP, ZSTD, TIMEFORMAT",
         "Accepted and changing nothing locally",
         "is refused (exit 2) naming it",
         "On Redshift the statement is sent as it is",
@@ -789,4 +789,36 @@ fn a_copy_from_an_s3_prefix_reads_every_object_the_prefix_names() {
         e.rows("SELECT CAST(id AS VARCHAR) FROM products ORDER BY id"),
         vec![row(&["1"]), row(&["2"]), row(&["3"])]
     );
+}
+
+#[test]
+fn zstd_files_load_frame_after_frame() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zstd = |text: &[u8]| {
+        ruzstd::encoding::compress_to_vec(text, ruzstd::encoding::CompressionLevel::Fastest)
+    };
+    // copy-parameters-file-compression: ZSTD says every file is Zstandard.
+    let mut data = zstd(b"{\"id\": 1}\n{\"id\": 2}\n");
+    data.extend(zstd(b"{\"id\": 3}\n"));
+    std::fs::write(tmp.path().join("d.json.zst"), data).unwrap();
+    for e in engines(tmp.path()) {
+        e.execute(PRODUCTS);
+        let out = e.copy(
+            tmp.path(),
+            "COPY products (id) FROM 'd.json.zst' FORMAT JSON 'auto' ZSTD",
+        );
+        let stdout = common::ok(&out);
+        assert!(
+            stdout.contains("3 record(s) loaded successfully."),
+            "{}: {stdout}",
+            e.name
+        );
+        // Without ZSTD the bytes are read as JSON text, as Redshift would: rejected.
+        let out = e.copy(
+            tmp.path(),
+            "COPY products (id) FROM 'd.json.zst' JSON 'auto'",
+        );
+        assert_eq!(code(&out), Some(4), "{}: {:?}", e.name, text(&out));
+        assert_eq!(e.count("products"), 3, "{}", e.name);
+    }
 }

@@ -13,12 +13,15 @@ use std::io::Read;
 pub enum Compression {
     /// `GZIP`: gzip, several members allowed (as `cat a.gz b.gz` writes).
     Gzip,
+    /// `ZSTD`: Zstandard, several frames allowed.
+    Zstd,
 }
 
 impl Compression {
     pub fn keyword(self) -> &'static str {
         match self {
             Compression::Gzip => "GZIP",
+            Compression::Zstd => "ZSTD",
         }
     }
 }
@@ -37,6 +40,7 @@ pub fn for_each_window(
 ) -> Result<(), String> {
     let mut decoder: Box<dyn Read> = match compression {
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
+        Compression::Zstd => Box::new(ZstdFrames::new(bytes)),
     };
     let mut buf: Vec<u8> = Vec::with_capacity(window + 64 * 1024);
     let mut lines = 0_u64;
@@ -64,6 +68,70 @@ pub fn for_each_window(
         each(&buf[..cut], lines);
         lines += buf[..cut].iter().filter(|&&b| b == b'\n').count() as u64;
         buf.drain(..cut);
+    }
+}
+
+/// A reader of the Zstandard frames in `bytes`, one after the other (as `cat a.zst b.zst`
+/// writes); ruzstd's decoder reads one frame.
+struct ZstdFrames<'a> {
+    bytes: &'a [u8],
+    /// Where the current frame starts, and how far its decoder has read from there.
+    start: usize,
+    read: std::rc::Rc<std::cell::Cell<usize>>,
+    frame: Option<ruzstd::decoding::StreamingDecoder<Counted<'a>, ruzstd::decoding::FrameDecoder>>,
+}
+
+/// The input of one frame's decoder, counting what the decoder took.
+struct Counted<'a> {
+    bytes: &'a [u8],
+    read: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let at = self.read.get();
+        let n = out.len().min(self.bytes.len().saturating_sub(at));
+        out[..n].copy_from_slice(&self.bytes[at..at + n]);
+        self.read.set(at + n);
+        Ok(n)
+    }
+}
+
+impl<'a> ZstdFrames<'a> {
+    fn new(bytes: &'a [u8]) -> ZstdFrames<'a> {
+        ZstdFrames {
+            bytes,
+            start: 0,
+            read: Default::default(),
+            frame: None,
+        }
+    }
+}
+
+impl Read for ZstdFrames<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if let Some(frame) = &mut self.frame {
+                let n = frame.read(out)?;
+                if n > 0 {
+                    return Ok(n);
+                }
+                // This frame is done: the next one starts where its decoder stopped.
+                self.start += self.read.get();
+                self.frame = None;
+            }
+            if self.start >= self.bytes.len() {
+                return Ok(0);
+            }
+            self.read.set(0);
+            let input = Counted {
+                bytes: &self.bytes[self.start..],
+                read: self.read.clone(),
+            };
+            let frame = ruzstd::decoding::StreamingDecoder::new(input)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+            self.frame = Some(frame);
+        }
     }
 }
 
@@ -111,6 +179,21 @@ mod tests {
             seen.iter().any(|(w, _)| w.contains("{\n  \"a\": 2\n}")),
             "{seen:?}"
         );
+    }
+
+    #[test]
+    fn zstd_frames_are_one_stream_and_a_bad_file_is_an_error() {
+        let zstd = |text: &[u8]| {
+            ruzstd::encoding::compress_to_vec(text, ruzstd::encoding::CompressionLevel::Fastest)
+        };
+        let mut two = zstd(b"{\"a\":1}\n");
+        two.extend(zstd(b"{\"a\":2}\n"));
+        let mut all = Vec::new();
+        for_each_window(&two, Compression::Zstd, 4, |w, _| all.extend_from_slice(w)).unwrap();
+        assert_eq!(all, b"{\"a\":1}\n{\"a\":2}\n");
+        let err =
+            for_each_window(b"{\"a\":1}", Compression::Zstd, WINDOW_BYTES, |_, _| {}).unwrap_err();
+        assert!(err.contains("cannot decompress (ZSTD)"), "{err}");
     }
 
     #[test]

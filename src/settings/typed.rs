@@ -422,7 +422,8 @@ mod tests {
             ),
             ("JSON 'auto'", "JSON has a setting of its own"),
             ("GZIP", "GZIP is for sparkify copy"),
-            ("ZSTD", "ZSTD is not supported yet"),
+            ("ZSTD", "ZSTD is for sparkify copy"),
+            ("LZOP", "LZOP is not supported yet"),
             ("ROUNDEC ROUNDEC", "given twice"),
         ] {
             let err = s.copy_options(Some(bad.into())).unwrap_err().to_string();
