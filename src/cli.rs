@@ -101,9 +101,10 @@ The table must exist; its columns and types come from the warehouse's catalog. C
 out of a column list get their DEFAULT; a column no key matches gets NULL. The source is a
 local file, folder or prefix, an s3:// prefix, or a manifest with MANIFEST.
 
-Options run locally: MAXERROR [AS] n, MANIFEST, GZIP, ZSTD, TIMEFORMAT and DATEFORMAT [AS] 'epochsecs' |
-'epochmillisecs' | 'auto' | 'pattern', ACCEPTINVCHARS [AS 'c'], TRUNCATECOLUMNS (the values
-replaced or cut are counted and reported), BLANKSASNULL, EMPTYASNULL, ROUNDEC.
+Options run locally: MAXERROR [AS] n, MANIFEST, GZIP, ZSTD, BZIP2 (read as a stream),
+TIMEFORMAT and DATEFORMAT [AS] 'epochsecs' | 'epochmillisecs' | 'auto' | 'pattern',
+ACCEPTINVCHARS [AS 'c'], TRUNCATECOLUMNS (the values replaced or cut are counted and
+reported), BLANKSASNULL, EMPTYASNULL, ROUNDEC.
 Accepted and changing nothing locally (a note says so): IAM_ROLE, CREDENTIALS, ACCESS_KEY_ID,
 SECRET_ACCESS_KEY, SESSION_TOKEN, REGION, COMPUPDATE, STATUPDATE. Any other option, or a
 format other than JSON, is refused (exit 2) naming it. On Redshift the statement is sent as

@@ -264,8 +264,8 @@ fn what_cannot_run_is_refused_by_name_with_exit_2_before_anything_is_loaded() {
         e.execute("CREATE TABLE odd (id INTEGER, tags INTEGER[])");
         for (statement, needle) in [
             (
-                "COPY products FROM 'd/a.json' JSON 'auto' BZIP2",
-                "BZIP2 is not supported yet",
+                "COPY products FROM 'd/a.json' JSON 'auto' LZOP",
+                "LZOP is not supported yet",
             ),
             ("COPY products FROM 'd/a.json' CSV", "CSV is not supported"),
             (
@@ -370,7 +370,7 @@ fn copy_help_says_what_runs_what_changes_nothing_and_what_is_refused() {
         .join(" ");
     for needle in [
         "-f, --file <FILE> A file of one or more COPY statements",
-        "MAXERROR [AS] n, MANIFEST, GZIP, ZSTD, TIMEFORMAT",
+        "MAXERROR [AS] n, MANIFEST, GZIP, ZSTD, BZIP2 (read as a stream), TIMEFORMAT",
         "Accepted and changing nothing locally",
         "is refused (exit 2) naming it",
         "On Redshift the statement is sent as it is",
@@ -820,5 +820,29 @@ fn zstd_files_load_frame_after_frame() {
         );
         assert_eq!(code(&out), Some(4), "{}: {:?}", e.name, text(&out));
         assert_eq!(e.count("products"), 3, "{}", e.name);
+    }
+}
+
+#[test]
+fn bzip2_files_load_as_a_stream() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    // copy-parameters-file-compression: BZIP2 says every file is bzip2.
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(b"{\"id\": 1}\n{\"id\": 2}\n").unwrap();
+    std::fs::write(tmp.path().join("d.json.bz2"), e.finish().unwrap()).unwrap();
+    for e in engines(tmp.path()) {
+        e.execute(PRODUCTS);
+        let out = e.copy(
+            tmp.path(),
+            "COPY products (id) FROM 'd.json.bz2' JSON 'auto' BZIP2",
+        );
+        let stdout = common::ok(&out);
+        assert!(
+            stdout.contains("2 record(s) loaded successfully."),
+            "{}: {stdout}",
+            e.name
+        );
+        assert_eq!(e.count("products"), 2, "{}", e.name);
     }
 }

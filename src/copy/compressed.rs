@@ -1,4 +1,4 @@
-//! Compressed data files (COPY's `GZIP`), read as a stream: the decompressed text is handed
+//! Compressed data files (COPY's `GZIP`, `ZSTD`, `BZIP2`), read as a stream: the decompressed text is handed
 //! on in windows of a few megabytes, each ending where a record starts, so a large file never
 //! sits decompressed in memory whole.
 //!
@@ -15,6 +15,8 @@ pub enum Compression {
     Gzip,
     /// `ZSTD`: Zstandard, several frames allowed.
     Zstd,
+    /// `BZIP2`: bzip2, several streams allowed.
+    Bzip2,
 }
 
 impl Compression {
@@ -22,6 +24,7 @@ impl Compression {
         match self {
             Compression::Gzip => "GZIP",
             Compression::Zstd => "ZSTD",
+            Compression::Bzip2 => "BZIP2",
         }
     }
 }
@@ -41,6 +44,7 @@ pub fn for_each_window(
     let mut decoder: Box<dyn Read> = match compression {
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
         Compression::Zstd => Box::new(ZstdFrames::new(bytes)),
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(bytes)),
     };
     let mut buf: Vec<u8> = Vec::with_capacity(window + 64 * 1024);
     let mut lines = 0_u64;
@@ -179,6 +183,23 @@ mod tests {
             seen.iter().any(|(w, _)| w.contains("{\n  \"a\": 2\n}")),
             "{seen:?}"
         );
+    }
+
+    #[test]
+    fn bzip2_streams_are_one_stream_and_a_bad_file_is_an_error() {
+        let bz = |text: &[u8]| {
+            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            e.write_all(text).unwrap();
+            e.finish().unwrap()
+        };
+        let mut two = bz(b"{\"a\":1}\n");
+        two.extend(bz(b"{\"a\":2}\n"));
+        let mut all = Vec::new();
+        for_each_window(&two, Compression::Bzip2, 4, |w, _| all.extend_from_slice(w)).unwrap();
+        assert_eq!(all, b"{\"a\":1}\n{\"a\":2}\n");
+        let err =
+            for_each_window(b"{\"a\":1}", Compression::Bzip2, WINDOW_BYTES, |_, _| {}).unwrap_err();
+        assert!(err.contains("cannot decompress (BZIP2)"), "{err}");
     }
 
     #[test]

@@ -113,7 +113,7 @@ const REDSHIFT_FORMATS: &[&str] = &[
     "SHAPEFILE",
     "DELIMITER",
 ];
-const NOT_YET: &[&str] = &["BZIP2", "LZOP"];
+const NOT_YET: &[&str] = &["LZOP"];
 
 /// Parses a script of one or more COPY statements separated by `;`.
 pub fn parse_script(text: &str) -> Result<Vec<CopyStatement>, ParseError> {
@@ -442,6 +442,7 @@ impl Parser<'_> {
             "ROUNDEC" => CopyOption::RoundDec,
             "GZIP" => CopyOption::Compressed(super::compressed::Compression::Gzip),
             "ZSTD" => CopyOption::Compressed(super::compressed::Compression::Zstd),
+            "BZIP2" => CopyOption::Compressed(super::compressed::Compression::Bzip2),
             "IAM_ROLE" => {
                 if !self.eat_keyword("DEFAULT") {
                     self.string("the role after IAM_ROLE")?;
@@ -486,13 +487,13 @@ impl Parser<'_> {
             }
             w if NOT_YET.contains(&w) => {
                 return refuse(format!(
-                    "{w} is not supported yet: sparkify copy reads uncompressed, GZIP or ZSTD files only"
+                    "{w} is not supported yet: sparkify copy reads uncompressed, GZIP, ZSTD or BZIP2 files only"
                 ));
             }
             w => {
                 return refuse(format!(
                     "{w} is not supported by sparkify copy (it runs FORMAT AS JSON, MAXERROR, \
-                     MANIFEST, GZIP, ZSTD, TIMEFORMAT, DATEFORMAT, ACCEPTINVCHARS, TRUNCATECOLUMNS, \
+                     MANIFEST, GZIP, ZSTD, BZIP2, TIMEFORMAT, DATEFORMAT, ACCEPTINVCHARS, TRUNCATECOLUMNS, \
                      BLANKSASNULL, EMPTYASNULL and ROUNDEC; IAM_ROLE, CREDENTIALS, REGION, \
                      COMPUPDATE and STATUPDATE are accepted and change nothing locally)"
                 ));

@@ -109,10 +109,10 @@ fn errors_say_where_and_what() {
             "FORMAT PARQUET is not supported",
         ),
         (
-            "COPY t FROM 'x' JSON 'auto' BZIP2",
+            "COPY t FROM 'x' JSON 'auto' LZOP",
             1,
             29,
-            "BZIP2 is not supported yet",
+            "LZOP is not supported yet",
         ),
         (
             "COPY t FROM 'x' JSON 'auto' FILLRECORD",
