@@ -21,6 +21,7 @@ use crate::source::regions;
 use crate::warehouse::dry_run::DryRun;
 use crate::warehouse::{self, Warehouse, WarehouseConfig};
 
+mod copy;
 mod summary;
 
 use summary::{match_line, print_summary, stage_line, step_row};
@@ -125,6 +126,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         ),
         Command::Report { out } => cmd_report(&ctx, out),
         Command::Generate(args) => cmd_generate(&ctx, &args),
+        Command::Copy { statement, file } => {
+            copy::cmd_copy(&ctx, statement.as_deref(), file.as_deref())
+        }
         Command::Infra(cmd) => cmd_infra(&ctx, cmd),
     }
 }

@@ -290,7 +290,10 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
         .fetch(&sql::statement("figures/songplays.sql", &[])?)?
         .scalar_i64()?;
     let kept_rejected = wh
-        .fetch(&sql::statement("figures/kept_rejected.sql", &[])?)?
+        .fetch(&sql::statement(
+            "figures/kept_rejected.sql",
+            &[("tables", sql::Param::TextList(&sql::STAGING_TABLES))],
+        )?)?
         .scalar_i64()?;
     Ok(CheckReport {
         results,

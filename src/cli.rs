@@ -17,7 +17,7 @@ Loads are incremental: `run` and `etl` load only files the load ledger does not 
 rebuild the star schema from all staged rows (--full-refresh starts over).
 
 Exit codes: 0 success; 1 failure (I/O, warehouse); 2 bad usage or configuration;
-3 data-quality checks failed; 4 a load was rejected (more bad rows than --max-errors);
+3 data-quality checks failed; 4 a load was rejected (more bad rows than --max-errors or MAXERROR);
 130 interrupted (Ctrl-C).";
 
 /// Build the Sparkify star schema from JSON event logs and song files.
@@ -84,10 +84,39 @@ pub enum Command {
     },
     /// Write a Sparkify-shaped dataset (song_data/, log_data/, log_json_path.json)
     Generate(GenerateArgs),
+    /// Run a Redshift COPY ... FORMAT AS JSON statement against the warehouse, on any table
+    #[command(after_help = COPY_AFTER_HELP)]
+    Copy {
+        /// The statement, e.g. "COPY songs FROM 'data/song_data' FORMAT AS JSON 'auto'"
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        statement: Option<String>,
+        #[arg(long, short = 'f', value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
     /// The Redshift cluster, its IAM role and ingress rule, as code (AWS credentials needed)
     #[command(subcommand)]
     Infra(InfraCommand),
 }
+
+const COPY_AFTER_HELP: &str = "\
+COPY table [(column, ...)] FROM 'source' FORMAT [AS] JSON 'auto' | 'auto ignorecase' | 'jsonpaths
+file' [option ...], with Redshift's rules for JSON (see the README, \"Redshift COPY, locally\").
+The table must exist; its columns and types come from the warehouse's catalog. Columns left
+out of a column list get their DEFAULT; a column no key matches gets NULL. The source is a
+local file, folder or prefix, an s3:// prefix, or a manifest with MANIFEST.
+
+Options run locally: MAXERROR [AS] n, MANIFEST, GZIP, ZSTD, BZIP2 (read as a stream),
+TIMEFORMAT and DATEFORMAT [AS] 'epochsecs' | 'epochmillisecs' | 'auto' | 'pattern',
+ACCEPTINVCHARS [AS 'c'], TRUNCATECOLUMNS (the values replaced or cut are counted and
+reported), BLANKSASNULL, EMPTYASNULL, ROUNDEC.
+Accepted and changing nothing locally (a note says so): IAM_ROLE, CREDENTIALS, ACCESS_KEY_ID,
+SECRET_ACCESS_KEY, SESSION_TOKEN, REGION, COMPUPDATE, STATUPDATE. Any other option, or a
+format other than JSON, is refused (exit 2) naming it. On Redshift the statement is sent as
+it is.
+
+Prints the rows loaded and rejected, as Redshift does; rejected rows are in load_errors.
+Exit 4 when more rows are rejected than MAXERROR (default 0): the table is then unchanged.
+Each statement of a file runs in its own transaction, in order; the first failure stops.";
 
 const INFRA_AFTER_HELP: &str = "\
 Settings come from dwh.cfg in the seed's layout ([CLUSTER] CLUSTER_IDENTIFIER, CLUSTER_TYPE,
@@ -203,6 +232,8 @@ pub struct LoadArgs {
     pub events_format: Option<String>,
     #[arg(long, value_name = "FORMAT")]
     pub songs_format: Option<String>,
+    #[arg(long, value_name = "OPTIONS")]
+    pub copy_options: Option<String>,
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
     // Bounded like --concurrency: each thread holds a file and a batch in memory, and

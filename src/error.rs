@@ -39,6 +39,17 @@ pub enum Error {
         first: String,
     },
 
+    /// A `sparkify copy` statement rejected more rows than its MAXERROR; the table is as before.
+    #[error(
+        "COPY into {table} rejected: {rejected} bad row(s), more than MAXERROR {max_errors}; the table is unchanged (every rejected row is in load_errors). First error: {first}"
+    )]
+    CopyRejected {
+        table: String,
+        rejected: u64,
+        max_errors: u64,
+        first: String,
+    },
+
     /// The warehouse refused a statement or could not be reached.
     #[error("{0}")]
     Warehouse(String),

@@ -46,7 +46,7 @@ fn exit_code(e: &Error) -> u8 {
     match e {
         Error::Usage(_) | Error::Config { .. } | Error::JsonPaths { .. } => 2,
         Error::ChecksFailed { .. } | Error::NotPublished { .. } => 3,
-        Error::TooManyLoadErrors { .. } => 4,
+        Error::TooManyLoadErrors { .. } | Error::CopyRejected { .. } => 4,
         Error::Interrupted => 130,
         Error::Source { .. }
         | Error::Warehouse(_)

@@ -314,6 +314,7 @@ pub fn table_spec(name: &str) -> Result<TableSpec> {
                 .map(|ty| Column {
                     name: name.clone(),
                     ty,
+                    not_null: false,
                 })
                 .ok_or_else(|| format!("column {name}: type {ty_text} cannot be loaded"))
         })

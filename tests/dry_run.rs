@@ -156,3 +156,35 @@ fn a_dry_run_connects_to_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!tmp.path().join("sparkify-data").exists());
 }
+
+#[test]
+fn copy_options_reach_both_redshift_copies_and_a_refused_one_stops_the_run() {
+    let run = dry_run_of_the_seed(&["etl", "--copy-options", "TRUNCATECOLUMNS acceptinvchars"]);
+    for table in ["staging_events", "staging_songs"] {
+        let copy = run
+            .split(&format!("COPY {table}\n"))
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .unwrap_or_else(|| panic!("no COPY {table} in\n{run}"));
+        assert!(
+            copy.contains("\nACCEPTINVCHARS AS '?'\nTRUNCATECOLUMNS\nCOMPUPDATE OFF"),
+            "{table}: {copy}"
+        );
+    }
+    // A refused option stops the run before anything is printed.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sparkify()
+        .current_dir(tmp.path())
+        .arg("--config")
+        .arg(root().join("tests/fixtures/dwh.cfg"))
+        .args(["etl", "--warehouse", "redshift", "--dry-run"])
+        .args(["--copy-options", "MAXERROR 3"])
+        .output();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--copy-options \"MAXERROR 3\"")
+            && stderr.contains("MAXERROR has a setting of its own"),
+        "{stderr}"
+    );
+}

@@ -305,3 +305,44 @@ fn copy_values_that_are_not_what_they_claim_are_refused() {
     };
     copy("s3://udacity-dend/song_data", &good).unwrap();
 }
+
+#[test]
+fn copy_options_reach_the_redshift_copy_as_the_same_words() {
+    // --copy-options / [COPY] OPTIONS: what the local loader applies is what the cluster's COPY
+    // says, so a pipeline tried locally converts values the same way on Redshift.
+    let ini = seed_cfg();
+    let auth = Settings::new(ini.clone(), &[]).copy_auth().unwrap();
+    let s3 = |key: &str| Source::parse(ini.get("S3", key).unwrap()).unwrap();
+    let given = "roundec TRUNCATECOLUMNS acceptinvchars as '^' TIMEFORMAT 'epochmillisecs' \
+                 DATEFORMAT AS 'MM/DD/YYYY' EMPTYASNULL BLANKSASNULL";
+    let options = sparkify::copy::statement::parse_options(given).unwrap();
+    let conversion = sparkify::copy::Conversion::from_options(&options, "test").unwrap();
+    let events = sparkify::warehouse::redshift::copy_statement_with(
+        "staging_events",
+        &s3("LOG_DATA"),
+        &FormatSpec::JsonPaths(s3("LOG_JSONPATH")),
+        &auth,
+        0,
+        &conversion,
+    )
+    .unwrap();
+    golden(
+        "redshift_copy_staging_events_options.sql",
+        &format!("{events};\n"),
+    );
+    // The words the COPY carries read back as the same options.
+    let tail = events
+        .split_once("JSON ")
+        .and_then(|(_, rest)| rest.split_once('\n'))
+        .map(|(_, rest)| {
+            rest.replace("COMPUPDATE OFF", "")
+                .replace("STATUPDATE OFF", "")
+        })
+        .unwrap();
+    let reread = sparkify::copy::statement::parse_options(&tail).unwrap();
+    assert_eq!(
+        sparkify::copy::Conversion::from_options(&reread, "test").unwrap(),
+        conversion,
+        "{tail}"
+    );
+}

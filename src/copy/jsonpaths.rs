@@ -99,15 +99,46 @@ impl JsonPath {
 
     /// The value at this path, or `None` when any step finds nothing (Redshift loads NULL).
     pub fn find<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        self.lookup(root).ok().flatten()
+    }
+
+    /// The value at this path as COPY looks it up (`copy-parameters-data-format`): an object
+    /// element that is not there is `None` (NULL), but an array element that is not there
+    /// (an index past the end, or an index into something that is not an array) is an error
+    /// that fails the whole COPY, in Redshift's words.
+    pub fn lookup<'v>(&self, root: &'v Value) -> Result<Option<&'v Value>, String> {
         let mut current = root;
         for step in &self.steps {
             current = match (step, current) {
-                (Step::Key(k), Value::Object(map)) => map.get(k)?,
-                (Step::Index(i), Value::Array(items)) => items.get(*i)?,
-                _ => return None,
+                (Step::Key(k), Value::Object(map)) => match map.get(k) {
+                    Some(v) => v,
+                    None => return Ok(None),
+                },
+                (Step::Index(i), Value::Array(items)) => match items.get(*i) {
+                    Some(v) => v,
+                    None => return Err(ARRAY_MISS.into()),
+                },
+                (_, Value::Null) | (Step::Key(_), _) => return Ok(None),
+                (Step::Index(_), _) => return Err(ARRAY_MISS.into()),
             };
         }
-        Some(current)
+        Ok(Some(current))
+    }
+}
+
+/// Redshift's error for a JSONPaths array element that is not in the data.
+pub const ARRAY_MISS: &str = "Invalid JSONPath format: Not an array or index out of range.";
+
+/// The name of a JSONPaths file's one top-level key when it is not `jsonpaths`: Redshift then
+/// ignores the file and loads with `'auto'` (`copy-usage_notes-copy-from-json`: "If the name
+/// is any string other than "jsonpaths", COPY uses the 'auto' argument instead").
+pub fn other_name(contents: &[u8]) -> Option<String> {
+    let contents = contents.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(contents);
+    match serde_json::from_slice::<Value>(contents).ok()? {
+        Value::Object(map) if map.len() == 1 && !map.contains_key("jsonpaths") => {
+            map.keys().next().cloned()
+        }
+        _ => None,
     }
 }
 
@@ -164,6 +195,35 @@ mod tests {
         );
         assert_eq!(JsonPath::parse("$.missing").unwrap().find(&v), None);
         assert_eq!(JsonPath::parse("$.a.b[5]").unwrap().find(&v), None);
+    }
+
+    #[test]
+    fn a_missing_object_element_is_null_but_a_missing_array_element_is_an_error() {
+        // copy-parameters-data-format: NULL for a missing object element; an array element
+        // that is not there fails the COPY with Redshift's message.
+        let v = json!({"a": {"b": [10]}, "s": "text", "n": null});
+        assert_eq!(JsonPath::parse("$.a.c").unwrap().lookup(&v), Ok(None));
+        assert_eq!(JsonPath::parse("$.x.y[0]").unwrap().lookup(&v), Ok(None));
+        assert_eq!(JsonPath::parse("$.n[0]").unwrap().lookup(&v), Ok(None));
+        assert_eq!(
+            JsonPath::parse("$.a.b[0]").unwrap().lookup(&v),
+            Ok(Some(&json!(10)))
+        );
+        for missing in ["$.a.b[1]", "$.s[0]", "$.a[0]"] {
+            assert_eq!(
+                JsonPath::parse(missing).unwrap().lookup(&v),
+                Err(ARRAY_MISS.to_string()),
+                "{missing}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_named_otherwise_than_jsonpaths_is_told_apart() {
+        assert_eq!(other_name(br#"{"paths": ["$.a"]}"#), Some("paths".into()));
+        assert_eq!(other_name(br#"{"jsonpaths": ["$.a"]}"#), None);
+        assert_eq!(other_name(br#"{"a": 1, "b": 2}"#), None);
+        assert_eq!(other_name(b"[]"), None);
     }
 
     #[test]

@@ -6,9 +6,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use super::compressed::{self, Compression};
 use super::errors::ErrorCollector;
 use super::reader::{self, Item};
-use super::{Converter, JsonFormat};
+use super::{Conversion, Converter, Fatal, JsonFormat};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
 use crate::source::{Opened, SourceFile};
@@ -27,6 +28,10 @@ pub struct LoadOptions {
     pub remote_concurrency: usize,
     /// Rows per batch handed to the writer.
     pub batch_rows: usize,
+    /// The COPY's data-conversion options (TIMEFORMAT, TRUNCATECOLUMNS, ...).
+    pub conversion: Conversion,
+    /// COPY's GZIP: every data file is compressed so.
+    pub compression: Option<Compression>,
 }
 
 impl Default for LoadOptions {
@@ -37,6 +42,8 @@ impl Default for LoadOptions {
             threads: 0,
             remote_concurrency: 32,
             batch_rows: 4096,
+            conversion: Conversion::default(),
+            compression: None,
         }
     }
 }
@@ -100,6 +107,11 @@ pub struct LoadReport {
     /// handed to the sink must be discarded. `errors` still says why, as STL_LOAD_ERRORS does
     /// for a failed COPY.
     pub exceeded_max_errors: bool,
+    /// Values TRUNCATECOLUMNS cut to fit their column.
+    pub truncated: u64,
+    /// Bytes of invalid UTF-8 ACCEPTINVCHARS replaced, and on how many lines.
+    pub replaced: u64,
+    pub replaced_lines: u64,
 }
 
 impl LoadReport {
@@ -131,9 +143,71 @@ pub trait RowSink {
     }
 }
 
-/// Reads and parses one file's stream, handing `emit` each good row or rejected row in file
-/// order. The report's size is that of the bytes read; a failed read is an error, not a row.
+/// Reads and parses one file, handing `emit` each good row or rejected row in file order. The
+/// report's size is that of the bytes read; a failed read is an error, not a row. Plain files
+/// are streamed. A compressed file (COPY's GZIP, ZSTD, BZIP2), or any file read with
+/// ACCEPTINVCHARS, is read whole first and then decompressed and repaired window by window
+/// (see [`compressed`]): those options came with `sparkify copy`, before reading was streamed.
 pub fn parse_file(
+    input: &mut dyn std::io::Read,
+    file: &SourceFile,
+    table: &TableSpec,
+    converter: &Converter<'_>,
+    mut emit: impl FnMut(std::result::Result<Row, LoadError>),
+) -> Result<FileReport> {
+    if converter.compression().is_none() && !converter.rewrites_bytes() {
+        return parse_stream(input, file, table, converter, emit);
+    }
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes).map_err(|e| Error::Source {
+        path: file.location.clone(),
+        message: format!("cannot read file: {e}"),
+    })?;
+    let size = bytes.len() as u64;
+    let Some(compression) = converter.compression() else {
+        let prepared = converter.prepare(&bytes);
+        let report = parse_stream(&mut &prepared[..], file, table, converter, emit)?;
+        return Ok(FileReport { size, ..report });
+    };
+    let mut report = FileReport::unread(file);
+    report.size = size;
+    let mut failure = None;
+    let window = compressed::WINDOW_BYTES;
+    let streamed = compressed::for_each_window(&bytes, compression, window, |text, before| {
+        if failure.is_some() {
+            return;
+        }
+        let prepared = converter.prepare(text);
+        let part = parse_stream(&mut &prepared[..], file, table, converter, |item| {
+            // Lines count from the start of the file, not of the window.
+            emit(item.map_err(|e| LoadError {
+                line: e.line + before,
+                ..e
+            }))
+        });
+        match part {
+            Ok(part) => {
+                report.rows_read += part.rows_read;
+                report.rows_loaded += part.rows_loaded;
+                report.rows_rejected += part.rows_rejected;
+            }
+            Err(e) => failure = Some(e),
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if let Err(message) = streamed {
+        converter.fail(Fatal::Decompress {
+            file: file.location.clone(),
+            message,
+        });
+    }
+    Ok(report)
+}
+
+/// [`parse_file`] of an uncompressed stream, a record at a time.
+fn parse_stream(
     input: &mut dyn std::io::Read,
     file: &SourceFile,
     table: &TableSpec,
@@ -211,12 +285,17 @@ pub fn load(
     sink: &mut dyn RowSink,
     on_file: &mut dyn FnMut(&FileReport),
 ) -> Result<LoadReport> {
-    let converter = Converter::new(table, format, options.repair_mojibake).map_err(|message| {
-        Error::JsonPaths {
-            path: format!("for {}", table.name),
-            message,
-        }
-    })?;
+    let converter = Converter::with_conversion(
+        table,
+        format,
+        options.repair_mojibake,
+        options.conversion.clone(),
+    )
+    .map_err(|message| Error::JsonPaths {
+        path: format!("for {}", table.name),
+        message,
+    })?
+    .with_compression(options.compression);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
@@ -279,11 +358,36 @@ pub fn load(
             }
         }
         (report.errors, report.errors_not_kept) = errors.into_parts();
+        match (&failure, converter.fatal()) {
+            // Not a row error: the COPY fails whole, whatever MAXERROR says.
+            (None, Some(Fatal::JsonPath(message))) => {
+                let at = report
+                    .errors
+                    .iter()
+                    .find(|e| message.starts_with(&e.reason))
+                    .map(|e| format!(" at {}:{}", e.file, e.line))
+                    .unwrap_or_default();
+                failure = Some(Error::JsonPaths {
+                    path: format!("for {}", table.name),
+                    message: format!("{message}{at}; nothing was loaded"),
+                });
+            }
+            (None, Some(Fatal::Decompress { file, message })) => {
+                failure = Some(Error::Source {
+                    path: file,
+                    message,
+                });
+            }
+            _ => {}
+        }
         match failure {
             Some(e) => Err(e),
             None => {
                 // Files finish in any order; report them in listing order.
                 report.files.sort_by(|a, b| a.file.cmp(&b.file));
+                report.truncated = converter.tally.truncated.load(Ordering::Relaxed);
+                report.replaced = converter.tally.replaced.load(Ordering::Relaxed);
+                report.replaced_lines = converter.tally.replaced_lines.load(Ordering::Relaxed);
                 Ok(report)
             }
         }

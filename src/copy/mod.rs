@@ -7,15 +7,21 @@
 //! text columns as their JSON text, and anything that cannot be converted rejects the row with a
 //! reason, as STL_LOAD_ERRORS would show it.
 
+pub mod compressed;
+pub mod convert;
+mod datetime;
 pub mod domain;
 pub mod errors;
 pub mod jsonpaths;
 pub mod load;
 pub mod mojibake;
 pub mod reader;
+pub mod statement;
+mod tokens;
 
 use serde_json::{Map, Value as Json};
 
+pub use convert::{Conversion, Tally};
 pub use domain::Domain;
 pub use jsonpaths::JsonPath;
 
@@ -65,35 +71,59 @@ impl FormatSpec {
         })
     }
 
+    /// As [`FormatSpec::resolve`], with Redshift's leniency: a JSONPaths file whose one
+    /// top-level key is not `jsonpaths` is ignored and `'auto'` used, with a warning saying so
+    /// (`copy-usage_notes-copy-from-json`).
+    pub fn resolve_as_redshift(&self) -> Result<(JsonFormat, Option<String>)> {
+        if let FormatSpec::JsonPaths(source) = self {
+            let (location, bytes) = read_jsonpaths(source)?;
+            if let Some(name) = jsonpaths::other_name(&bytes) {
+                return Ok((
+                    JsonFormat::Auto,
+                    Some(format!(
+                        "JSONPaths file {location} holds {name:?}, not \"jsonpaths\": Redshift \
+                         ignores such a file and loads with 'auto', and so does this COPY"
+                    )),
+                ));
+            }
+        }
+        Ok((self.resolve()?, None))
+    }
+
     /// Reads the JSONPaths file if there is one.
     pub fn resolve(&self) -> Result<JsonFormat> {
         Ok(match self {
             FormatSpec::Auto => JsonFormat::Auto,
             FormatSpec::AutoIgnoreCase => JsonFormat::AutoIgnoreCase,
             FormatSpec::JsonPaths(source) => {
-                let listing = source.list().map_err(|e| Error::JsonPaths {
-                    path: source.to_string(),
-                    message: e.to_string(),
-                })?;
-                let [file] = listing.files.as_slice() else {
-                    return Err(Error::JsonPaths {
-                        path: source.to_string(),
-                        message: format!(
-                            "must name exactly one file, but {} match",
-                            listing.files.len()
-                        ),
-                    });
-                };
-                let bytes = source.read(file)?.bytes;
+                let (location, bytes) = read_jsonpaths(source)?;
                 JsonFormat::Paths(jsonpaths::parse_file(&bytes).map_err(|message| {
                     Error::JsonPaths {
-                        path: file.location.clone(),
+                        path: location,
                         message,
                     }
                 })?)
             }
         })
     }
+}
+
+/// The one file a JSONPaths source names, and its bytes.
+fn read_jsonpaths(source: &Source) -> Result<(String, Vec<u8>)> {
+    let listing = source.list().map_err(|e| Error::JsonPaths {
+        path: source.to_string(),
+        message: e.to_string(),
+    })?;
+    let [file] = listing.files.as_slice() else {
+        return Err(Error::JsonPaths {
+            path: source.to_string(),
+            message: format!(
+                "must name exactly one file, but {} match",
+                listing.files.len()
+            ),
+        });
+    };
+    Ok((file.location.clone(), source.read(file)?.bytes))
 }
 
 impl std::fmt::Display for FormatSpec {
@@ -123,6 +153,24 @@ pub struct Converter<'a> {
     lower_names: Vec<String>,
     /// What each column accepts beyond its type ([`domain`]).
     domains: Vec<Option<Domain>>,
+    /// The COPY's data-conversion options.
+    conversion: Conversion,
+    /// What the conversions changed, for the load's report.
+    pub tally: Tally,
+    /// An error that fails the whole COPY rather than one row (a JSONPaths array element that
+    /// is not there, a file that cannot be decompressed); the first one found.
+    fatal: std::sync::Mutex<Option<Fatal>>,
+    /// How the data files are compressed (COPY's GZIP), if they are.
+    compression: Option<compressed::Compression>,
+}
+
+/// What fails a whole load from inside one record or file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fatal {
+    /// A JSONPaths array element that is not there (Redshift's message and the path).
+    JsonPath(String),
+    /// A data file that cannot be decompressed.
+    Decompress { file: String, message: String },
 }
 
 impl<'a> Converter<'a> {
@@ -132,6 +180,16 @@ impl<'a> Converter<'a> {
         table: &'a TableSpec,
         format: &'a JsonFormat,
         repair_mojibake: bool,
+    ) -> Result<Self, String> {
+        Self::with_conversion(table, format, repair_mojibake, Conversion::default())
+    }
+
+    /// [`Converter::new`] with a COPY's data-conversion options.
+    pub fn with_conversion(
+        table: &'a TableSpec,
+        format: &'a JsonFormat,
+        repair_mojibake: bool,
+        conversion: Conversion,
     ) -> Result<Self, String> {
         if let JsonFormat::Paths(paths) = format
             && paths.len() != table.columns.len()
@@ -157,6 +215,10 @@ impl<'a> Converter<'a> {
                 .iter()
                 .map(|c| Domain::of(&table.name, &c.name))
                 .collect(),
+            conversion,
+            tally: Tally::default(),
+            fatal: std::sync::Mutex::new(None),
+            compression: None,
         })
     }
 
@@ -167,7 +229,15 @@ impl<'a> Converter<'a> {
         match self.format {
             JsonFormat::Paths(paths) => {
                 for (i, path) in paths.iter().enumerate() {
-                    row.push(self.cell(i, path.find(record))?);
+                    let found = path.lookup(record).map_err(|reason| {
+                        self.fail(Fatal::JsonPath(format!("{reason} (path {})", path.text)));
+                        FieldError {
+                            column: i,
+                            raw_value: String::new(),
+                            reason,
+                        }
+                    })?;
+                    row.push(self.cell(i, found)?);
                 }
             }
             JsonFormat::Auto | JsonFormat::AutoIgnoreCase => {
@@ -214,23 +284,88 @@ impl<'a> Converter<'a> {
     }
 
     fn cell(&self, column: usize, value: Option<&Json>) -> Result<Value, FieldError> {
-        let ty = self.table.columns[column].ty;
+        let col = &self.table.columns[column];
         let Some(value) = value else {
-            return Ok(Value::Null);
+            return self.not_null(column, Value::Null, "");
         };
-        convert(value, ty, self.repair_mojibake)
-            .and_then(|v| match self.domains.get(column).copied().flatten() {
-                Some(domain) => domain.check(&v).map(|()| v),
-                None => Ok(v),
-            })
-            .map_err(|reason| FieldError {
+        convert::convert(
+            value,
+            col.ty,
+            self.repair_mojibake,
+            &self.conversion,
+            &self.tally,
+        )
+        .and_then(|v| match self.domains.get(column).copied().flatten() {
+            Some(domain) => domain.check(&v).map(|()| v),
+            None => Ok(v),
+        })
+        .and_then(|v| match (&v, col.not_null) {
+            // Redshift's wording (load error 1213).
+            (Value::Null, true) => Err("Missing data for not-null field".to_string()),
+            _ => Ok(v),
+        })
+        .map_err(|reason| FieldError {
+            column,
+            raw_value: match value {
+                Json::String(s) => reader::clip(s.as_bytes()),
+                other => reader::clip(other.to_string().as_bytes()),
+            },
+            reason,
+        })
+    }
+}
+
+impl Converter<'_> {
+    /// A file's bytes as the reader should see them: with ACCEPTINVCHARS, invalid UTF-8
+    /// replaced (and counted); otherwise as they are.
+    pub fn prepare<'b>(&self, bytes: &'b [u8]) -> std::borrow::Cow<'b, [u8]> {
+        match self.conversion.accept_inv_chars {
+            Some(with) => match convert::replace_invalid_utf8(bytes, with, &self.tally) {
+                Some(fixed) => std::borrow::Cow::Owned(fixed),
+                None => std::borrow::Cow::Borrowed(bytes),
+            },
+            None => std::borrow::Cow::Borrowed(bytes),
+        }
+    }
+
+    /// Whether [`Converter::prepare`] may rewrite a file's bytes (ACCEPTINVCHARS), which needs
+    /// the file's text before it is parsed.
+    pub fn rewrites_bytes(&self) -> bool {
+        self.conversion.accept_inv_chars.is_some()
+    }
+
+    /// The error that fails the whole load, when a record or file had one.
+    pub fn fatal(&self) -> Option<Fatal> {
+        self.fatal.lock().ok().and_then(|f| f.clone())
+    }
+
+    /// Records what fails the whole load (the first such error is kept).
+    pub fn fail(&self, fatal: Fatal) {
+        if let Ok(mut slot) = self.fatal.lock() {
+            slot.get_or_insert(fatal);
+        }
+    }
+
+    /// Reads data files as `compression` says (COPY's GZIP).
+    pub fn with_compression(mut self, compression: Option<compressed::Compression>) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    pub fn compression(&self) -> Option<compressed::Compression> {
+        self.compression
+    }
+
+    /// A NULL (a key or path that found nothing) for a NOT NULL column rejects the row.
+    fn not_null(&self, column: usize, v: Value, raw: &str) -> Result<Value, FieldError> {
+        if matches!(v, Value::Null) && self.table.columns[column].not_null {
+            return Err(FieldError {
                 column,
-                raw_value: match value {
-                    Json::String(s) => reader::clip(s.as_bytes()),
-                    other => reader::clip(other.to_string().as_bytes()),
-                },
-                reason,
-            })
+                raw_value: raw.to_string(),
+                reason: "Missing data for not-null field".into(),
+            });
+        }
+        Ok(v)
     }
 }
 
@@ -245,115 +380,15 @@ fn kind(v: &Json) -> &'static str {
     }
 }
 
-/// Converts one JSON value to a column type under COPY's rules.
+/// Converts one JSON value to a column type under COPY's rules, without conversion options.
 pub fn convert(value: &Json, ty: ColumnType, repair_mojibake: bool) -> Result<Value, String> {
-    match value {
-        Json::Null => Ok(Value::Null),
-        Json::String(s) => match ty {
-            ColumnType::Varchar(max) => {
-                let text = if repair_mojibake {
-                    mojibake::repair(s).unwrap_or_else(|| s.clone())
-                } else {
-                    s.clone()
-                };
-                text_cell(text, max)
-            }
-            // COPY loads an empty string as NULL into any non-character column.
-            _ if s.is_empty() => Ok(Value::Null),
-            ColumnType::Boolean => parse_bool(s.trim()),
-            ColumnType::Double => parse_double(s.trim()),
-            _ => parse_int(s.trim(), ty),
-        },
-        Json::Number(n) => {
-            // With serde_json's `arbitrary_precision`, this is the number exactly as written.
-            let text = n.to_string();
-            match ty {
-                ColumnType::Varchar(max) => text_cell(text, max),
-                ColumnType::Double => parse_double(&text),
-                ColumnType::Boolean => match text.as_str() {
-                    "0" => Ok(Value::Bool(false)),
-                    "1" => Ok(Value::Bool(true)),
-                    _ => Err(format!("invalid boolean {text}")),
-                },
-                _ => parse_int(&text, ty),
-            }
-        }
-        Json::Bool(b) => match ty {
-            ColumnType::Boolean => Ok(Value::Bool(*b)),
-            ColumnType::Varchar(max) => text_cell(b.to_string(), max),
-            _ => Err(format!(
-                "a boolean cannot load into column type {}",
-                ty.sql_name()
-            )),
-        },
-        Json::Array(_) | Json::Object(_) => match ty {
-            // Redshift loads a nested object or array into a text column as its JSON text.
-            ColumnType::Varchar(max) => text_cell(value.to_string(), max),
-            _ => Err(format!(
-                "a JSON {} cannot load into column type {}",
-                kind(value),
-                ty.sql_name()
-            )),
-        },
-    }
-}
-
-fn text_cell(text: String, max: u32) -> Result<Value, String> {
-    // PostgreSQL's and Redshift's text types cannot hold U+0000, and one in a COPY stream fails
-    // the whole COPY; DuckDB would store it. Rejecting the row here keeps every engine alike.
-    if let Some(at) = text.find('\0') {
-        return Err(format!(
-            "text holds a NUL character (\\u0000) at byte {at}, which PostgreSQL and Redshift \
-             cannot store"
-        ));
-    }
-    if text.len() > max as usize {
-        return Err(format!(
-            "value of {} bytes is longer than VARCHAR({max})",
-            text.len()
-        ));
-    }
-    Ok(Value::Text(text))
-}
-
-fn parse_int(text: &str, ty: ColumnType) -> Result<Value, String> {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("invalid digit in {text:?} for {}", ty.sql_name()));
-    }
-    let (min, max) = match ty {
-        ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
-    };
-    match text.parse::<i64>() {
-        Ok(v) if (min..=max).contains(&v) => Ok(Value::Int(v)),
-        _ => Err(format!(
-            "value {text} is out of range for {}",
-            ty.sql_name()
-        )),
-    }
-}
-
-fn parse_double(text: &str) -> Result<Value, String> {
-    // Rust also parses "inf" and "NaN"; a warehouse column should not receive them from text.
-    let looks_numeric = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
-    match text.parse::<f64>() {
-        Ok(v) if looks_numeric && v.is_finite() => Ok(Value::Double(v)),
-        Ok(_) if looks_numeric => Err(format!("value {text} is out of range for DOUBLE PRECISION")),
-        _ => Err(format!("invalid number {text:?} for DOUBLE PRECISION")),
-    }
-}
-
-fn parse_bool(text: &str) -> Result<Value, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "t" | "1" | "yes" | "y" => Ok(Value::Bool(true)),
-        "false" | "f" | "0" | "no" | "n" => Ok(Value::Bool(false)),
-        _ => Err(format!("invalid boolean {text:?}")),
-    }
+    convert::convert(
+        value,
+        ty,
+        repair_mojibake,
+        &Conversion::default(),
+        &Tally::default(),
+    )
 }
 
 #[cfg(test)]
@@ -370,6 +405,7 @@ mod tests {
                 .map(|(n, ty)| Column {
                     name: n.to_string(),
                     ty: *ty,
+                    not_null: false,
                 })
                 .collect(),
         }

@@ -2,6 +2,7 @@
 //! interrupted, killed or fails leaves the warehouse as it was before it; `run` then checks.
 
 mod build;
+pub mod copy_command;
 mod ledger;
 mod retry;
 mod stage;

@@ -113,6 +113,20 @@ pub(super) fn stage_in(
         })?;
         record_load(wh, &table, &report)?;
         wh.after_load(&spec.name)?;
+        // What --copy-options changed is said, never silent (Redshift logs replacements in
+        // STL_REPLACEMENTS).
+        if report.replaced > 0 {
+            progress.note(&format!(
+                "{table}: {} invalid UTF-8 byte(s) replaced in {} line(s) (ACCEPTINVCHARS)",
+                report.replaced, report.replaced_lines
+            ));
+        }
+        if report.truncated > 0 {
+            progress.note(&format!(
+                "{table}: {} value(s) truncated to fit their column (TRUNCATECOLUMNS)",
+                report.truncated
+            ));
+        }
     }
     let mut staged = StageReport::new(table, request, &report, skipped, start);
     staged.already_loaded = plan.already_loaded;

@@ -57,6 +57,7 @@ const INFRA: &[&str] = &[
 const INFRA_WAIT: &[&str] = &["infra up", "infra down"];
 const ROWS_OUT: &[&str] = &["query", "analytics"];
 const NONE: &[&str] = &[];
+const COPY: &[&str] = &["copy"];
 
 /// Shorthand for a setting that is only a flag.
 const fn flag(
@@ -148,6 +149,17 @@ pub static DECLS: &[Decl] = &[
         Some("auto"),
         "How song keys map to columns: auto, 'auto ignorecase', or a JSONPaths file",
     ),
+    Decl {
+        name: "copy_options",
+        commands: LOAD,
+        flag: Some("copy-options"),
+        env: &["SPARKIFY_COPY_OPTIONS"],
+        ini: &[("COPY", "OPTIONS")],
+        default: None,
+        help: "Redshift COPY data-conversion options for staging, e.g. \"TRUNCATECOLUMNS \
+               ACCEPTINVCHARS AS '?'\" (TIMEFORMAT, DATEFORMAT, ACCEPTINVCHARS, TRUNCATECOLUMNS, \
+               BLANKSASNULL, EMPTYASNULL, ROUNDEC); the Redshift COPY carries the same words",
+    },
     Decl {
         name: "max_errors",
         commands: LOAD,
@@ -480,6 +492,13 @@ pub static DECLS: &[Decl] = &[
         None,
         "CSV for spreadsheets: a text cell starting with =, +, -, @, tab or carriage return \
          gets a leading ' so it is not run as a formula (numbers are left as they are)",
+    ),
+    flag(
+        "copy_file",
+        COPY,
+        "file",
+        None,
+        "A file of one or more COPY statements separated by ;, run in order",
     ),
     flag(
         "report_out",

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::{DEFAULT_REGION, POSTGRES_PORT, REDSHIFT_PORT, Settings};
 use crate::cli::{GenerateArgs, LoadArgs, WaitArgs};
+use crate::copy::Conversion;
 use crate::copy::load::LoadOptions;
+use crate::copy::statement::parse_options;
 use crate::error::{Error, Result};
 use crate::generate::GenerateOptions;
 use crate::infra::Wait;
@@ -122,6 +124,7 @@ impl Settings {
             refresh,
             repair_mojibake: !args.keep_mojibake,
             options: LoadOptions {
+                conversion: self.copy_options(args.copy_options.clone())?,
                 max_errors: self.parsed("max_errors", args.max_errors)?,
                 // 0 means "decide": one per CPU, or --concurrency for S3.
                 threads: args.threads.map_or(0, usize::from),
@@ -129,6 +132,17 @@ impl Settings {
                 ..LoadOptions::default()
             },
         })
+    }
+
+    /// `--copy-options` / `[COPY] OPTIONS`: the data-conversion options staging applies, parsed
+    /// as COPY parses them.
+    fn copy_options(&self, flag: Option<String>) -> Result<Conversion> {
+        let Some((text, _)) = self.lookup("copy_options", flag) else {
+            return Ok(Conversion::default());
+        };
+        let bad = |e: String| Error::usage(format!("--copy-options {text:?}: {e}"));
+        let options = parse_options(&text).map_err(|e| bad(e.to_string()))?;
+        Conversion::from_options(&options, "--copy-options").map_err(bad)
     }
 
     /// `generate` settings; the defaults are the sample's ([`GenerateOptions::default`]).
@@ -369,6 +383,7 @@ mod tests {
                 jsonpaths: None,
                 events_format: None,
                 songs_format: None,
+                copy_options: None,
                 max_errors: None,
                 threads: None,
                 concurrency: None,
@@ -380,7 +395,42 @@ mod tests {
             .unwrap();
         assert_eq!(load.options.remote_concurrency, defaults.remote_concurrency);
         assert_eq!(load.options.max_errors, defaults.max_errors);
+        assert_eq!(load.options.conversion, defaults.conversion);
         assert!(load.no_sources());
+    }
+
+    #[test]
+    fn copy_options_come_from_the_flag_the_environment_or_dwh_cfg_and_must_be_conversions() {
+        let s = Settings::new(
+            Ini::parse("[COPY]\nOPTIONS = ROUNDEC EMPTYASNULL\n").unwrap(),
+            &[],
+        );
+        let c = s.copy_options(None).unwrap();
+        assert!(c.round_dec && c.empty_as_null && !c.truncate_columns);
+        let s = Settings::new(
+            Ini::parse("[COPY]\nOPTIONS = ROUNDEC\n").unwrap(),
+            &[("SPARKIFY_COPY_OPTIONS", "TRUNCATECOLUMNS")],
+        );
+        let c = s.copy_options(None).unwrap();
+        assert!(c.truncate_columns && !c.round_dec);
+        let c = s
+            .copy_options(Some("ACCEPTINVCHARS AS '^'".into()))
+            .unwrap();
+        assert_eq!((c.accept_inv_chars, c.truncate_columns), (Some('^'), false));
+        for (bad, needle) in [
+            (
+                "IAM_ROLE 'arn:aws:iam::1:role/r'",
+                "IAM_ROLE has a setting of its own",
+            ),
+            ("JSON 'auto'", "JSON has a setting of its own"),
+            ("GZIP", "GZIP is for sparkify copy"),
+            ("ZSTD", "ZSTD is for sparkify copy"),
+            ("LZOP", "LZOP is not supported yet"),
+            ("ROUNDEC ROUNDEC", "given twice"),
+        ] {
+            let err = s.copy_options(Some(bad.into())).unwrap_err().to_string();
+            assert!(err.contains(needle), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -132,6 +132,12 @@ impl Source {
         open_local(&file.location)
     }
 
+    /// Lists the files this source names as a manifest, whatever its name ends in (COPY's
+    /// `MANIFEST` keyword says so, not the name).
+    pub fn list_as_manifest(&self) -> Result<Listing> {
+        self.list_manifest()
+    }
+
     fn list_manifest(&self) -> Result<Listing> {
         let name = self.to_string();
         let bad = |message: String| Error::Source {

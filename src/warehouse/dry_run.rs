@@ -10,7 +10,7 @@
 use std::io::Write;
 
 use super::postgres::copy_in_statement;
-use super::redshift::{CopyAuth, copy_statement};
+use super::redshift::{CopyAuth, copy_statement_with};
 use super::{StageJob, Stager, Staging, Warehouse, WarehouseConfig};
 use crate::copy::load::{FileReport, LoadReport};
 use crate::error::{Error, Result};
@@ -202,12 +202,13 @@ impl Stager for DryStager<'_> {
                     }
                     _ => job.source.clone(),
                 };
-                let copy = copy_statement(
+                let copy = copy_statement_with(
                     &job.spec.name,
                     &source,
                     job.format,
                     &auth.for_source(job.source),
                     job.options.max_errors,
+                    &job.options.conversion,
                 )?;
                 self.wh.print(&copy)?;
                 for read_back in [

@@ -194,7 +194,12 @@ impl Stager for DuckStager<'_> {
         job: &StageJob<'_>,
         on_file: &mut dyn FnMut(&FileReport),
     ) -> Result<LoadReport> {
-        if job.source.is_remote() {
+        // The data-conversion options and compressed files (`--copy-options`, `sparkify
+        // copy`) go through the single-writer driver too: it counts what they changed
+        // (replacements, truncations); the table function covers plain loads.
+        let plain = job.options.conversion == crate::copy::Conversion::default()
+            && job.options.compression.is_none();
+        if job.source.is_remote() || !plain || !stage::writes(job.spec) {
             let mut client = ClientStager::new(self.db.bulk_sink(job.spec)?);
             let report = client.load(job, on_file)?;
             if !report.exceeded_max_errors {
@@ -234,9 +239,14 @@ fn duck_value(v: &Value) -> DuckValue {
 impl DuckDb {
     /// Appends rows to `table` through DuckDB's appender, as Arrow record batches.
     fn bulk_sink<'a>(&'a mut self, table: &TableSpec) -> Result<Box<dyn RowSink + 'a>> {
-        let appender = self.conn.appender(&table.name).map_err(|e| {
-            Error::warehouse(format!("DuckDB: cannot append to {}: {e}", table.name))
-        })?;
+        // Only the spec's columns: a COPY with a column list leaves the others to their
+        // DEFAULT, and the appender gives them that.
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        let appender = match table.name.split_once('.') {
+            Some((schema, name)) => self.conn.appender_with_columns_to_db(name, schema, &names),
+            None => self.conn.appender_with_columns(&table.name, &names),
+        }
+        .map_err(|e| Error::warehouse(format!("DuckDB: cannot append to {}: {e}", table.name)))?;
         let fields: Vec<arrow::datatypes::Field> = table
             .columns
             .iter()
@@ -296,7 +306,7 @@ impl DuckSink<'_> {
             ColumnType::SmallInt => ints!(Int16Builder, i16),
             ColumnType::Integer => ints!(Int32Builder, i32),
             ColumnType::BigInt => ints!(Int64Builder, i64),
-            ColumnType::Double => {
+            ColumnType::Double | ColumnType::Real => {
                 let mut b = Float64Builder::with_capacity(rows.len());
                 for cell in cells {
                     match cell {
@@ -319,7 +329,13 @@ impl DuckSink<'_> {
                 }
                 std::sync::Arc::new(b.finish())
             }
-            ColumnType::Varchar(_) => {
+            // Decimals, timestamps and dates travel as text, which DuckDB casts to the column's
+            // type as it appends.
+            ColumnType::Varchar(_)
+            | ColumnType::Char(_)
+            | ColumnType::Decimal(..)
+            | ColumnType::Timestamp
+            | ColumnType::Date => {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 16);
                 for cell in cells {
                     match cell {
@@ -340,9 +356,13 @@ fn arrow_type(ty: &ColumnType) -> arrow::datatypes::DataType {
         ColumnType::SmallInt => T::Int16,
         ColumnType::Integer => T::Int32,
         ColumnType::BigInt => T::Int64,
-        ColumnType::Double => T::Float64,
+        ColumnType::Double | ColumnType::Real => T::Float64,
         ColumnType::Boolean => T::Boolean,
-        ColumnType::Varchar(_) => T::Utf8,
+        ColumnType::Varchar(_)
+        | ColumnType::Char(_)
+        | ColumnType::Decimal(..)
+        | ColumnType::Timestamp
+        | ColumnType::Date => T::Utf8,
     }
 }
 

@@ -12,8 +12,8 @@
 
 use super::postgres::{Postgres, Target};
 use super::{StageJob, Stager, Staging, Warehouse};
-use crate::copy::FormatSpec;
 use crate::copy::load::{FileReport, LoadError, LoadReport};
+use crate::copy::{Conversion, FormatSpec};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
 use crate::source::{Source, SourceFile};
@@ -62,6 +62,26 @@ pub fn copy_statement(
     auth: &CopyAuth,
     max_errors: u64,
 ) -> Result<String> {
+    copy_statement_with(
+        table,
+        source,
+        format,
+        auth,
+        max_errors,
+        &Conversion::default(),
+    )
+}
+
+/// [`copy_statement`] with the data-conversion options (`--copy-options`), so the cluster
+/// converts values as the local loader does: the same options, as the same words.
+pub fn copy_statement_with(
+    table: &str,
+    source: &Source,
+    format: &FormatSpec,
+    auth: &CopyAuth,
+    max_errors: u64,
+    conversion: &Conversion,
+) -> Result<String> {
     let literal = |v: &str| quote_literal_in(Dialect::Redshift, v);
     let from = s3_uri(source)?;
     let json = match format {
@@ -86,6 +106,12 @@ pub fn copy_statement(
     // statement minimal.
     if max_errors > 0 {
         sql.push_str(&format!("MAXERROR {max_errors}\n"));
+    }
+    for (word, value) in conversion.words() {
+        match value {
+            Some(v) => sql.push_str(&format!("{word} {}\n", literal(&v)?)),
+            None => sql.push_str(&format!("{word}\n")),
+        }
     }
     // Staging tables are rewritten every run: skip compression analysis and statistics.
     sql.push_str("COMPUPDATE OFF\nSTATUPDATE OFF");
@@ -297,12 +323,13 @@ impl Stager for ServerCopy<'_> {
             (Some(prefix), false) => Source::S3(write_manifest(prefix, &job.spec.name, job.files)?),
             _ => job.source.clone(),
         };
-        self.inner.execute(&copy_statement(
+        self.inner.execute(&copy_statement_with(
             &job.spec.name,
             &source,
             job.format,
             &self.auth.for_source(job.source),
             job.options.max_errors,
+            &job.options.conversion,
         )?)?;
         // What this COPY read, per file, and what it rejected.
         let files = self
@@ -391,5 +418,7 @@ pub fn report_from_system_tables(files: &QueryResult, errors: &QueryResult) -> L
         errors,
         errors_not_kept: 0,
         exceeded_max_errors: false,
+        // Redshift's load history keeps no count of truncated or replaced values.
+        ..LoadReport::default()
     }
 }

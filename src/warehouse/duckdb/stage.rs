@@ -22,7 +22,7 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use crate::copy::errors::ErrorCollector;
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
-use crate::copy::{Converter, JsonFormat};
+use crate::copy::{Converter, Fatal, JsonFormat};
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, TableSpec};
 use crate::source::{Opened, Source, SourceFile};
@@ -174,6 +174,13 @@ impl Job {
             },
         )
         .map_err(|e| self.fail(e))?;
+        // A JSONPaths array element that is not there fails the whole COPY, as on Redshift.
+        if let Some(Fatal::JsonPath(message)) = converter.fatal() {
+            return Err(self.fail(Error::JsonPaths {
+                path: format!("for {}", self.spec.name),
+                message: format!("{message} in {}; nothing was loaded", read_file.location),
+            }));
+        }
         let mut collected = lock(&self.collected);
         collected.errors.absorb(errors);
         if collected.errors.exceeded() {
@@ -318,6 +325,10 @@ pub(super) fn load_parallel(
         errors,
         errors_not_kept,
         exceeded_max_errors: collected.exceeded,
+        // Only plain loads come here (no ACCEPTINVCHARS, no TRUNCATECOLUMNS): nothing changed.
+        replaced: 0,
+        replaced_lines: 0,
+        truncated: 0,
     })
 }
 
@@ -338,7 +349,13 @@ impl VTab for StageScan {
             format!("{FUNCTION}: no staging job {id} (it is internal to sparkify)")
         })?;
         for column in &job.spec.columns {
-            bind.add_result_column(&column.name, logical_type(&column.ty));
+            let ty = logical_type(&column.ty).ok_or_else(|| {
+                format!(
+                    "{FUNCTION}: column {} has a type it does not write",
+                    column.name
+                )
+            })?;
+            bind.add_result_column(&column.name, ty);
         }
         Ok(Bound { job })
     }
@@ -374,15 +391,26 @@ impl VTab for StageScan {
     }
 }
 
-fn logical_type(ty: &ColumnType) -> LogicalTypeHandle {
-    LogicalTypeHandle::from(match ty {
+/// Whether the table function writes every column of `spec`: the types of sparkify's own
+/// staging tables. Other tables (`sparkify copy` into REAL, DECIMAL, DATE or TIMESTAMP columns)
+/// are loaded through the appender.
+pub(super) fn writes(spec: &TableSpec) -> bool {
+    spec.columns.iter().all(|c| logical_type(&c.ty).is_some())
+}
+
+fn logical_type(ty: &ColumnType) -> Option<LogicalTypeHandle> {
+    let id = match ty {
         ColumnType::SmallInt => LogicalTypeId::Smallint,
         ColumnType::Integer => LogicalTypeId::Integer,
         ColumnType::BigInt => LogicalTypeId::Bigint,
         ColumnType::Double => LogicalTypeId::Double,
         ColumnType::Boolean => LogicalTypeId::Boolean,
-        ColumnType::Varchar(_) => LogicalTypeId::Varchar,
-    })
+        ColumnType::Varchar(_) | ColumnType::Char(_) => LogicalTypeId::Varchar,
+        ColumnType::Real | ColumnType::Decimal(..) | ColumnType::Timestamp | ColumnType::Date => {
+            return None;
+        }
+    };
+    Some(LogicalTypeHandle::from(id))
 }
 
 /// Writes `rows` (at most [`CHUNK_ROWS`]) into the output vectors, column by column. The
@@ -451,7 +479,7 @@ fn write_chunk(spec: &TableSpec, rows: &[Row], output: &mut DataChunkHandle) -> 
                 Value::Bool(b) => Some(*b),
                 _ => None,
             }),
-            ColumnType::Varchar(_) => {
+            ColumnType::Varchar(_) | ColumnType::Char(_) => {
                 for (row, cell) in cells.enumerate() {
                     match cell {
                         Value::Null => vector.set_null(row),
@@ -459,6 +487,15 @@ fn write_chunk(spec: &TableSpec, rows: &[Row], output: &mut DataChunkHandle) -> 
                         other => return Err(mismatch(other)),
                     }
                 }
+            }
+            ColumnType::Real
+            | ColumnType::Decimal(..)
+            | ColumnType::Timestamp
+            | ColumnType::Date => {
+                return Err(Error::warehouse(format!(
+                    "{FUNCTION}: column {} has a type it does not write",
+                    column.name
+                )));
             }
         }
     }
