@@ -42,7 +42,7 @@ fn reference(request: &StageRequest, max_errors: u64) -> (Bag, Bag) {
     let spec = sparkify::sql::table_spec(&request.table).unwrap();
     let json = request.format.resolve().unwrap();
     let files = request.source.list().unwrap().files;
-    let read = |f: &sparkify::source::SourceFile| request.source.read(f);
+    let read = |f: &sparkify::source::SourceFile| request.source.open(f);
     let options = LoadOptions {
         threads: 1,
         max_errors,
