@@ -12,7 +12,7 @@ use super::{ClientStager, StageJob, Stager, Warehouse};
 use crate::copy::load::{FileReport, LoadReport, RowSink};
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, TableSpec};
-use crate::sql::Dialect;
+use crate::sql::{Dialect, Param};
 use crate::value::QueryResult;
 use crate::value::{Row, Value};
 
@@ -199,7 +199,11 @@ impl Stager for DuckStager<'_> {
         // (replacements, truncations); the table function covers plain loads.
         let plain = job.options.conversion == crate::copy::Conversion::default()
             && job.options.compression.is_none();
-        if job.source.is_remote() || !plain || !stage::writes(job.spec) {
+        if job.source.is_remote()
+            || !plain
+            || !stage::writes(job.spec)
+            || !whole_rows(self.db, job.spec)?
+        {
             let mut client = ClientStager::new(self.db.bulk_sink(job.spec)?);
             let report = client.load(job, on_file)?;
             if !report.exceeded_max_errors {
@@ -223,6 +227,33 @@ impl Stager for DuckStager<'_> {
             on_file,
         )
     }
+}
+
+/// Whether `spec` names every column of its table, in order: the table function's `INSERT`
+/// fills whole rows, so a COPY with a column list (`sparkify copy`) goes through the appender,
+/// which leaves the other columns to their DEFAULT.
+fn whole_rows(db: &mut DuckDb, spec: &TableSpec) -> Result<bool> {
+    let (schema, name) = spec.name.split_once('.').unwrap_or(("", &spec.name));
+    let found = db.fetch(&crate::sql::statement(
+        "bookkeeping/table_columns.sql",
+        &[
+            ("table", Param::Text(name)),
+            ("schema", Param::Text(schema)),
+        ],
+    )?)?;
+    let names: Vec<&str> = found
+        .rows
+        .iter()
+        .filter_map(|r| match r.first() {
+            Some(Value::Text(s)) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    Ok(names.len() == spec.columns.len()
+        && names
+            .iter()
+            .zip(&spec.columns)
+            .all(|(n, c)| n.eq_ignore_ascii_case(&c.name)))
 }
 
 /// A bound value as DuckDB takes it.
