@@ -82,13 +82,17 @@ fn start() -> Moto {
             )
         });
     let moto_pid = child.id();
-    // The server outlives a killed test process otherwise.
+    // The server outlives a killed test process otherwise; its log (read only for the port,
+    // and by a person while the tests run) goes with it, so /tmp does not fill up run by run.
+    // The log's path reaches the shell as an argument, never pasted into the script.
     let watchdog = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill {moto_pid} 2>/dev/null",
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill {moto_pid} 2>/dev/null; \
+         rm -f -- \"$1\"",
         pid = std::process::id()
     );
     let started = Command::new("setsid")
-        .args(["-f", "sh", "-c", &watchdog])
+        .args(["-f", "sh", "-c", &watchdog, "sh"])
+        .arg(&log)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
