@@ -109,4 +109,12 @@ impl Error {
     pub fn warehouse(message: impl Into<String>) -> Self {
         Error::Warehouse(message.into())
     }
+
+    /// A source file (or object) that could not be opened or read to its end.
+    pub fn unreadable(path: &str, e: &std::io::Error) -> Self {
+        Error::Source {
+            path: path.to_string(),
+            message: format!("cannot read file: {e}"),
+        }
+    }
 }

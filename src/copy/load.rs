@@ -159,10 +159,9 @@ pub fn parse_file(
         return parse_stream(input, file, table, converter, emit);
     }
     let mut bytes = Vec::new();
-    input.read_to_end(&mut bytes).map_err(|e| Error::Source {
-        path: file.location.clone(),
-        message: format!("cannot read file: {e}"),
-    })?;
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::unreadable(&file.location, &e))?;
     let size = bytes.len() as u64;
     let Some(compression) = converter.compression() else {
         let prepared = converter.prepare(&bytes);
@@ -216,11 +215,10 @@ fn parse_stream(
 ) -> Result<FileReport> {
     let mut report = FileReport::unread(file);
     let mut items = reader::items(input);
-    let failed = |e: std::io::Error| Error::Source {
-        path: file.location.clone(),
-        message: format!("cannot read file: {e}"),
-    };
-    while let Some(item) = items.next_item().map_err(failed)? {
+    while let Some(item) = items
+        .next_item()
+        .map_err(|e| Error::unreadable(&file.location, &e))?
+    {
         report.rows_read += 1;
         let rejected = match item {
             Item::Value { value, line, raw } => match converter.row(&value) {

@@ -110,10 +110,9 @@ impl Source {
     pub fn read(&self, file: &SourceFile) -> Result<Fetched> {
         let Opened { mut reader, file } = self.open(file)?;
         let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).map_err(|e| Error::Source {
-            path: file.location.clone(),
-            message: format!("cannot read file: {e}"),
-        })?;
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::unreadable(&file.location, &e))?;
         Ok(Fetched {
             file: SourceFile {
                 size: bytes.len() as u64,
@@ -213,20 +212,14 @@ fn read_location(location: &str) -> Result<Vec<u8>> {
     if location.starts_with("s3://") {
         return s3::read(location);
     }
-    std::fs::read(location).map_err(|e| Error::Source {
-        path: location.to_string(),
-        message: format!("cannot read file: {e}"),
-    })
+    std::fs::read(location).map_err(|e| Error::unreadable(location, &e))
 }
 
 /// Opens a local file, taking its size and modification time from the opened handle (not from
 /// the path, which another file may take meanwhile). The metadata is taken before reading: a
 /// file written while it is read then looks changed to the next run, never unchanged.
 fn open_local(location: &str) -> Result<Opened> {
-    let failed = |e: std::io::Error| Error::Source {
-        path: location.to_string(),
-        message: format!("cannot read file: {e}"),
-    };
+    let failed = |e: std::io::Error| Error::unreadable(location, &e);
     let handle = std::fs::File::open(location).map_err(failed)?;
     let meta = handle.metadata().map_err(failed)?;
     Ok(Opened {
