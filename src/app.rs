@@ -24,7 +24,7 @@ use crate::warehouse::{self, Warehouse, WarehouseConfig};
 mod copy;
 mod summary;
 
-use summary::{match_line, print_summary, stage_line, step_row};
+use summary::{backfill_lines, match_line, print_summary, stage_line, step_row};
 
 /// Where `run` writes a sample dataset when given no sources.
 pub const SAMPLE_DIR: &str = "sparkify-data";
@@ -259,6 +259,34 @@ fn etl(
     )
 }
 
+/// A backfill of `load.range` from the event source, as one transaction, started over on a new
+/// connection when the connection is lost (see [`pipeline::backfill`]).
+fn backfill(
+    ctx: &Context,
+    wh: Box<dyn Warehouse>,
+    load: &LoadSettings,
+    range: pipeline::DateRange,
+    dry_run: bool,
+    audit: Audit,
+) -> Result<(Box<dyn Warehouse>, pipeline::BackfillReport)> {
+    let requests = stage_requests(ctx, load, dry_run)?;
+    let events = requests
+        .iter()
+        .find(|r| r.table == "staging_events")
+        .ok_or_else(|| Error::usage("a backfill needs the event source (--events)"))?;
+    let bar = Bar::new(ctx.quiet);
+    pipeline::backfill_with_reconnect(
+        wh,
+        &|| ctx.open(),
+        events,
+        range,
+        &load.options,
+        &bar,
+        audit,
+        &|message| ctx.note(message),
+    )
+}
+
 /// The whole job, write-audit-publish: the checks run inside the run's transaction, and a
 /// failing one rolls the run back (unless `publish_on_failure`), so a failed build is never
 /// what analysts see.
@@ -273,6 +301,38 @@ fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<(
         Audit::PublishIfPassing
     };
     let wh = ctx.open_or_dry(args.dry_run)?;
+    if let Some(range) = load.range {
+        if args.dry_run {
+            backfill(ctx, wh, &load, range, true, audit)?;
+            return Ok(());
+        }
+        ctx.note(&format!(
+            "Backfilling {range} in the Sparkify warehouse in {}",
+            wh.describe()
+        ));
+        let (wh, done) = backfill(ctx, wh, &load, range, false, audit)?;
+        let checked = done
+            .checks
+            .clone()
+            .ok_or_else(|| Error::usage("the backfill was not audited"))?;
+        for line in backfill_lines(&done) {
+            println!("{line}");
+        }
+        let as_run = pipeline::EtlReport {
+            created: std::time::Duration::ZERO,
+            staged: vec![done.staged.clone()],
+            transformed: done.transformed.clone(),
+            checks: done.checks.clone(),
+        };
+        print_summary(&wh.describe(), &as_run, &checked, start.elapsed());
+        if !checked.failed().is_empty() {
+            ctx.note(
+                "published anyway (--publish-on-failure): the failed rules and sample rows \
+                 are in audit_failures",
+            );
+        }
+        return checks_outcome(&checked);
+    }
     if args.dry_run {
         etl(ctx, wh, &load, true, audit)?;
         return Ok(());
@@ -300,6 +360,33 @@ fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
     let start = Instant::now();
     let load = ctx.settings.load(args)?;
     ctx.warehouse_config(Some(&load))?;
+    if let Some(range) = load.range {
+        let (_, done) = backfill(
+            ctx,
+            ctx.open_or_dry(args.dry_run)?,
+            &load,
+            range,
+            args.dry_run,
+            Audit::Off,
+        )?;
+        if args.dry_run {
+            return Ok(());
+        }
+        let mut out = std::io::stdout().lock();
+        for line in backfill_lines(&done) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "{}", stage_line(&done.staged));
+        for (model, rows) in &done.transformed.models {
+            let _ = writeln!(
+                out,
+                "{}",
+                step_row(&format!("transform {model}"), &thousands(*rows), "")
+            );
+        }
+        let _ = writeln!(out, "done in {}", output::duration(start.elapsed()));
+        return Ok(());
+    }
     let (_, done) = etl(
         ctx,
         ctx.open_or_dry(args.dry_run)?,

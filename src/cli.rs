@@ -246,6 +246,12 @@ pub struct LoadArgs {
     pub full_refresh: bool,
     #[arg(long, conflicts_with = "full_refresh")]
     pub reload_changed: bool,
+    // Both ends or neither; a backfill decides itself what it reloads, so it does not mix
+    // with the flags that reload more.
+    #[arg(long, value_name = "DATE", requires = "to", conflicts_with_all = ["full_refresh", "reload_changed"])]
+    pub from: Option<String>,
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
     #[arg(long)]
     pub keep_mojibake: bool,
     #[arg(long)]

@@ -17,6 +17,42 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// (year, month, day) → days since 1970-01-01, the inverse of [`civil_from_days`] (Howard
+/// Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A calendar date written `YYYY-MM-DD` → days since 1970-01-01; `None` unless `text` is
+/// exactly that shape and names a day that exists (no 2018-11-31, no 2019-02-29).
+pub fn parse_date(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    let year: i64 = text[0..4].parse().ok()?;
+    let month: u32 = text[5..7].parse().ok()?;
+    let day: u32 = text[8..10].parse().ok()?;
+    if !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    // A day past the month's end comes back as another date.
+    (civil_from_days(days) == (year, month, day)).then_some(days)
+}
+
 pub fn format_date(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
@@ -66,5 +102,32 @@ mod tests {
         assert_eq!(format_timestamp_micros(0), "1970-01-01 00:00:00");
         assert_eq!(format_date(-1), "1969-12-31");
         assert_eq!(format_date(11_016), "2000-02-29");
+    }
+
+    #[test]
+    fn parses_dates_that_exist_only() {
+        assert_eq!(parse_date("2000-02-29"), Some(11_016));
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("1969-12-31"), Some(-1));
+        assert_eq!(parse_date("2018-11-05"), Some(17_840));
+        for bad in [
+            "2018-11-31",
+            "2019-02-29",
+            "2018-13-01",
+            "2018-00-10",
+            "2018-11-00",
+            "2018-11-5",
+            "18-11-05",
+            "2018/11/05",
+            "2018-11-05T00",
+            "+018-11-05",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        for days in [-800_000, -1, 0, 17_840, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
     }
 }

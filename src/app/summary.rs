@@ -130,3 +130,42 @@ pub(super) fn print_summary(
     };
     let _ = writeln!(out, "{verdict}. Total time {}.", output::duration(total));
 }
+
+/// What a backfill replaced, for people: the files (replaced, added, removed, each named), the
+/// staging rows removed and added, and the range's plays before and after.
+pub(super) fn backfill_lines(b: &pipeline::BackfillReport) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "Backfill of {}: event files by the date in their names (song files and files \
+             without a date are not touched)",
+            b.range
+        ),
+        format!(
+            "  {} file(s) replaced, {} added, {} removed",
+            b.replaced.len(),
+            b.added.len(),
+            b.removed.len()
+        ),
+    ];
+    for (what, files) in [
+        ("replaced", &b.replaced),
+        ("added", &b.added),
+        ("removed", &b.removed),
+    ] {
+        lines.extend(files.iter().map(|f| format!("    {what:<9}{f}")));
+    }
+    lines.push(format!(
+        "  staging_events: {} row(s) removed, {} added, {} rejected ({} read)",
+        thousands(b.rows_removed),
+        thousands(b.staged.rows_loaded as i64),
+        thousands(b.staged.rows_rejected as i64),
+        thousands(b.staged.rows_read as i64),
+    ));
+    lines.push(format!(
+        "  songplays of {}: {} before, {} after",
+        b.range,
+        thousands(b.plays_before),
+        thousands(b.plays_after)
+    ));
+    lines
+}

@@ -45,6 +45,10 @@ pub fn transform_hash() -> Result<String> {
             feed(sql::incremental(model, dialect)?);
         }
     }
+    // A backfill by date updates the star schema too (sql/backfill/).
+    for (_, text) in sql::files_in("backfill") {
+        feed(text);
+    }
     for table in sql::models()?.iter().chain(sql::INCREMENT_TABLES.iter()) {
         feed(&sql::schema(table, Dialect::DuckDb)?);
     }

@@ -1,6 +1,7 @@
 //! create → stage → transform, as one warehouse transaction (see [`etl`]), so a run that is
 //! interrupted, killed or fails leaves the warehouse as it was before it; `run` then checks.
 
+mod backfill;
 mod build;
 pub mod copy_command;
 mod ledger;
@@ -16,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::sql::{self, Dialect, Param};
 use crate::warehouse::Warehouse;
+pub use backfill::{BackfillReport, DateRange, backfill, backfill_with_reconnect, file_day};
 pub use build::{Build, transform_hash};
 use ledger::keep_rejected;
 pub use retry::{ETL_ATTEMPTS, etl_with_reconnect};

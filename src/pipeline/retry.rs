@@ -16,7 +16,7 @@ pub const ETL_ATTEMPTS: u32 = 3;
 /// [`etl`], started over (up to [`ETL_ATTEMPTS`] times) on a connection from `open` when the
 /// connection is lost; `say` tells the user each time.
 pub fn etl_with_reconnect(
-    mut wh: Box<dyn Warehouse>,
+    wh: Box<dyn Warehouse>,
     open: &dyn Fn() -> Result<Box<dyn Warehouse>>,
     requests: &[StageRequest],
     options: &LoadOptions,
@@ -24,9 +24,22 @@ pub fn etl_with_reconnect(
     audit: Audit,
     say: &dyn Fn(&str),
 ) -> Result<(Box<dyn Warehouse>, EtlReport)> {
+    reconnecting(wh, open, say, &mut |wh| {
+        etl(wh, requests, options, progress, audit)
+    })
+}
+
+/// `job` (one transaction), started over (up to [`ETL_ATTEMPTS`] times) on a connection from
+/// `open` when the connection is lost; `say` tells the user each time.
+pub(super) fn reconnecting<T>(
+    mut wh: Box<dyn Warehouse>,
+    open: &dyn Fn() -> Result<Box<dyn Warehouse>>,
+    say: &dyn Fn(&str),
+    job: &mut dyn FnMut(&mut dyn Warehouse) -> Result<T>,
+) -> Result<(Box<dyn Warehouse>, T)> {
     let mut attempt = 1;
     loop {
-        match etl(wh.as_mut(), requests, options, progress, audit) {
+        match job(wh.as_mut()) {
             Ok(report) => return Ok((wh, report)),
             Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
                 say(&format!(

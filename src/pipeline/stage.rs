@@ -49,7 +49,7 @@ pub(super) fn stage_in(
         return Err(Error::Interrupted);
     }
     let start = Instant::now();
-    let mut spec = sql::table_spec(&request.table)?;
+    let spec = sql::table_spec(&request.table)?;
     let table = spec.name.clone();
     // The one thing that differs between engines: whether sparkify reads the files (and so
     // can skip those the ledger holds) or the engine reads the whole source itself.
@@ -79,6 +79,83 @@ pub(super) fn stage_in(
         }
     };
     note_plan(&plan, &table, &request.source, progress);
+    load_plan(
+        wh,
+        request,
+        spec,
+        plan,
+        skipped,
+        json,
+        (options, progress),
+        rejected,
+        into_new,
+        start,
+    )
+}
+
+/// Loads exactly `files` of `request`'s table (a date backfill's, listed and chosen by the
+/// caller) into the table's new-rows table, and records them in the ledger, inside the
+/// caller's transaction and lock. The engine must load what it is given: sparkify's loader,
+/// or a COPY of a manifest of those files.
+pub(super) fn stage_listed(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    files: Vec<SourceFile>,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    rejected: &mut Vec<(String, Vec<load::LoadError>)>,
+) -> Result<StageReport> {
+    let start = Instant::now();
+    let spec = sql::table_spec(&request.table)?;
+    let json = match wh.staging() {
+        Staging::ClientLoader => Some(request.format.resolve()?),
+        Staging::ServerCopyListed => None,
+        Staging::ServerCopy => {
+            return Err(Error::usage(format!(
+                "{}: cannot load chosen files of {}: the engine's COPY reads the whole source",
+                wh.describe(),
+                request.table
+            )));
+        }
+    };
+    let plan = FilePlan {
+        files,
+        already_loaded: 0,
+        changed: Vec::new(),
+        gone: 0,
+        full_reload: false,
+        whole_source: false,
+    };
+    load_plan(
+        wh,
+        request,
+        spec,
+        plan,
+        Vec::new(),
+        json,
+        (options, progress),
+        rejected,
+        true,
+        start,
+    )
+}
+
+/// The part of staging after the plan: clear when reloading whole, load, record the ledger,
+/// run the engine's post-load hook, say what the COPY options changed.
+#[allow(clippy::too_many_arguments)]
+fn load_plan(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    mut spec: crate::schema::TableSpec,
+    plan: FilePlan,
+    skipped: Vec<String>,
+    json: Option<crate::copy::JsonFormat>,
+    (options, progress): (&LoadOptions, &dyn Progress),
+    rejected: &mut Vec<(String, Vec<load::LoadError>)>,
+    into_new: bool,
+    start: Instant,
+) -> Result<StageReport> {
+    let table = spec.name.clone();
     let options = LoadOptions {
         repair_mojibake: request.repair_mojibake,
         threads: match options.threads {
@@ -136,7 +213,7 @@ pub(super) fn stage_in(
 }
 
 /// Lists the source, says what is passed over, and fails as COPY does when nothing matches.
-fn list_source(request: &StageRequest, progress: &dyn Progress) -> Result<Listing> {
+pub(super) fn list_source(request: &StageRequest, progress: &dyn Progress) -> Result<Listing> {
     let listing = request.source.list()?;
     if let Some(note) = crate::source::s3::note() {
         progress.note(note);

@@ -201,6 +201,23 @@ pub static DECLS: &[Decl] = &[
          since it was loaded; by default a changed file is reported and left as loaded",
     ),
     flag(
+        "from",
+        LOAD,
+        "from",
+        None,
+        "Backfill: reprocess the event files dated from this day (YYYY-MM-DD, UTC, the date in \
+         the file's name) to --to, both included: their rows, ledger entries and rejected rows \
+         are replaced by what the source holds for those days now, and the star schema follows; \
+         other days, undated files and song files are left as they are",
+    ),
+    flag(
+        "to",
+        LOAD,
+        "to",
+        None,
+        "Backfill: the last day reprocessed (YYYY-MM-DD, UTC, included); see --from",
+    ),
+    flag(
         "keep_mojibake",
         LOAD,
         "keep-mojibake",

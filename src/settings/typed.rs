@@ -12,7 +12,7 @@ use crate::copy::statement::parse_options;
 use crate::error::{Error, Result};
 use crate::generate::GenerateOptions;
 use crate::infra::Wait;
-use crate::pipeline::{FormatSpec, Refresh, StageRequest};
+use crate::pipeline::{DateRange, FormatSpec, Refresh, StageRequest};
 use crate::source::Source;
 use crate::warehouse::WarehouseConfig;
 use crate::warehouse::iam_login::{IamLogin, cluster_of_host};
@@ -28,6 +28,8 @@ pub struct LoadSettings {
     pub events_format: Option<String>,
     pub songs_format: String,
     pub refresh: Refresh,
+    /// `--from`/`--to`: reprocess these days instead of loading what is new.
+    pub range: Option<DateRange>,
     pub repair_mojibake: bool,
     pub options: LoadOptions,
 }
@@ -115,6 +117,11 @@ impl Settings {
         } else {
             Refresh::Incremental
         };
+        let range = match (&args.from, &args.to) {
+            (Some(from), Some(to)) => Some(DateRange::parse(from, to)?),
+            (None, None) => None,
+            _ => return Err(Error::usage("--from and --to go together: give both")),
+        };
         Ok(LoadSettings {
             songs: self.get("songs", args.songs.clone()),
             events: self.get("events", args.events.clone()),
@@ -122,6 +129,7 @@ impl Settings {
             events_format: self.get("events_format", args.events_format.clone()),
             songs_format: self.parsed("songs_format", args.songs_format.clone())?,
             refresh,
+            range,
             repair_mojibake: !args.keep_mojibake,
             options: LoadOptions {
                 conversion: self.copy_options(args.copy_options.clone())?,
@@ -389,6 +397,8 @@ mod tests {
                 concurrency: None,
                 full_refresh: false,
                 reload_changed: false,
+                from: None,
+                to: None,
                 keep_mojibake: false,
                 dry_run: false,
             })
