@@ -188,3 +188,39 @@ fn copy_options_reach_both_redshift_copies_and_a_refused_one_stops_the_run() {
         "{stderr}"
     );
 }
+
+/// A date backfill on Redshift without [S3] MANIFEST_PREFIX is refused, saying why (COPY reads
+/// the whole prefix) and what makes it work, after only the lock: nothing is loaded.
+#[test]
+fn a_redshift_backfill_without_a_manifest_prefix_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sparkify()
+        .current_dir(tmp.path())
+        .arg("--config")
+        .arg(root().join("tests/fixtures/dwh.cfg"))
+        .args(["--warehouse", "redshift", "etl", "--dry-run"])
+        .args(["--from", "2018-11-05", "--to", "2018-11-05"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("reads every file under it") && stderr.contains("MANIFEST_PREFIX"),
+        "{stderr}"
+    );
+    // Statements, not the DDL's comments: the lock, then the rollback, and nothing loaded.
+    let statements: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with("--") && !l.starts_with(' ') && !l.is_empty())
+        .collect();
+    assert!(
+        statements.ends_with(&["LOCK load_ledger;", "ROLLBACK;"]),
+        "{statements:#?}"
+    );
+    assert!(
+        !statements
+            .iter()
+            .any(|l| l.starts_with("COPY ") || l.starts_with("DELETE ")),
+        "{statements:#?}"
+    );
+}

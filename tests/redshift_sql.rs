@@ -177,6 +177,40 @@ fn ddl_and_transforms_are_pinned_and_parse() {
         );
     }
 
+    // A backfill by date (`--from/--to`, with [S3] MANIFEST_PREFIX on Redshift): the same
+    // files on every engine, in the order src/pipeline/backfill.rs runs them, each parsed with
+    // its placeholders given values.
+    let mut backfill = String::new();
+    for file in [
+        "ledger_rows",
+        "events_in_range",
+        "plays_in_range",
+        "remove",
+        "forget_files",
+        "outside_range",
+        "arrived",
+        "users",
+        "songplays",
+        "time",
+    ] {
+        let text = sparkify::sql::file(&format!("backfill/{file}.sql")).unwrap();
+        backfill.push_str(&format!("-- sql/backfill/{file}.sql\n{text}\n"));
+        parses(
+            &format!("backfill/{file}.sql"),
+            &text
+                .replace(":'from_ms'", "'1541376000000'")
+                .replace(":'to_ms'", "'1541462400000'")
+                .replace(":'table'", "'staging_events'")
+                .replace(":'files'", "'s3://b/log_data/2018-11-05-events.json'"),
+        );
+    }
+    assert_eq!(
+        sparkify::sql::files_in("backfill").count(),
+        10,
+        "every backfill file is pinned here"
+    );
+    golden("redshift_backfill.sql", &backfill);
+
     for (table, name, sql) in sparkify::checks::rule_sql().unwrap() {
         parses(&format!("check {table}: {name}"), &sql.text);
     }

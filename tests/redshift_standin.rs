@@ -627,4 +627,45 @@ fn with_a_manifest_prefix_each_redshift_run_copies_only_the_new_files() {
         3,
         "one manifest per COPY, left as a record"
     );
+
+    // A backfill of the second day: one COPY of a manifest naming exactly that day's file;
+    // its rows replaced by the same rows, so staging and the star schema count as before.
+    let second_day = day_files[1].rsplit('/').next().unwrap()[..10].to_string();
+    ok(&sparkify()
+        .current_dir(tmp.path())
+        .args(["etl", "--warehouse", &redshift, "--from", &second_day])
+        .args(["--to", &second_day])
+        .args(&s3_sources)
+        .env("SPARKIFY_IAM_ROLE", ROLE)
+        .envs(moto::env(&moto.endpoint))
+        .env(
+            "SPARKIFY_MANIFEST_PREFIX",
+            format!("{s3_bucket}/manifests/"),
+        )
+        .output());
+    let backfilled = copies(&mut client)[3..].to_vec();
+    assert_eq!(backfilled.len(), 1, "{backfilled:#?}");
+    assert!(
+        backfilled[0].starts_with("COPY staging_events_new"),
+        "{backfilled:#?}"
+    );
+    assert_eq!(manifest_urls(&backfilled[0]), [day_files[1].clone()]);
+    assert_eq!(counts(&mut client), before);
+    assert_eq!(staged(&mut client), expected_rows(&mut client, &all));
+    let ledger: Vec<(String, i64)> = client
+        .query(
+            "SELECT file, rows_loaded FROM load_ledger WHERE table_name = 'staging_events' \
+             ORDER BY file",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(ledger.len(), 3, "{ledger:?}");
+    assert_eq!(
+        ledger.iter().map(|(_, n)| n).sum::<i64>(),
+        staged(&mut client),
+        "the ledger's rows, the second day's read back from the backfill's COPY: {ledger:?}"
+    );
 }
