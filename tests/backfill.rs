@@ -522,3 +522,78 @@ fn a_file_gone_from_the_range_takes_its_rows_with_it() {
         "after a file of the range disappeared",
     );
 }
+
+/// The date in a file's name and its events' dates must agree, since staging finds a file's
+/// rows by their dates: an undated file holding events of the range, or a file of the range
+/// that now holds an event of another day, is refused with exit 2 and the warehouse is left
+/// exactly as it was.
+#[test]
+fn dates_that_disagree_with_file_names_are_refused_and_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_sample(&data);
+    let path = tmp.path().join("w.duckdb");
+    let warehouse = format!("duckdb:{}", path.display());
+    // A copy of the day under a name without a date: its events are the day's too.
+    let undated = data.join("log_data/2018/11/extra-events.json");
+    std::fs::copy(day_file(&data), &undated).unwrap();
+    ok(&sparkify_in(tmp.path(), "run", &warehouse, &data, &[]));
+    let before = published(&mut DuckDb::open(&path).unwrap());
+    let out = sparkify_in(
+        tmp.path(),
+        "etl",
+        &warehouse,
+        &data,
+        &["--from", DAY, "--to", DAY],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("staging_events holds 816 event(s) dated in it")
+            && stderr.contains("loaded 408")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("have no date in their name"), "{stderr}");
+    assert_eq!(published(&mut DuckDb::open(&path).unwrap()), before);
+
+    // Without the undated copy (a full refresh), a day's file that now holds an event of the
+    // next day is refused too.
+    std::fs::remove_file(&undated).unwrap();
+    ok(&sparkify_in(
+        tmp.path(),
+        "run",
+        &warehouse,
+        &data,
+        &["--full-refresh"],
+    ));
+    let before = published(&mut DuckDb::open(&path).unwrap());
+    let file = day_file(&data);
+    let mut text_now = std::fs::read_to_string(&file).unwrap();
+    let last = text_now.lines().last().unwrap().to_string();
+    text_now.push('\n');
+    text_now.push_str(&last.replace("\"ts\":1541461788796", "\"ts\":1541462400000"));
+    std::fs::write(&file, text_now).unwrap();
+    let out = sparkify_in(
+        tmp.path(),
+        "etl",
+        &warehouse,
+        &data,
+        &["--from", DAY, "--to", DAY],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("its files hold 1 event(s) dated outside it"),
+        "{stderr}"
+    );
+    assert_eq!(published(&mut DuckDb::open(&path).unwrap()), before);
+    // Widened to the next day, it goes through.
+    ok(&sparkify_in(
+        tmp.path(),
+        "etl",
+        &warehouse,
+        &data,
+        &["--from", DAY, "--to", "2018-11-06"],
+    ));
+}

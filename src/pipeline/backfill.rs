@@ -245,19 +245,6 @@ fn backfill_in(
         .collect();
     held_in_range.sort();
     let expected: i64 = held_in_range.iter().map(|(_, loaded)| loaded).sum();
-    let dated = wh
-        .fetch(&sql::statement("backfill/events_in_range.sql", &bounds)?)?
-        .scalar_i64()?;
-    if dated != expected {
-        return Err(Error::usage(format!(
-            "cannot backfill {range}: staging_events holds {dated} event(s) dated in it, but the \
-             load ledger says its {} file(s) (by the date in their names) loaded {expected}, so \
-             some file holds events of other days, or a file without a date in its name holds \
-             events of these. A date backfill finds a file's rows by their dates and would \
-             replace the wrong ones; nothing was changed. Reload everything with --full-refresh",
-            held_in_range.len()
-        )));
-    }
     let mut replaced = Vec::new();
     let mut removed = Vec::new();
     for (key, _) in &held_in_range {
@@ -275,6 +262,19 @@ fn backfill_in(
         .collect();
     added.sort();
     say_plan(progress, range, undated, new_outside, &removed);
+    let dated = wh
+        .fetch(&sql::statement("backfill/events_in_range.sql", &bounds)?)?
+        .scalar_i64()?;
+    if dated != expected {
+        return Err(Error::usage(format!(
+            "cannot backfill {range}: staging_events holds {dated} event(s) dated in it, but the \
+             load ledger says its {} file(s) (by the date in their names) loaded {expected}, so \
+             some file holds events of other days, or a file without a date in its name holds \
+             events of these. A date backfill finds a file's rows by their dates and would \
+             replace the wrong ones; nothing was changed. Reload everything with --full-refresh",
+            held_in_range.len()
+        )));
+    }
 
     let plays_in_range = sql::statement("backfill/plays_in_range.sql", &bounds)?;
     let plays_before = wh.fetch(&plays_in_range)?.scalar_i64()?;
