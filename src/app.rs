@@ -319,7 +319,7 @@ fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<(
             println!("{line}");
         }
         let as_run = pipeline::EtlReport {
-            created: std::time::Duration::ZERO,
+            created: done.created,
             staged: vec![done.staged.clone()],
             transformed: done.transformed.clone(),
             checks: done.checks.clone(),

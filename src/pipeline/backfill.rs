@@ -141,6 +141,8 @@ pub fn file_day(location: &str) -> Option<i64> {
 #[derive(Debug, Clone)]
 pub struct BackfillReport {
     pub range: DateRange,
+    /// Creating the tables that did not exist.
+    pub created: std::time::Duration,
     /// Files of the range loaded before and loaded again now (ledger keys).
     pub replaced: Vec<String>,
     /// Files of the range the ledger did not hold, loaded now.
@@ -183,9 +185,10 @@ pub fn backfill(
     let mut rejected = Vec::new();
     let mut failed_audit = None;
     let outcome = in_transaction(wh, |wh| {
-        create_in(wh, false)?;
+        let created = create_in(wh, false)?;
         wh.lock_in_transaction()?;
         let mut report = backfill_in(wh, request, range, options, progress, &mut rejected)?;
+        report.created = created;
         report.checks = audit_in(wh, audit, &mut failed_audit)?;
         Ok(report)
     });
@@ -335,6 +338,7 @@ fn backfill_in(
     let plays_after = wh.fetch(&plays_in_range)?.scalar_i64()?;
     Ok(BackfillReport {
         range,
+        created: std::time::Duration::ZERO,
         replaced,
         added,
         removed,
