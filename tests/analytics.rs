@@ -292,7 +292,7 @@ fn the_report_has_figures_charts_and_data_quality_and_escapes_data() {
         "Plays by hour of day",
         "Busiest hour: 16:00 UTC.",
         "82.0 %",
-        "All 45 checks passed.",
+        "All 47 checks passed.",
         "1 of 6,820 song plays matched a catalogue song (0.01 %)",
         "staging_events",
         "Cuevas",

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use super::{Audit, EtlReport, Progress, StageRequest, etl};
+use super::{
+    Progress, Published, RunPlan, RunRecord, StageRequest, Tally, etl_attempt, finish_run,
+};
 use crate::copy::load::LoadOptions;
 use crate::error::{Error, Result};
 use crate::warehouse::Warehouse;
@@ -13,21 +15,22 @@ use crate::warehouse::Warehouse;
 /// How many times `run`/`etl` start over after losing the warehouse connection.
 pub const ETL_ATTEMPTS: u32 = 3;
 
-/// [`etl`], started over (up to [`ETL_ATTEMPTS`] times) on a connection from `open` when the
-/// connection is lost; `say` tells the user each time.
+/// [`super::etl`] by `plan`, started over (up to [`ETL_ATTEMPTS`] times) on a connection from
+/// `open` when the connection is lost; `say` tells the user each time. The run is recorded
+/// once, in `runs`, whatever the outcome, and its record returned.
 pub fn etl_with_reconnect(
     mut wh: Box<dyn Warehouse>,
     open: &dyn Fn() -> Result<Box<dyn Warehouse>>,
     requests: &[StageRequest],
     options: &LoadOptions,
     progress: &dyn Progress,
-    audit: Audit,
+    plan: &RunPlan,
     say: &dyn Fn(&str),
-) -> Result<(Box<dyn Warehouse>, EtlReport)> {
+) -> (Result<Published>, RunRecord) {
     let mut attempt = 1;
     loop {
-        match etl(wh.as_mut(), requests, options, progress, audit) {
-            Ok(report) => return Ok((wh, report)),
+        let mut tally = Tally::default();
+        match etl_attempt(wh.as_mut(), requests, options, progress, plan, &mut tally) {
             Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
                 say(&format!(
                     "{why}: the connection was lost. The run is one transaction, so none of it \
@@ -35,14 +38,28 @@ pub fn etl_with_reconnect(
                      over (attempt {} of {ETL_ATTEMPTS})",
                     attempt + 1
                 ));
+                let (engine, target) = (wh.dialect().name(), wh.describe());
                 drop(wh);
-                wh = reconnect(open).map_err(|e| match e {
-                    Error::Interrupted => e,
-                    other => Error::ConnectionLost(format!("{why}; reconnecting failed: {other}")),
-                })?;
+                wh = match reconnect(open) {
+                    Ok(wh) => wh,
+                    Err(e) => {
+                        let e = match e {
+                            Error::Interrupted => e,
+                            other => Error::ConnectionLost(format!(
+                                "{why}; reconnecting failed: {other}"
+                            )),
+                        };
+                        let record = RunRecord::new(&plan.meta, engine, target, tally, Err(&e));
+                        return (Err(e), record);
+                    }
+                };
                 attempt += 1;
             }
-            Err(e) => return Err(e),
+            outcome => {
+                let (outcome, record) =
+                    finish_run(Some(wh.as_mut()), plan, tally, outcome, progress);
+                return (outcome.map(|report| (wh, report)), record);
+            }
         }
     }
 }
