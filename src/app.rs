@@ -9,13 +9,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analytics;
 use crate::checks::{self, CheckReport};
-use crate::cli::{Cli, Command, Format, GenerateArgs, InfraArgs, InfraCommand, LoadArgs, WaitArgs};
+use crate::cli::{
+    CheckArgs, Cli, Command, Format, GenerateArgs, InfraArgs, InfraCommand, LoadArgs, RunArgs,
+    WaitArgs,
+};
 use crate::copy::load::FileReport;
 use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
 use crate::infra;
 use crate::output::{self, thousands};
-use crate::pipeline::{self, Audit, Progress, StageReport, StageRequest};
+use crate::pipeline::{
+    self, Audit, Progress, RunMeta, RunPlan, RunRecord, StageReport, StageRequest,
+};
 use crate::settings::{LoadSettings, Settings};
 use crate::source::regions;
 use crate::warehouse::dry_run::DryRun;
@@ -24,7 +29,9 @@ use crate::warehouse::{self, Warehouse, WarehouseConfig};
 mod copy;
 mod summary;
 
-use summary::{backfill_lines, match_line, print_summary, stage_line, step_row};
+use summary::{
+    backfill_lines, build_line, check_line, match_line, print_summary, stage_line, step_row,
+};
 
 /// Where `run` writes a sample dataset when given no sources.
 pub const SAMPLE_DIR: &str = "sparkify-data";
@@ -103,10 +110,10 @@ impl Context {
 pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
     match cli.command {
-        Command::Run(args) => cmd_run(&ctx, &args.load, args.publish_on_failure),
+        Command::Run(args) => cmd_run(&ctx, &args),
         Command::CreateTables { drop, dry_run } => cmd_create_tables(&ctx, drop, dry_run),
         Command::Etl(args) => cmd_etl(&ctx, &args),
-        Command::Check => cmd_check(&ctx),
+        Command::Check(args) => cmd_check(&ctx, &args),
         Command::Query {
             sql,
             format,
@@ -124,7 +131,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             RowsOut::new(format, csv_safe)?,
             limit,
         ),
-        Command::Report { out } => cmd_report(&ctx, out),
+        Command::Report { out, checks } => cmd_report(&ctx, out, &checks),
         Command::Generate(args) => cmd_generate(&ctx, &args),
         Command::Copy { statement, file } => {
             copy::cmd_copy(&ctx, statement.as_deref(), file.as_deref())
@@ -238,79 +245,154 @@ impl Progress for Bar {
 }
 
 /// create → stage → transform as one transaction, started over on a new connection when the
-/// connection is lost (see [`pipeline::etl_with_reconnect`]).
+/// connection is lost (see [`pipeline::etl_with_reconnect`]); the run is recorded in `runs`.
 fn etl(
     ctx: &Context,
     wh: Box<dyn Warehouse>,
     load: &LoadSettings,
     dry_run: bool,
-    audit: Audit,
-) -> Result<(Box<dyn Warehouse>, pipeline::EtlReport)> {
-    let requests = stage_requests(ctx, load, dry_run)?;
+    plan: &RunPlan,
+) -> (Result<pipeline::Published>, Option<RunRecord>) {
+    let requests = match stage_requests(ctx, load, dry_run) {
+        Ok(requests) => requests,
+        Err(e) => return (Err(e), None),
+    };
     let bar = Bar::new(ctx.quiet);
-    pipeline::etl_with_reconnect(
+    let (outcome, record) = pipeline::etl_with_reconnect(
         wh,
         &|| ctx.open(),
         &requests,
         &load.options,
         &bar,
-        audit,
+        plan,
         &|message| ctx.note(message),
-    )
+    );
+    (outcome, Some(record))
 }
 
 /// A backfill of `load.range` from the event source, as one transaction, started over on a new
-/// connection when the connection is lost (see [`pipeline::backfill`]).
+/// connection when the connection is lost (see [`pipeline::backfill`]); recorded in `runs`.
 fn backfill(
     ctx: &Context,
     wh: Box<dyn Warehouse>,
     load: &LoadSettings,
     range: pipeline::DateRange,
     dry_run: bool,
-    audit: Audit,
-) -> Result<(Box<dyn Warehouse>, pipeline::BackfillReport)> {
-    let requests = stage_requests(ctx, load, dry_run)?;
-    let events = requests
-        .iter()
-        .find(|r| r.table == "staging_events")
-        .ok_or_else(|| Error::usage("a backfill needs the event source (--events)"))?;
+    plan: &RunPlan,
+) -> (
+    Result<(Box<dyn Warehouse>, pipeline::BackfillReport)>,
+    Option<RunRecord>,
+) {
+    let requests = match stage_requests(ctx, load, dry_run) {
+        Ok(requests) => requests,
+        Err(e) => return (Err(e), None),
+    };
+    let Some(events) = requests.iter().find(|r| r.table == "staging_events") else {
+        return (
+            Err(Error::usage("a backfill needs the event source (--events)")),
+            None,
+        );
+    };
     let bar = Bar::new(ctx.quiet);
-    pipeline::backfill_with_reconnect(
+    let (outcome, record) = pipeline::backfill_with_reconnect(
         wh,
         &|| ctx.open(),
         events,
         range,
         &load.options,
         &bar,
-        audit,
+        plan,
         &|message| ctx.note(message),
-    )
+    );
+    (outcome, Some(record))
+}
+
+/// Runs `job` (a `run` or an `etl`) and, with `--results FILE`, writes how it ended there as
+/// JSON, also when it failed, before anything reached the warehouse included.
+fn recorded_job(
+    ctx: &Context,
+    meta: &RunMeta,
+    results: Option<&Path>,
+    job: impl FnOnce() -> (Result<()>, Option<RunRecord>),
+) -> Result<()> {
+    let (outcome, record) = job();
+    let Some(path) = results else {
+        return outcome;
+    };
+    let record = record.unwrap_or_else(|| {
+        let (engine, target) = ctx
+            .warehouse_config(None)
+            .map(|c| warehouse::describe_config(&c))
+            .unwrap_or_default();
+        RunRecord::new(
+            meta,
+            engine,
+            target,
+            pipeline::Tally::default(),
+            outcome.as_ref().map(|_| ()),
+        )
+    });
+    let mut json = serde_json::to_string_pretty(&record.to_json())
+        .map_err(|e| Error::io("--results", std::io::Error::other(e)))?;
+    json.push('\n');
+    let written = crate::files::replace(path, json.as_bytes(), 0o644)
+        .map_err(|e| Error::io(format!("writing --results {}", path.display()), e));
+    match (outcome, written) {
+        (Ok(()), Err(e)) => Err(e),
+        (outcome, Err(e)) => {
+            ctx.note(&format!("warning: {e}"));
+            outcome
+        }
+        (outcome, Ok(())) => outcome,
+    }
 }
 
 /// The whole job, write-audit-publish: the checks run inside the run's transaction, and a
 /// failing one rolls the run back (unless `publish_on_failure`), so a failed build is never
 /// what analysts see.
-fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<()> {
+fn cmd_run(ctx: &Context, args: &RunArgs) -> Result<()> {
+    let meta = RunMeta::start("run");
+    recorded_job(ctx, &meta, args.load.results.as_deref(), || {
+        let mut record = None;
+        let outcome = run_job(ctx, args, &meta, &mut record);
+        (outcome, record)
+    })
+}
+
+fn run_job(
+    ctx: &Context,
+    args: &RunArgs,
+    meta: &RunMeta,
+    record: &mut Option<RunRecord>,
+) -> Result<()> {
     let start = Instant::now();
     // Bad settings are reported before the warehouse is opened (or created).
-    let load = ctx.settings.load(args)?;
+    let load = ctx.settings.load(&args.load)?;
+    let checks = ctx.settings.check_options(&args.checks)?;
     ctx.warehouse_config(Some(&load))?;
-    let audit = if publish_on_failure {
+    let audit = if args.publish_on_failure {
         Audit::PublishAnyway
     } else {
         Audit::PublishIfPassing
     };
-    let wh = ctx.open_or_dry(args.dry_run)?;
+    let plan = RunPlan {
+        audit,
+        checks,
+        meta: meta.clone(),
+    };
+    let wh = ctx.open_or_dry(args.load.dry_run)?;
     if let Some(range) = load.range {
-        if args.dry_run {
-            backfill(ctx, wh, &load, range, true, audit)?;
+        if args.load.dry_run {
+            backfill(ctx, wh, &load, range, true, &plan).0?;
             return Ok(());
         }
         ctx.note(&format!(
             "Backfilling {range} in the Sparkify warehouse in {}",
             wh.describe()
         ));
-        let (wh, done) = backfill(ctx, wh, &load, range, false, audit)?;
+        let (outcome, done) = backfill(ctx, wh, &load, range, false, &plan);
+        *record = done;
+        let (wh, done) = outcome?;
         let checked = done
             .checks
             .clone()
@@ -323,6 +405,7 @@ fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<(
             staged: vec![done.staged.clone()],
             transformed: done.transformed.clone(),
             checks: done.checks.clone(),
+            run: done.run.clone(),
         };
         print_summary(&wh.describe(), &as_run, &checked, start.elapsed());
         if !checked.failed().is_empty() {
@@ -333,15 +416,17 @@ fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<(
         }
         return checks_outcome(&checked);
     }
-    if args.dry_run {
-        etl(ctx, wh, &load, true, audit)?;
+    if args.load.dry_run {
+        etl(ctx, wh, &load, true, &plan).0?;
         return Ok(());
     }
     ctx.note(&format!(
         "Building the Sparkify warehouse in {}",
         wh.describe()
     ));
-    let (wh, done) = etl(ctx, wh, &load, false, audit)?;
+    let (outcome, done) = etl(ctx, wh, &load, false, &plan);
+    *record = done;
+    let (wh, done) = outcome?;
     let checked = done
         .checks
         .clone()
@@ -357,18 +442,39 @@ fn cmd_run(ctx: &Context, args: &LoadArgs, publish_on_failure: bool) -> Result<(
 }
 
 fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
+    let meta = RunMeta::start("etl");
+    recorded_job(ctx, &meta, args.results.as_deref(), || {
+        let mut record = None;
+        let outcome = etl_job(ctx, args, &meta, &mut record);
+        (outcome, record)
+    })
+}
+
+fn etl_job(
+    ctx: &Context,
+    args: &LoadArgs,
+    meta: &RunMeta,
+    record: &mut Option<RunRecord>,
+) -> Result<()> {
     let start = Instant::now();
     let load = ctx.settings.load(args)?;
     ctx.warehouse_config(Some(&load))?;
+    let plan = RunPlan {
+        audit: Audit::Off,
+        checks: Default::default(),
+        meta: meta.clone(),
+    };
     if let Some(range) = load.range {
-        let (_, done) = backfill(
+        let (outcome, done) = backfill(
             ctx,
             ctx.open_or_dry(args.dry_run)?,
             &load,
             range,
             args.dry_run,
-            Audit::Off,
-        )?;
+            &plan,
+        );
+        *record = done;
+        let (_, done) = outcome?;
         if args.dry_run {
             return Ok(());
         }
@@ -384,16 +490,19 @@ fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
                 step_row(&format!("transform {model}"), &thousands(*rows), "")
             );
         }
+        let _ = writeln!(out, "{}", build_line(&done.run));
         let _ = writeln!(out, "done in {}", output::duration(start.elapsed()));
         return Ok(());
     }
-    let (_, done) = etl(
+    let (outcome, done) = etl(
         ctx,
         ctx.open_or_dry(args.dry_run)?,
         &load,
         args.dry_run,
-        Audit::Off,
-    )?;
+        &plan,
+    );
+    *record = done;
+    let (_, done) = outcome?;
     if args.dry_run {
         return Ok(());
     }
@@ -408,6 +517,7 @@ fn cmd_etl(ctx: &Context, args: &LoadArgs) -> Result<()> {
             step_row(&format!("transform {model}"), &thousands(*rows), "")
         );
     }
+    let _ = writeln!(out, "{}", build_line(&done.run));
     let _ = writeln!(out, "done in {}", output::duration(start.elapsed()));
     Ok(())
 }
@@ -427,9 +537,10 @@ fn cmd_create_tables(ctx: &Context, drop: bool, dry_run: bool) -> Result<()> {
     Ok(())
 }
 
-fn cmd_check(ctx: &Context) -> Result<()> {
+fn cmd_check(ctx: &Context, args: &CheckArgs) -> Result<()> {
+    let options = ctx.settings.check_options(args)?;
     let mut wh = ctx.open()?;
-    let report = checks::run(wh.as_mut())?;
+    let report = checks::run_with(wh.as_mut(), &options)?;
     let mut out = std::io::stdout().lock();
     for r in &report.results {
         let status = match (r.passed(), r.severity) {
@@ -440,7 +551,7 @@ fn cmd_check(ctx: &Context) -> Result<()> {
         let detail = if r.passed() {
             String::new()
         } else {
-            format!("  ({} violating rows)", thousands(r.violations))
+            format!("  ({})", check_line(r))
         };
         let _ = writeln!(out, "{status} {:<12} {}{detail}", r.table, r.name);
     }
@@ -524,11 +635,12 @@ fn cmd_analytics(
     print_result(&result, format)
 }
 
-fn cmd_report(ctx: &Context, out: Option<PathBuf>) -> Result<()> {
+fn cmd_report(ctx: &Context, out: Option<PathBuf>, checks: &CheckArgs) -> Result<()> {
     let out: PathBuf = ctx.settings.parsed("report_out", out)?;
     let out = out.as_path();
+    let options = ctx.settings.check_options(checks)?;
     let mut wh = ctx.open()?;
-    let html = analytics::report::build(wh.as_mut())?;
+    let html = analytics::report::build_with(wh.as_mut(), &options)?;
     // Whole or not at all, and readable by its owner only: it names listeners.
     crate::files::replace(out, html.as_bytes(), 0o600)
         .map_err(|e| Error::io(format!("writing {}", out.display()), e))?;

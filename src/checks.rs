@@ -17,6 +17,9 @@ pub struct CheckResult {
     pub name: String,
     pub severity: Severity,
     pub violations: i64,
+    /// What a failed rule found, said as people read it, when a count alone says too little
+    /// (freshness: how old the newest event is; volume: which days dipped).
+    pub detail: Option<String>,
     /// Up to [`SAMPLES`] of the rows that break a failed rule, as text (`col=value, ...`);
     /// empty when it passed or counts rather than lists rows (the reconciliation rules).
     pub samples: Vec<String>,
@@ -24,6 +27,75 @@ pub struct CheckResult {
 
 /// Sample rows kept per failed rule.
 pub const SAMPLES: usize = 20;
+
+/// When a measured lag is a warning and when an error, in hours; `None` never.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub warn_hours: Option<f64>,
+    pub error_hours: Option<f64>,
+}
+
+impl Thresholds {
+    fn any(&self) -> bool {
+        self.warn_hours.is_some() || self.error_hours.is_some()
+    }
+
+    fn describe(&self) -> String {
+        let part = |what: &str, h: Option<f64>| h.map(|h| format!("{what} above {h} h"));
+        [
+            part("warn", self.warn_hours),
+            part("error", self.error_hours),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+
+    /// Whether `lag` crosses a threshold, and with which severity: a rule declared `warn`
+    /// only ever warns.
+    fn judge(&self, lag: f64, declared: Severity) -> Option<Severity> {
+        if self.error_hours.is_some_and(|e| lag > e) {
+            Some(declared)
+        } else if self.warn_hours.is_some_and(|w| lag > w) {
+            Some(Severity::Warn)
+        } else {
+            None
+        }
+    }
+}
+
+/// The thresholds of the `freshness` and `volume` rules (settings; `CheckOptions::default()`
+/// holds the documented defaults, which the settings declare too).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckOptions {
+    /// Hours the newest event may lie before the end of the day the newest loaded file's name
+    /// gives (`2018-11-30-events.json`: 2018-12-01 00:00 UTC).
+    pub freshness_vs_file: Thresholds,
+    /// Hours the newest event may lie before now; off unless set (sample data is years old).
+    pub freshness_vs_now: Thresholds,
+    /// Days either side of a day that make its neighbourhood.
+    pub volume_window_days: u32,
+    /// A day below this share (in %) of the median of its neighbours' counts fails `volume`.
+    pub volume_min_percent: f64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
+            freshness_vs_file: Thresholds {
+                warn_hours: Some(12.0),
+                error_hours: Some(24.0),
+            },
+            freshness_vs_now: Thresholds {
+                warn_hours: None,
+                error_hours: None,
+            },
+            volume_window_days: 3,
+            volume_min_percent: 10.0,
+        }
+    }
+}
 
 impl CheckResult {
     pub fn passed(&self) -> bool {
@@ -104,7 +176,7 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                 match declared.check {
                     CheckDecl::Unique(cols) => {
                         let cols = cols.join(", ");
-                        return Ok(Rule {
+                        return Ok(Some(Rule {
                             table: table.into(),
                             name: format!("unique ({cols})"),
                             severity: declared.severity,
@@ -116,7 +188,7 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                                 "SELECT {cols}, COUNT(*) AS copies FROM {table} GROUP BY {cols} \
                                  HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
                             ))),
-                        });
+                        }));
                     }
                     CheckDecl::NotNull(col) => (
                         format!("{col} not null"),
@@ -150,6 +222,8 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                             "*".into(),
                         )
                     }
+                    // Measured rather than counted: see [`Monitor`].
+                    CheckDecl::Freshness { .. } | CheckDecl::Volume { .. } => return Ok(None),
                     CheckDecl::Expect { column, condition } => {
                         let filled = sql::fill(
                             &condition,
@@ -169,7 +243,7 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                         )
                     }
                 };
-            Ok(Rule {
+            Ok(Some(Rule {
                 table: table.into(),
                 name,
                 severity: declared.severity,
@@ -181,8 +255,9 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                     text: format!("SELECT {sample_cols} FROM {broken} LIMIT {SAMPLES}"),
                     binds,
                 }),
-            })
+            }))
         })
+        .filter_map(Result::transpose)
         .collect()
 }
 
@@ -238,13 +313,19 @@ fn all_rules() -> Result<Vec<Rule>> {
 
 /// `(table, rule name, SQL counting violations)` of every rule, for review and dialect tests.
 pub fn rule_sql() -> Result<Vec<(String, String, Statement)>> {
-    Ok(all_rules()?
+    let mut out: Vec<(String, String, Statement)> = all_rules()?
         .into_iter()
         .map(|r| {
             let statement = r.statement();
             (r.table, r.name, statement)
         })
-        .collect())
+        .collect();
+    for m in monitors()? {
+        for statement in m.statements()? {
+            out.push((m.table.to_string(), m.name(), statement));
+        }
+    }
+    Ok(out)
 }
 
 /// Each row as `column=value, ...`.
@@ -264,8 +345,13 @@ fn sample_rows(found: &crate::value::QueryResult) -> Vec<String> {
         .collect()
 }
 
-/// Runs every rule against the warehouse.
+/// Runs every rule against the warehouse, with the default thresholds.
 pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
+    run_with(wh, &CheckOptions::default())
+}
+
+/// Runs every rule against the warehouse.
+pub fn run_with(wh: &mut dyn Warehouse, options: &CheckOptions) -> Result<CheckReport> {
     let start = Instant::now();
     let rules = all_rules()?;
     let mut results = Vec::with_capacity(rules.len());
@@ -280,8 +366,12 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
             name: rule.name,
             severity: rule.severity,
             violations,
+            detail: None,
             samples,
         });
+    }
+    for monitor in monitors()? {
+        results.extend(monitor.run(wh, options)?);
     }
     let matched_songplays = wh
         .fetch(&sql::statement("figures/matched_songplays.sql", &[])?)?
@@ -302,4 +392,219 @@ pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
         kept_rejected,
         elapsed: start.elapsed(),
     })
+}
+
+/// A `freshness` or `volume` rule: measured from a few figures the warehouse answers, judged
+/// here, so the same rule holds on every engine.
+struct Monitor {
+    table: &'static str,
+    column: String,
+    severity: Severity,
+    volume: bool,
+}
+
+const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: f64 = 3_600_000.0;
+
+fn monitors() -> Result<Vec<Monitor>> {
+    let mut out = Vec::new();
+    for table in sql::all_tables()? {
+        for declared in sql::checks(table)? {
+            let (column, volume) = match declared.check {
+                CheckDecl::Freshness { column } => (column, false),
+                CheckDecl::Volume { column } => (column, true),
+                _ => continue,
+            };
+            out.push(Monitor {
+                table,
+                column,
+                severity: declared.severity,
+                volume,
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl Monitor {
+    fn name(&self) -> String {
+        if self.volume {
+            format!("{} volume by day", self.column)
+        } else {
+            format!("{} freshness", self.column)
+        }
+    }
+
+    fn params(&self) -> [(&'static str, Param<'_>); 2] {
+        [
+            ("table", Param::Text(self.table)),
+            ("column", Param::Text(&self.column)),
+        ]
+    }
+
+    /// The statements it sends.
+    fn statements(&self) -> Result<Vec<Statement>> {
+        if self.volume {
+            Ok(vec![sql::statement(
+                "monitors/daily_counts.sql",
+                &self.params(),
+            )?])
+        } else {
+            Ok(vec![
+                sql::statement("monitors/newest.sql", &self.params())?,
+                sql::statement("monitors/loaded_files.sql", &self.params())?,
+            ])
+        }
+    }
+
+    fn result(&self, name: String, found: Option<(Severity, String)>) -> CheckResult {
+        let (severity, violations, detail) = match found {
+            Some((severity, detail)) => (severity, 1, Some(detail)),
+            None => (self.severity, 0, None),
+        };
+        CheckResult {
+            table: self.table.to_string(),
+            name,
+            severity,
+            violations,
+            samples: detail.iter().cloned().collect(),
+            detail,
+        }
+    }
+
+    fn run(&self, wh: &mut dyn Warehouse, options: &CheckOptions) -> Result<Vec<CheckResult>> {
+        if self.volume {
+            return self.volume(wh, options);
+        }
+        let newest = match wh
+            .fetch(&sql::statement("monitors/newest.sql", &self.params())?)?
+            .rows
+            .first()
+            .and_then(|r| r.first())
+        {
+            Some(Value::Int(ms)) => Some(*ms),
+            _ => None,
+        };
+        let files = wh.fetch(&sql::statement(
+            "monitors/loaded_files.sql",
+            &self.params(),
+        )?)?;
+        // The newest day a loaded file's name gives (`2018-11-30-events.json`), with its name.
+        let newest_file = files
+            .rows
+            .iter()
+            .filter_map(|r| match r.first() {
+                Some(Value::Text(path)) => {
+                    let name = path.rsplit('/').next().unwrap_or(path);
+                    crate::time::date_prefix_days(name).map(|day| (day, name.to_string()))
+                }
+                _ => None,
+            })
+            .max();
+        let shown = |ms: i64| crate::time::format_timestamp_micros(ms.saturating_mul(1000));
+        let mut out = Vec::new();
+        let vs_file = options.freshness_vs_file;
+        let found = match (newest, &newest_file) {
+            (Some(ms), Some((day, name))) if vs_file.any() => {
+                let lag = ((day + 1) * DAY_MS - ms) as f64 / HOUR_MS;
+                vs_file.judge(lag, self.severity).map(|severity| {
+                    (
+                        severity,
+                        format!(
+                            "newest {} {} is {lag:.1} h before the end of {}, the day of the \
+                             newest file ({name}); {}",
+                            self.column,
+                            shown(ms),
+                            crate::time::format_date(*day),
+                            vs_file.describe()
+                        ),
+                    )
+                })
+            }
+            _ => None,
+        };
+        out.push(self.result(format!("{} vs newest file", self.name()), found));
+        let vs_now = options.freshness_vs_now;
+        if vs_now.any() {
+            let now = crate::time::now_millis();
+            let found = newest.and_then(|ms| {
+                let lag = (now - ms) as f64 / HOUR_MS;
+                vs_now.judge(lag, self.severity).map(|severity| {
+                    (
+                        severity,
+                        format!(
+                            "newest {} {} is {lag:.1} h old; {}",
+                            self.column,
+                            shown(ms),
+                            vs_now.describe()
+                        ),
+                    )
+                })
+            });
+            out.push(self.result(format!("{} vs now", self.name()), found));
+        }
+        Ok(out)
+    }
+
+    /// Each day from the second of the data to the last (the first starts wherever the logs
+    /// start, so it is not judged; a day without rows counts 0) whose count is below
+    /// `volume_min_percent` % of the median count of the `volume_window_days` days either side
+    /// of it that lie within the data (at least two of them).
+    fn volume(&self, wh: &mut dyn Warehouse, options: &CheckOptions) -> Result<Vec<CheckResult>> {
+        let found = wh.fetch(&sql::statement(
+            "monitors/daily_counts.sql",
+            &self.params(),
+        )?)?;
+        let counts: std::collections::BTreeMap<i64, i64> = found
+            .rows
+            .iter()
+            .filter_map(|r| match (r.first(), r.get(1)) {
+                (Some(Value::Int(day)), Some(Value::Int(n))) => Some((*day, *n)),
+                _ => None,
+            })
+            .collect();
+        let (Some(&first), Some(&last)) = (counts.keys().next(), counts.keys().next_back()) else {
+            return Ok(vec![self.result(self.name(), None)]);
+        };
+        let window = i64::from(options.volume_window_days);
+        let count = |day: i64| counts.get(&day).copied().unwrap_or(0);
+        let mut dips = Vec::new();
+        for day in first + 1..=last {
+            let mut around: Vec<i64> = (day - window..=day + window)
+                .filter(|d| *d != day && (first..=last).contains(d))
+                .map(count)
+                .collect();
+            if around.len() < 2 {
+                continue;
+            }
+            around.sort_unstable();
+            let mid = around.len() / 2;
+            let median = if around.len().is_multiple_of(2) {
+                (around[mid - 1] + around[mid]) as f64 / 2.0
+            } else {
+                around[mid] as f64
+            };
+            let n = count(day);
+            if median > 0.0 && (n as f64) * 100.0 < options.volume_min_percent * median {
+                dips.push(format!(
+                    "{}: {n} rows, {:.1} % of the median {median} of the {window} days either \
+                     side (below {} %)",
+                    crate::time::format_date(day),
+                    n as f64 * 100.0 / median,
+                    options.volume_min_percent
+                ));
+            }
+        }
+        let mut result = self.result(self.name(), None);
+        if !dips.is_empty() {
+            result.violations = dips.len() as i64;
+            result.detail = Some(match dips.len() {
+                1 => dips[0].clone(),
+                n => format!("{n} days, first {}", dips[0]),
+            });
+            dips.truncate(SAMPLES);
+            result.samples = dips;
+        }
+        Ok(vec![result])
+    }
 }

@@ -54,7 +54,7 @@ pub enum Command {
     /// Stage the sources and rebuild the star schema from them
     Etl(LoadArgs),
     /// Run the data-quality checks on the warehouse
-    Check,
+    Check(CheckArgs),
     /// Run one SQL query and print its rows
     Query {
         /// The SQL to run
@@ -81,6 +81,8 @@ pub enum Command {
     Report {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        checks: CheckArgs,
     },
     /// Write a Sparkify-shaped dataset (song_data/, log_data/, log_json_path.json)
     Generate(GenerateArgs),
@@ -218,6 +220,26 @@ pub struct RunArgs {
     pub load: LoadArgs,
     #[arg(long)]
     pub publish_on_failure: bool,
+    #[command(flatten)]
+    pub checks: CheckArgs,
+}
+
+/// The thresholds of the freshness and volume checks (`run`, `check`, `report`): hours, or
+/// `off`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CheckArgs {
+    #[arg(long, value_name = "HOURS")]
+    pub freshness_file_warn_hours: Option<String>,
+    #[arg(long, value_name = "HOURS")]
+    pub freshness_file_error_hours: Option<String>,
+    #[arg(long, value_name = "HOURS")]
+    pub freshness_now_warn_hours: Option<String>,
+    #[arg(long, value_name = "HOURS")]
+    pub freshness_now_error_hours: Option<String>,
+    #[arg(long, value_name = "DAYS")]
+    pub volume_window_days: Option<u32>,
+    #[arg(long, value_name = "PERCENT")]
+    pub volume_min_percent: Option<f64>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -256,6 +278,8 @@ pub struct LoadArgs {
     pub keep_mojibake: bool,
     #[arg(long)]
     pub dry_run: bool,
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
+    pub results: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

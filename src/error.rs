@@ -110,6 +110,21 @@ impl Error {
         Error::Warehouse(message.into())
     }
 
+    /// The process exit code this error ends `sparkify` with (see `sparkify --help`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) | Error::Config { .. } | Error::JsonPaths { .. } => 2,
+            Error::ChecksFailed { .. } | Error::NotPublished { .. } => 3,
+            Error::TooManyLoadErrors { .. } | Error::CopyRejected { .. } => 4,
+            Error::Interrupted => 130,
+            Error::Source { .. }
+            | Error::Warehouse(_)
+            | Error::ConnectionLost(_)
+            | Error::Aws(_)
+            | Error::Io { .. } => 1,
+        }
+    }
+
     /// A source file (or object) that could not be opened or read to its end.
     pub fn unreadable(path: &str, e: &std::io::Error) -> Self {
         Error::Source {

@@ -37,21 +37,7 @@ fn main() -> ExitCode {
                      space (or point --warehouse/--out elsewhere) and run again."
                 );
             }
-            ExitCode::from(exit_code(&e))
+            ExitCode::from(e.exit_code())
         }
-    }
-}
-
-fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::Usage(_) | Error::Config { .. } | Error::JsonPaths { .. } => 2,
-        Error::ChecksFailed { .. } | Error::NotPublished { .. } => 3,
-        Error::TooManyLoadErrors { .. } | Error::CopyRejected { .. } => 4,
-        Error::Interrupted => 130,
-        Error::Source { .. }
-        | Error::Warehouse(_)
-        | Error::ConnectionLost(_)
-        | Error::Aws(_)
-        | Error::Io { .. } => 1,
     }
 }

@@ -27,6 +27,10 @@ use crate::value::Value;
 pub use check_decl::{CheckDecl, Declared, Severity, checks};
 pub use limit::{count_of, limited, user_query_limited};
 pub use params::Param;
+/// Whether `s` is a plain SQL identifier, which may be pasted into a statement as a name.
+pub(crate) fn params_is_name(s: &str) -> bool {
+    params::is_name(s)
+}
 
 /// The SQL dialects `sparkify` speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +53,7 @@ impl Dialect {
 /// Staging tables, in load order.
 pub const STAGING_TABLES: [&str; 2] = ["staging_events", "staging_songs"];
 /// Bookkeeping of loads.
-pub const AUDIT_TABLES: [&str; 3] = ["load_errors", "load_ledger", "audit_failures"];
+pub const AUDIT_TABLES: [&str; 4] = ["load_errors", "load_ledger", "audit_failures", "runs"];
 /// What an incremental run works in (see `src/pipeline/build.rs`): each staging table's rows
 /// new in this run ([`new_rows_table`]), scratch tables (empty between runs), each user's
 /// latest event, and a record of the transform SQL that built the star schema.

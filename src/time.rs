@@ -80,6 +80,42 @@ pub fn format_timestamp_micros(micros: i64) -> String {
     format!("{} {}", format_date(days), format_time_of_day(rest))
 }
 
+/// `YYYY-MM-DD` at the start of `text` → days since 1970-01-01, when it is a real date.
+pub fn date_prefix_days(text: &str) -> Option<i64> {
+    let head = text.get(..10)?;
+    let b = head.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = &head[r];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Hinnant's days_from_civil; a date such as 02-30 does not come back as itself.
+    let yy = if m <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (civil_from_days(days) == (y, m as u32, d as u32)).then_some(days)
+}
+
+/// The current time in milliseconds since the epoch.
+pub fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// The current time as `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn now_utc() -> String {
     let secs = SystemTime::now()
@@ -91,6 +127,23 @@ pub fn now_utc() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_dates_at_the_start_of_names() {
+        assert_eq!(date_prefix_days("1970-01-01"), Some(0));
+        assert_eq!(date_prefix_days("2018-11-30-events.json"), Some(17_865));
+        assert_eq!(format_date(17_865), "2018-11-30");
+        assert_eq!(date_prefix_days("2000-02-29-events.json"), Some(11_016));
+        for bad in [
+            "2018-02-30-events.json",
+            "2018-13-01",
+            "events.json",
+            "2018-1-01-x",
+            "",
+        ] {
+            assert_eq!(date_prefix_days(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_known_instants() {

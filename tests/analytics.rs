@@ -273,8 +273,31 @@ fn csv_and_json_output_round_trip() {
     assert!(stderr.contains("top_songs"), "{stderr}");
 }
 
+/// Runs `run` on the built sample `times` times (nothing new: each publishes and is recorded).
+fn record_runs(wh: &mut dyn Warehouse, times: usize) {
+    let sample = sample_dir();
+    let mut requests = vec![
+        events_request(&sample, jsonpaths(&sample), true),
+        songs_request(&sample),
+    ];
+    for r in &mut requests {
+        r.refresh = sparkify::pipeline::Refresh::Incremental;
+    }
+    for _ in 0..times {
+        sparkify::pipeline::etl(
+            wh,
+            &requests,
+            &Default::default(),
+            &sparkify::pipeline::Silent,
+            sparkify::pipeline::Audit::PublishIfPassing,
+        )
+        .unwrap();
+    }
+}
+
 fn report(dir: &tempfile::TempDir) -> String {
     let mut wh = sample_warehouse(dir);
+    record_runs(&mut wh, 2);
     // A hostile value must be shown, not executed.
     wh.execute("UPDATE users SET first_name = '<script>alert(1)</script>' WHERE user_id = 49")
         .unwrap();
@@ -292,7 +315,7 @@ fn the_report_has_figures_charts_and_data_quality_and_escapes_data() {
         "Plays by hour of day",
         "Busiest hour: 16:00 UTC.",
         "82.0 %",
-        "All 45 checks passed.",
+        "All 47 checks passed.",
         "1 of 6,820 song plays matched a catalogue song (0.01 %)",
         "staging_events",
         "Cuevas",
@@ -335,6 +358,35 @@ fn the_report_shows_the_first_rows_and_counts_the_rest() {
     assert!(
         html.contains(&format!("and {} more", listeners - 10)),
         "{html}"
+    );
+}
+
+/// The report lists the latest 10 runs and counts the earlier ones.
+#[test]
+fn the_report_lists_the_latest_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wh = sample_warehouse(&dir);
+    let html = sparkify::analytics::report::build(&mut wh).unwrap();
+    assert!(html.contains("No run recorded yet."), "{html}");
+    record_runs(&mut wh, 12);
+    let html = sparkify::analytics::report::build(&mut wh).unwrap();
+    let runs = &html[html.find("Latest runs").unwrap()..];
+    assert_eq!(runs.matches("<td>published</td>").count(), 10, "{runs}");
+    assert!(runs.contains("and 2 earlier"), "{runs}");
+    let newest = wh
+        .query("SELECT MAX(run_id) FROM runs")
+        .unwrap()
+        .rows
+        .remove(0)
+        .remove(0);
+    let Value::Text(newest) = newest else {
+        panic!("{newest:?}")
+    };
+    // Newest first.
+    let first_row = runs.find("<td>").unwrap();
+    assert!(
+        runs[first_row..].starts_with(&format!("<td>{newest}</td>")),
+        "{runs}"
     );
 }
 
@@ -423,6 +475,12 @@ fn the_report_renders_in_headless_chromium() {
         "charts in the rendered DOM\n{log}"
     );
     assert!(dom.contains("Sparkify listening report"));
+    // The run history: both recorded runs, each a row of its own.
+    let runs = &dom[dom
+        .find("Latest runs")
+        .expect("a run history section\n{dom}")..];
+    assert_eq!(runs.matches("<td>published</td>").count(), 2, "{runs}");
+    assert_eq!(runs.matches("<td>incremental</td>").count(), 2, "{runs}");
     let console_errors: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("CONSOLE") && (l.contains("ERROR") || l.contains("Uncaught")))

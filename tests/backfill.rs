@@ -308,7 +308,17 @@ fn corrupt_fix_backfill_equals_clean_load(
         &data,
         &["--from", DAY, "--to", DAY],
     ));
-    assert_eq!(rows(open().as_mut(), "SELECT * FROM songplays"), all);
+    let mut wh = open();
+    assert_eq!(rows(wh.as_mut(), "SELECT * FROM songplays"), all);
+    // Each backfill left its row in the run history, like any run.
+    assert_eq!(
+        rows(
+            wh.as_mut(),
+            "SELECT command || ' ' || status || ' ' || CAST(files_staged AS VARCHAR) FROM runs \
+             ORDER BY run_id DESC LIMIT 1"
+        ),
+        [r#"[Text("etl published 1")]"#]
+    );
 }
 
 #[test]
@@ -440,6 +450,18 @@ fn failing_backfill_publishes_nothing(warehouse: &str, open: &dyn Fn() -> Box<dy
     let mut wh = open();
     assert_eq!(published(wh.as_mut()), before);
     assert!(count(wh.as_mut(), "SELECT COUNT(*) FROM audit_failures") > 0);
+    // The rolled-back backfill is in the run history all the same, after the first run.
+    assert_eq!(
+        rows(
+            wh.as_mut(),
+            "SELECT command || ' ' || status || ' ' || CAST(files_staged AS VARCHAR) || ' ' || \
+             CAST(checks_failed AS VARCHAR) FROM runs ORDER BY run_id"
+        ),
+        [
+            r#"[Text("run checks_failed 1 1")]"#,
+            r#"[Text("run published 101 0")]"#
+        ]
+    );
 }
 
 #[test]

@@ -24,6 +24,9 @@ fn without_clock(text: &str) -> String {
                     format!("{head} = <now>")
                 } else if value.len() == 4 && digits(value) {
                     format!("{head} = <next year>")
+                } else if is_run_id(value) {
+                    // `runs.run_id`: the start time and the process id.
+                    format!("{head} = <run id>")
                 } else if value.len() == 16 && value.chars().all(|c| c.is_ascii_hexdigit()) {
                     // The transform SQL's hash changes with any transform: pinned elsewhere.
                     format!("{head} = <transform hash>")
@@ -36,6 +39,21 @@ fn without_clock(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
+}
+
+/// `YYYYMMDDTHHMMSS.mmmZ-PID`, as `RunMeta` names a run.
+fn is_run_id(value: &str) -> bool {
+    let Some((stamp, pid)) = value.split_once("Z-") else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    stamp.len() == 19
+        && digits(&stamp[..8])
+        && &stamp[8..9] == "T"
+        && digits(&stamp[9..15])
+        && &stamp[15..16] == "."
+        && digits(&stamp[16..])
+        && digits(pid)
 }
 
 fn golden(name: &str, actual: &str) {
@@ -109,8 +127,12 @@ fn a_dry_run_on_the_seed_cluster_prints_every_statement_in_order() {
     // Write-audit-publish: run is etl with the checks before its COMMIT.
     assert!(at("SELECT CAST((SELECT COUNT(*) FROM songs WHERE song_id IS NULL)") < at("COMMIT"));
     let etl = dry_run_of_the_seed(&["etl", "--max-errors", "10"]);
-    let etl = etl.trim_end().strip_suffix("COMMIT;").unwrap();
+    // Each records itself in `runs` last, before its COMMIT; up to there they are the same.
+    let (etl, recorded) = etl.split_once("INSERT INTO runs").unwrap();
+    assert!(recorded.contains("--   $2 = \"etl\""), "{recorded}");
     assert!(run.starts_with(etl), "run and etl load alike");
+    assert!(at("DELETE FROM audit_failures") < at("INSERT INTO runs"));
+    assert!(at("INSERT INTO runs") < at("COMMIT"));
 }
 
 #[test]
@@ -208,13 +230,26 @@ fn a_redshift_backfill_without_a_manifest_prefix_is_refused() {
         stderr.contains("reads every file under it") && stderr.contains("MANIFEST_PREFIX"),
         "{stderr}"
     );
-    // Statements, not the DDL's comments: the lock, then the rollback, and nothing loaded.
+    // Statements, not the DDL's comments: the lock, then the rollback, and nothing loaded;
+    // then, in a transaction of its own, the refused run's row in `runs`.
     let statements: Vec<&str> = stdout
         .lines()
         .filter(|l| !l.starts_with("--") && !l.starts_with(' ') && !l.is_empty())
         .collect();
+    let rollback = statements
+        .iter()
+        .position(|l| *l == "ROLLBACK;")
+        .unwrap_or_else(|| panic!("no ROLLBACK: {statements:#?}"));
+    assert_eq!(
+        statements[rollback - 1],
+        "LOCK load_ledger;",
+        "{statements:#?}"
+    );
+    let recorded = &statements[rollback + 1..];
     assert!(
-        statements.ends_with(&["LOCK load_ledger;", "ROLLBACK;"]),
+        recorded.last() == Some(&"COMMIT;")
+            && recorded.iter().filter(|l| l.starts_with("INSERT ")).count() == 1
+            && recorded.iter().any(|l| l.starts_with("INSERT INTO runs ")),
         "{statements:#?}"
     );
     assert!(

@@ -110,6 +110,19 @@ fn ctrl_c_stops_within_a_second_rolls_back_and_says_so() {
         "took {stopped_in:?} to stop"
     );
     assert_eq!(state(&tmp.path().join("w.duckdb")), before);
+    // The interrupted run is in the history all the same, after the run before it.
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    let runs = sparkify::warehouse::Warehouse::query(
+        &mut wh,
+        "SELECT status, error FROM runs ORDER BY run_id",
+    )
+    .unwrap();
+    let statuses: Vec<String> = runs.rows.iter().map(|r| format!("{:?}", r[0])).collect();
+    assert_eq!(
+        statuses,
+        [r#"Text("published")"#, r#"Text("interrupted")"#],
+        "{runs:?}"
+    );
 }
 
 #[test]

@@ -146,7 +146,7 @@ fn the_cli_runs_against_postgres_with_the_password_in_the_url_or_pgpassword() {
         stdout.contains("transform songplays            6,820"),
         "{stdout}"
     );
-    assert!(stdout.contains("All 45 checks passed"), "{stdout}");
+    assert!(stdout.contains("All 47 checks passed"), "{stdout}");
     assert!(!stdout.contains(pg::PASSWORD) && !stderr.contains(pg::PASSWORD));
 
     // The same warehouse with the password from PGPASSWORD instead of the URL.

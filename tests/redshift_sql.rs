@@ -217,6 +217,16 @@ fn ddl_and_transforms_are_pinned_and_parse() {
     for q in sparkify::analytics::questions() {
         parses(&format!("analytics {}", q.name), q.sql);
     }
+    // What the freshness and volume checks and the report's run history ask.
+    for (name, text) in sparkify::sql::files_in("monitors") {
+        parses(
+            &format!("monitors/{name}.sql"),
+            &text
+                .replace(":table", "staging_events")
+                .replace(":column", "ts")
+                .replace(":'table'", "'staging_events'"),
+        );
+    }
 }
 
 #[test]

@@ -5,6 +5,10 @@
 -- On Redshift staging is read once by the transforms and joined to nothing by key, so rows are
 -- spread evenly.
 -- redshift: DISTSTYLE EVEN
+-- The newest event must be about as new as the newest log file's name says (and, when the
+-- thresholds are set, as now); a day with far fewer events than the days around it warns.
+-- check: freshness ts
+-- check: warn volume ts
 CREATE TABLE IF NOT EXISTS staging_events (
     artist          VARCHAR(512),
     auth            VARCHAR(32),

@@ -204,9 +204,17 @@ fn percent(part: i64, whole: i64) -> String {
     }
 }
 
-/// Builds the report from what the warehouse holds now.
+/// Builds the report from what the warehouse holds now, with the default check thresholds.
 pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
-    let quality = checks::run(wh)?;
+    build_with(wh, &checks::CheckOptions::default())
+}
+
+/// How many of the latest runs the report lists.
+const RUNS_SHOWN: usize = 10;
+
+/// Builds the report from what the warehouse holds now.
+pub fn build_with(wh: &mut dyn Warehouse, options: &checks::CheckOptions) -> Result<String> {
+    let quality = checks::run_with(wh, options)?;
     let plays = quality.songplays;
     // Figures take no values, so each statement is its text.
     let figure = |name: &str| sql::statement(&format!("figures/{name}.sql"), &[]).map(|s| s.text);
@@ -295,6 +303,8 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
         })
         .collect();
     let (errors, error_count) = first_rows(wh, "Load errors", &figure("load_errors")?, 20)?;
+    let last_runs = sql::statement("monitors/last_runs.sql", &[])?.text;
+    let (runs, _) = first_rows(wh, "Latest runs", &last_runs, RUNS_SHOWN)?;
     let loads = wh.query(&figure("loads")?)?;
     let load_rows: Vec<JinjaValue> = loads
         .rows
@@ -344,6 +354,7 @@ pub fn build(wh: &mut dyn Warehouse) -> Result<String> {
                     percent(quality.matched_songplays, quality.songplays)
                 ),
                 load_errors => errors,
+                runs => runs,
                 load_error_count => thousands(error_count),
                 loads => load_rows,
             })

@@ -38,6 +38,25 @@ pub(super) fn stage_line(s: &StageReport) -> String {
     line
 }
 
+/// Whether the run updated the star schema from its new rows or rebuilt it, and why.
+pub(super) fn build_line(run: &RunRecord) -> String {
+    match (run.build_name(), &run.tally.rebuild_reason) {
+        (Some("incremental"), _) => {
+            "Build: incremental (the star schema was updated from this run's new rows).".to_string()
+        }
+        (_, Some(reason)) => format!("Build: full rebuild from all staged rows ({reason})."),
+        _ => "Build: full rebuild from all staged rows.".to_string(),
+    }
+}
+
+/// What a failed rule found: its own words when it has them, else the rows that break it.
+pub(super) fn check_line(r: &crate::checks::CheckResult) -> String {
+    match &r.detail {
+        Some(detail) => detail.clone(),
+        None => format!("{} violating rows", thousands(r.violations)),
+    }
+}
+
 pub(super) fn match_line(report: &CheckReport) -> String {
     format!(
         "Song plays matched to a catalogue song: {} of {} ({:.2} %)",
@@ -93,23 +112,24 @@ pub(super) fn print_summary(
         )
     );
     let _ = writeln!(out);
+    let _ = writeln!(out, "{}", build_line(&done.run));
     let _ = writeln!(out, "{}", match_line(checked));
     for f in checked.failed() {
         let _ = writeln!(
             out,
-            "FAILED check {}: {} ({} violating rows)",
+            "FAILED check {}: {} ({})",
             f.table,
             f.name,
-            thousands(f.violations)
+            check_line(f)
         );
     }
     for w in checked.warned() {
         let _ = writeln!(
             out,
-            "warning: check {}: {} ({} violating rows; warn severity, not blocking)",
+            "warning: check {}: {} ({}; warn severity, not blocking)",
             w.table,
             w.name,
-            thousands(w.violations)
+            check_line(w)
         );
     }
     let verdict = if checked.failed().is_empty() && checked.warned().is_empty() {

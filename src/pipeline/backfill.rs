@@ -33,8 +33,9 @@ use std::collections::{HashMap, HashSet};
 use super::ledger::ledger_key;
 use super::stage::{list_source, stage_listed};
 use super::{
-    Audit, Build, Progress, StageReport, StageRequest, TransformReport, audit_in, build, create_in,
-    in_transaction, keep_audit_failures, keep_rejected, run_models, transform_in, wait_for_lock,
+    Build, Progress, RunPlan, RunRecord, StageReport, StageRequest, Tally, TransformReport,
+    audit_in, build, create_in, finish_run, in_transaction, keep_audit_failures, keep_rejected,
+    run_models, transform_in, wait_for_lock,
 };
 use crate::checks::CheckReport;
 use crate::copy::load::LoadOptions;
@@ -161,19 +162,45 @@ pub struct BackfillReport {
     /// Listed files dated outside the range that the ledger does not hold: left for a run.
     pub new_outside: usize,
     pub transformed: TransformReport,
+    /// How the star schema was updated: the range's rows, or rebuilt whole (and why).
+    pub build: Build,
     pub checks: Option<CheckReport>,
+    /// Its row in `runs`, written in its transaction.
+    pub run: RunRecord,
 }
 
 /// Reprocesses the days of `range` from `request`'s source (the event logs), as one
-/// transaction; with `audit`, checked before it commits, like a run. See the module's
-/// documentation for what is replaced.
+/// transaction; audited by `plan` before it commits, like a run, and recorded in `runs`
+/// whatever the outcome. See the module's documentation for what is replaced.
 pub fn backfill(
     wh: &mut dyn Warehouse,
     request: &StageRequest,
     range: DateRange,
     options: &LoadOptions,
     progress: &dyn Progress,
-    audit: Audit,
+    plan: &RunPlan,
+) -> (Result<BackfillReport>, RunRecord) {
+    let mut tally = Tally::default();
+    let outcome = backfill_attempt(wh, request, range, options, progress, plan, &mut tally);
+    finish_run(
+        Some(wh),
+        plan,
+        tally,
+        outcome,
+        progress,
+        |r: &BackfillReport| r.run.clone(),
+    )
+}
+
+/// One attempt at a backfill; `tally` says what it did, also when it fails.
+fn backfill_attempt(
+    wh: &mut dyn Warehouse,
+    request: &StageRequest,
+    range: DateRange,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    plan: &RunPlan,
+    tally: &mut Tally,
 ) -> Result<BackfillReport> {
     if request.table != "staging_events" {
         return Err(Error::usage(format!(
@@ -181,17 +208,41 @@ pub fn backfill(
             request.table
         )));
     }
+    *tally = Tally::default();
     wait_for_lock(wh, progress)?;
     let mut rejected = Vec::new();
     let mut failed_audit = None;
     let outcome = in_transaction(wh, |wh| {
         let created = create_in(wh, false)?;
         wh.lock_in_transaction()?;
-        let mut report = backfill_in(wh, request, range, options, progress, &mut rejected)?;
+        let mut report = backfill_in(wh, request, range, options, progress, plan, &mut rejected)?;
         report.created = created;
-        report.checks = audit_in(wh, audit, &mut failed_audit)?;
+        tally.staged = vec![report.staged.clone()];
+        tally.rebuild_reason = match &report.build {
+            Build::Rebuild(Some(reason)) => Some(reason.clone()),
+            _ => None,
+        };
+        tally.build = Some(report.build.clone());
+        report.checks = audit_in(wh, plan.audit, &plan.checks, &mut failed_audit)?;
+        tally.checks = report.checks.clone();
+        // Written before COMMIT: the row exists exactly when the backfill was published.
+        let mut run = RunRecord::new(
+            &plan.meta,
+            wh.dialect().name(),
+            wh.describe(),
+            tally.clone(),
+            Ok(()),
+        );
+        run.insert(wh)?;
+        report.run = run;
         Ok(report)
     });
+    if let Some(report) = &failed_audit {
+        tally.checks = Some(report.clone());
+    }
+    if let Err(Error::TooManyLoadErrors { rejected, .. }) = &outcome {
+        tally.rejected_by_failed_load = *rejected;
+    }
     let outcome = keep_audit_failures(wh, outcome, failed_audit)?;
     keep_rejected(wh, outcome, &rejected)
 }
@@ -202,6 +253,7 @@ fn backfill_in(
     range: DateRange,
     options: &LoadOptions,
     progress: &dyn Progress,
+    plan: &RunPlan,
     rejected: &mut Vec<(String, Vec<crate::copy::load::LoadError>)>,
 ) -> Result<BackfillReport> {
     if wh.staging() == Staging::ServerCopy {
@@ -323,7 +375,7 @@ fn backfill_in(
         wh.run(&statement)?;
     }
     build::move_new_rows(wh)?;
-    let transformed = match build {
+    let transformed = match &build {
         Build::Incremental => {
             run_models(wh, Build::Incremental, |model| match model {
                 "songplays" | "time" | "users" => sql::file(&format!("backfill/{model}.sql")),
@@ -331,7 +383,7 @@ fn backfill_in(
                 _ => Ok(""),
             })?
         }
-        Build::Rebuild(_) => transform_in(wh, build)?,
+        Build::Rebuild(_) => transform_in(wh, build.clone())?,
     };
     build::clear_increment(wh)?;
     build::record_state(wh)?;
@@ -349,7 +401,16 @@ fn backfill_in(
         undated,
         new_outside,
         transformed,
+        build,
         checks: None,
+        // Replaced by the row written before COMMIT, once the checks have run.
+        run: RunRecord::new(
+            &plan.meta,
+            wh.dialect().name(),
+            wh.describe(),
+            Tally::default(),
+            Ok(()),
+        ),
     })
 }
 
@@ -402,7 +463,7 @@ fn ledger_rows(wh: &mut dyn Warehouse, table: &str) -> Result<HashMap<String, i6
 }
 
 /// Runs `backfill` once per attempt, starting over on a new connection when it is lost, as
-/// `run` and `etl` do.
+/// `run` and `etl` do; recorded in `runs` once, whatever the outcome.
 #[allow(clippy::too_many_arguments)] // backfill's arguments, plus how to reconnect and say so
 pub fn backfill_with_reconnect(
     wh: Box<dyn Warehouse>,
@@ -411,12 +472,18 @@ pub fn backfill_with_reconnect(
     range: DateRange,
     options: &LoadOptions,
     progress: &dyn Progress,
-    audit: Audit,
+    plan: &RunPlan,
     say: &dyn Fn(&str),
-) -> Result<(Box<dyn Warehouse>, BackfillReport)> {
-    super::retry::reconnecting(wh, open, say, &mut |wh| {
-        backfill(wh, request, range, options, progress, audit)
-    })
+) -> (Result<(Box<dyn Warehouse>, BackfillReport)>, RunRecord) {
+    super::retry::recorded_with_reconnect(
+        wh,
+        open,
+        progress,
+        plan,
+        say,
+        &mut |wh, tally| backfill_attempt(wh, request, range, options, progress, plan, tally),
+        |r: &BackfillReport| r.run.clone(),
+    )
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 mod backfill;
 mod build;
 pub mod copy_command;
+pub mod history;
 mod ledger;
 mod retry;
 mod stage;
 
 use std::time::{Duration, Instant};
 
-use crate::checks::{self, CheckReport};
+use crate::checks::{self, CheckOptions, CheckReport};
 pub use crate::copy::FormatSpec;
 use crate::copy::load::{FileReport, LoadOptions, LoadReport};
 use crate::error::{Error, Result};
@@ -19,6 +20,7 @@ use crate::sql::{self, Dialect, Param};
 use crate::warehouse::Warehouse;
 pub use backfill::{BackfillReport, DateRange, backfill, backfill_with_reconnect, file_day};
 pub use build::{Build, transform_hash};
+pub use history::{RunMeta, RunRecord, RunStatus, Tally};
 use ledger::keep_rejected;
 pub use retry::{ETL_ATTEMPTS, etl_with_reconnect};
 pub use stage::stage;
@@ -188,7 +190,12 @@ pub struct EtlReport {
     pub transformed: TransformReport,
     /// The checks run before COMMIT, when the run was audited.
     pub checks: Option<CheckReport>,
+    /// Its row in `runs`, written in its transaction.
+    pub run: RunRecord,
 }
+
+/// A run that published: the warehouse (a new connection after a reconnect) and its report.
+pub type Published = (Box<dyn Warehouse>, EtlReport);
 
 /// Whether a run checks its result before it commits (write-audit-publish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,9 +209,31 @@ pub enum Audit {
     PublishAnyway,
 }
 
+/// How a run is audited and recorded.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub audit: Audit,
+    /// The thresholds of the freshness and volume rules.
+    pub checks: CheckOptions,
+    pub meta: RunMeta,
+}
+
+impl RunPlan {
+    /// A plan with the default check thresholds, named `run` when audited and `etl` when not.
+    pub fn new(audit: Audit) -> RunPlan {
+        let command = if audit == Audit::Off { "etl" } else { "run" };
+        RunPlan {
+            audit,
+            checks: CheckOptions::default(),
+            meta: RunMeta::start(command),
+        }
+    }
+}
+
 /// create → stage every request → transform, as **one** transaction: a run that fails, is
 /// interrupted or is killed leaves the warehouse exactly as it was before it, never half
-/// loaded. (Rejected rows of a load that fails on --max-errors are kept afterwards.)
+/// loaded. (Rejected rows of a load that fails on --max-errors are kept afterwards, and so is
+/// the run's row in `runs`.)
 pub fn etl(
     wh: &mut dyn Warehouse,
     requests: &[StageRequest],
@@ -212,6 +241,70 @@ pub fn etl(
     progress: &dyn Progress,
     audit: Audit,
 ) -> Result<EtlReport> {
+    etl_recorded(wh, requests, options, progress, &RunPlan::new(audit)).0
+}
+
+/// [`etl`] by `plan`, with the run's record (also written to `runs`, whatever the outcome).
+pub fn etl_recorded(
+    wh: &mut dyn Warehouse,
+    requests: &[StageRequest],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    plan: &RunPlan,
+) -> (Result<EtlReport>, RunRecord) {
+    let mut tally = Tally::default();
+    let outcome = etl_attempt(wh, requests, options, progress, plan, &mut tally);
+    finish_run(
+        Some(wh),
+        plan,
+        tally,
+        outcome,
+        progress,
+        |report: &EtlReport| report.run.clone(),
+    )
+}
+
+/// The record of a run that ended with `outcome`; one that did not publish is written to
+/// `runs` now, in a transaction of its own (not over a connection that was lost).
+pub(crate) fn finish_run<T>(
+    wh: Option<&mut dyn Warehouse>,
+    plan: &RunPlan,
+    tally: Tally,
+    outcome: Result<T>,
+    progress: &dyn Progress,
+    record_of: impl Fn(&T) -> RunRecord,
+) -> (Result<T>, RunRecord) {
+    let e = match outcome {
+        Ok(report) => {
+            let record = record_of(&report);
+            return (Ok(report), record);
+        }
+        Err(e) => e,
+    };
+    let (engine, target) = wh
+        .as_ref()
+        .map_or(("", String::new()), |w| (w.dialect().name(), w.describe()));
+    let mut record = RunRecord::new(&plan.meta, engine, target, tally, Err(&e));
+    if let Some(wh) = wh
+        && !matches!(e, Error::ConnectionLost(_))
+        && let Err(why) = history::record_failed(wh, &mut record)
+    {
+        progress.note(&format!("this run could not be recorded in runs: {why}"));
+    }
+    (Err(e), record)
+}
+
+/// One attempt at a run: the transaction, with the run's row written before COMMIT when it
+/// publishes; `tally` says what it did, also when it fails.
+fn etl_attempt(
+    wh: &mut dyn Warehouse,
+    requests: &[StageRequest],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+    plan: &RunPlan,
+    tally: &mut Tally,
+) -> Result<EtlReport> {
+    *tally = Tally::default();
     wait_for_lock(wh, progress)?;
     let mut rejected = Vec::new();
     let mut failed_audit = None;
@@ -221,19 +314,13 @@ pub fn etl(
         wh.lock_in_transaction()?;
         let full = requests.iter().any(|r| r.refresh == Refresh::Full);
         let mut build = build::decide(wh, full, progress)?;
+        tally.build = Some(build.clone());
         let into_new = build == Build::Incremental;
-        let mut staged = Vec::with_capacity(requests.len());
         for request in requests {
-            staged.push(stage_in(
-                wh,
-                request,
-                options,
-                progress,
-                &mut rejected,
-                into_new,
-            )?);
+            let report = stage_in(wh, request, options, progress, &mut rejected, into_new)?;
+            tally.staged.push(report);
         }
-        if let Some(whole) = staged.iter().find(|s| s.full_reload && into_new) {
+        if let Some(whole) = tally.staged.iter().find(|s| s.full_reload && into_new) {
             let reason = format!(
                 "{} was reloaded whole: rebuilding the star schema from all staged rows",
                 whole.table
@@ -241,12 +328,24 @@ pub fn etl(
             progress.note(&reason);
             build = Build::Rebuild(Some(reason));
         }
+        tally.rebuild_reason = match &build {
+            Build::Incremental => None,
+            Build::Rebuild(Some(reason)) => Some(reason.clone()),
+            Build::Rebuild(None) if full => {
+                Some("--full-refresh: staging was emptied and every file loaded again".to_string())
+            }
+            Build::Rebuild(None) => Some("the first build of the star schema".to_string()),
+        };
+        tally.build = Some(build.clone());
         if into_new {
             build::move_new_rows(wh)?;
         }
         let transformed = match build {
             Build::Incremental => {
-                let new_rows = staged.iter().any(|s| s.rows_loaded > 0 || s.files > 0);
+                let new_rows = tally
+                    .staged
+                    .iter()
+                    .any(|s| s.rows_loaded > 0 || s.files > 0);
                 update_in(wh, new_rows)?
             }
             Build::Rebuild(_) => transform_in(wh, build)?,
@@ -255,14 +354,31 @@ pub fn etl(
             build::clear_increment(wh)?;
         }
         build::record_state(wh)?;
-        let checks = audit_in(wh, audit, &mut failed_audit)?;
+        let checks = audit_in(wh, plan.audit, &plan.checks, &mut failed_audit)?;
+        tally.checks = checks.clone();
+        // Written before COMMIT: the row exists exactly when the run was published.
+        let mut run = RunRecord::new(
+            &plan.meta,
+            wh.dialect().name(),
+            wh.describe(),
+            tally.clone(),
+            Ok(()),
+        );
+        run.insert(wh)?;
         Ok(EtlReport {
             created,
-            staged,
+            staged: tally.staged.clone(),
             transformed,
             checks,
+            run,
         })
     });
+    if let Some(report) = &failed_audit {
+        tally.checks = Some(report.clone());
+    }
+    if let Err(Error::TooManyLoadErrors { rejected, .. }) = &outcome {
+        tally.rejected_by_failed_load = *rejected;
+    }
     let outcome = keep_audit_failures(wh, outcome, failed_audit)?;
     keep_rejected(wh, outcome, &rejected)
 }
@@ -273,12 +389,13 @@ pub fn etl(
 fn audit_in(
     wh: &mut dyn Warehouse,
     audit: Audit,
+    options: &CheckOptions,
     failed: &mut Option<CheckReport>,
 ) -> Result<Option<CheckReport>> {
     if audit == Audit::Off {
         return Ok(None);
     }
-    let report = checks::run(wh)?;
+    let report = checks::run_with(wh, options)?;
     if report.failed().is_empty() {
         wh.run(&sql::statement(
             "bookkeeping/clear_audit_failures.sql",
@@ -299,7 +416,10 @@ fn not_published(report: &CheckReport) -> Error {
         rules: report
             .failed()
             .iter()
-            .map(|r| format!("{} {} ({} violating)", r.table, r.name, r.violations))
+            .map(|r| match &r.detail {
+                Some(detail) => format!("{} {} ({detail})", r.table, r.name),
+                None => format!("{} {} ({} violating)", r.table, r.name, r.violations),
+            })
             .collect(),
     }
 }

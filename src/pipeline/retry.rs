@@ -5,7 +5,10 @@
 
 use std::time::Duration;
 
-use super::{Audit, EtlReport, Progress, StageRequest, etl};
+use super::{
+    EtlReport, Progress, Published, RunPlan, RunRecord, StageRequest, Tally, etl_attempt,
+    finish_run,
+};
 use crate::copy::load::LoadOptions;
 use crate::error::{Error, Result};
 use crate::warehouse::Warehouse;
@@ -13,34 +16,45 @@ use crate::warehouse::Warehouse;
 /// How many times `run`/`etl` start over after losing the warehouse connection.
 pub const ETL_ATTEMPTS: u32 = 3;
 
-/// [`etl`], started over (up to [`ETL_ATTEMPTS`] times) on a connection from `open` when the
-/// connection is lost; `say` tells the user each time.
+/// [`super::etl`] by `plan`, started over (up to [`ETL_ATTEMPTS`] times) on a connection from
+/// `open` when the connection is lost; `say` tells the user each time. The run is recorded
+/// once, in `runs`, whatever the outcome, and its record returned.
 pub fn etl_with_reconnect(
     wh: Box<dyn Warehouse>,
     open: &dyn Fn() -> Result<Box<dyn Warehouse>>,
     requests: &[StageRequest],
     options: &LoadOptions,
     progress: &dyn Progress,
-    audit: Audit,
+    plan: &RunPlan,
     say: &dyn Fn(&str),
-) -> Result<(Box<dyn Warehouse>, EtlReport)> {
-    reconnecting(wh, open, say, &mut |wh| {
-        etl(wh, requests, options, progress, audit)
-    })
+) -> (Result<Published>, RunRecord) {
+    recorded_with_reconnect(
+        wh,
+        open,
+        progress,
+        plan,
+        say,
+        &mut |wh, tally| etl_attempt(wh, requests, options, progress, plan, tally),
+        |report: &EtlReport| report.run.clone(),
+    )
 }
 
-/// `job` (one transaction), started over (up to [`ETL_ATTEMPTS`] times) on a connection from
-/// `open` when the connection is lost; `say` tells the user each time.
-pub(super) fn reconnecting<T>(
+/// One attempt of a recorded job (`attempt`, one transaction that writes its own row in
+/// `runs` before COMMIT), started over (up to [`ETL_ATTEMPTS`] times) on a connection from
+/// `open` when the connection is lost; a job that does not publish is recorded afterwards.
+pub(super) fn recorded_with_reconnect<T>(
     mut wh: Box<dyn Warehouse>,
     open: &dyn Fn() -> Result<Box<dyn Warehouse>>,
+    progress: &dyn Progress,
+    plan: &RunPlan,
     say: &dyn Fn(&str),
-    job: &mut dyn FnMut(&mut dyn Warehouse) -> Result<T>,
-) -> Result<(Box<dyn Warehouse>, T)> {
+    attempt_job: &mut dyn FnMut(&mut dyn Warehouse, &mut Tally) -> Result<T>,
+    record_of: impl Fn(&T) -> RunRecord,
+) -> (Result<(Box<dyn Warehouse>, T)>, RunRecord) {
     let mut attempt = 1;
     loop {
-        match job(wh.as_mut()) {
-            Ok(report) => return Ok((wh, report)),
+        let mut tally = Tally::default();
+        match attempt_job(wh.as_mut(), &mut tally) {
             Err(Error::ConnectionLost(why)) if attempt < ETL_ATTEMPTS => {
                 say(&format!(
                     "{why}: the connection was lost. The run is one transaction, so none of it \
@@ -48,14 +62,28 @@ pub(super) fn reconnecting<T>(
                      over (attempt {} of {ETL_ATTEMPTS})",
                     attempt + 1
                 ));
+                let (engine, target) = (wh.dialect().name(), wh.describe());
                 drop(wh);
-                wh = reconnect(open).map_err(|e| match e {
-                    Error::Interrupted => e,
-                    other => Error::ConnectionLost(format!("{why}; reconnecting failed: {other}")),
-                })?;
+                wh = match reconnect(open) {
+                    Ok(wh) => wh,
+                    Err(e) => {
+                        let e = match e {
+                            Error::Interrupted => e,
+                            other => Error::ConnectionLost(format!(
+                                "{why}; reconnecting failed: {other}"
+                            )),
+                        };
+                        let record = RunRecord::new(&plan.meta, engine, target, tally, Err(&e));
+                        return (Err(e), record);
+                    }
+                };
                 attempt += 1;
             }
-            Err(e) => return Err(e),
+            outcome => {
+                let (outcome, record) =
+                    finish_run(Some(wh.as_mut()), plan, tally, outcome, progress, record_of);
+                return (outcome.map(|report| (wh, report)), record);
+            }
         }
     }
 }

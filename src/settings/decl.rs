@@ -58,6 +58,7 @@ const INFRA_WAIT: &[&str] = &["infra up", "infra down"];
 const ROWS_OUT: &[&str] = &["query", "analytics"];
 const NONE: &[&str] = &[];
 const COPY: &[&str] = &["copy"];
+const CHECKS: &[&str] = &["run", "check", "report"];
 
 /// Shorthand for a setting that is only a flag.
 const fn flag(
@@ -224,6 +225,75 @@ pub static DECLS: &[Decl] = &[
         None,
         "Keep double-encoded UTF-8 in the events as it is (by default it is repaired)",
     ),
+    flag(
+        "results",
+        LOAD,
+        "results",
+        None,
+        "Write how the run ended to FILE as JSON, also when it fails (status, exit code, counts, \
+         checks; the shape is in the README, \"Run history\"), replaced whole, for orchestrators",
+    ),
+    // The thresholds of the freshness and volume checks: run, check, report.
+    Decl {
+        name: "freshness_file_warn_hours",
+        commands: CHECKS,
+        flag: Some("freshness-file-warn-hours"),
+        env: &["SPARKIFY_FRESHNESS_FILE_WARN_HOURS"],
+        ini: &[("CHECKS", "FRESHNESS_FILE_WARN_HOURS")],
+        default: Some("12"),
+        help: "Freshness: warn when the newest event lies more than this many hours before the \
+               end of the day in the newest loaded file's name (YYYY-MM-DD-events.json), or off",
+    },
+    Decl {
+        name: "freshness_file_error_hours",
+        commands: CHECKS,
+        flag: Some("freshness-file-error-hours"),
+        env: &["SPARKIFY_FRESHNESS_FILE_ERROR_HOURS"],
+        ini: &[("CHECKS", "FRESHNESS_FILE_ERROR_HOURS")],
+        default: Some("24"),
+        help: "Freshness: fail (an error unless the rule is declared warn) when the newest event \
+               lies more than this many hours before the end of the newest file's day, or off",
+    },
+    Decl {
+        name: "freshness_now_warn_hours",
+        commands: CHECKS,
+        flag: Some("freshness-now-warn-hours"),
+        env: &["SPARKIFY_FRESHNESS_NOW_WARN_HOURS"],
+        ini: &[("CHECKS", "FRESHNESS_NOW_WARN_HOURS")],
+        default: Some("off"),
+        help: "Freshness: warn when the newest event is more than this many hours old (off by \
+               default: sample data is from 2018)",
+    },
+    Decl {
+        name: "freshness_now_error_hours",
+        commands: CHECKS,
+        flag: Some("freshness-now-error-hours"),
+        env: &["SPARKIFY_FRESHNESS_NOW_ERROR_HOURS"],
+        ini: &[("CHECKS", "FRESHNESS_NOW_ERROR_HOURS")],
+        default: Some("off"),
+        help: "Freshness: fail when the newest event is more than this many hours old (off by \
+               default)",
+    },
+    Decl {
+        name: "volume_window_days",
+        commands: CHECKS,
+        flag: Some("volume-window-days"),
+        env: &["SPARKIFY_VOLUME_WINDOW_DAYS"],
+        ini: &[("CHECKS", "VOLUME_WINDOW_DAYS")],
+        default: Some("3"),
+        help: "Volume: a day is compared with the median of this many days either side of it \
+               (1 to 366)",
+    },
+    Decl {
+        name: "volume_min_percent",
+        commands: CHECKS,
+        flag: Some("volume-min-percent"),
+        env: &["SPARKIFY_VOLUME_MIN_PERCENT"],
+        ini: &[("CHECKS", "VOLUME_MIN_PERCENT")],
+        default: Some("10"),
+        help: "Volume: a day with fewer events than this percentage of that median is flagged \
+               (0 to 100)",
+    },
     // Engines.
     Decl {
         name: "duckdb_memory",

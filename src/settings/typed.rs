@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{DEFAULT_REGION, POSTGRES_PORT, REDSHIFT_PORT, Settings};
-use crate::cli::{GenerateArgs, LoadArgs, WaitArgs};
+use super::{DEFAULT_REGION, Origin, POSTGRES_PORT, REDSHIFT_PORT, Settings, decl};
+use crate::checks::{CheckOptions, Thresholds};
+use crate::cli::{CheckArgs, GenerateArgs, LoadArgs, WaitArgs};
 use crate::copy::Conversion;
 use crate::copy::load::LoadOptions;
 use crate::copy::statement::parse_options;
@@ -151,6 +152,57 @@ impl Settings {
         let bad = |e: String| Error::usage(format!("--copy-options {text:?}: {e}"));
         let options = parse_options(&text).map_err(|e| bad(e.to_string()))?;
         Conversion::from_options(&options, "--copy-options").map_err(bad)
+    }
+
+    /// The thresholds of the freshness and volume checks.
+    pub fn check_options(&self, args: &CheckArgs) -> Result<CheckOptions> {
+        let hours = |name: &str, flag: &Option<String>| -> Result<Option<f64>> {
+            let (text, origin) = match self.lookup(name, flag.clone()) {
+                Some(found) => found,
+                None => (
+                    decl::decl(name).default.unwrap_or("off").to_string(),
+                    Origin::Default,
+                ),
+            };
+            let text = text.trim();
+            if text.eq_ignore_ascii_case("off") {
+                return Ok(None);
+            }
+            match text.parse::<f64>() {
+                Ok(h) if h.is_finite() && h >= 0.0 => Ok(Some(h)),
+                _ => Err(Error::usage(format!(
+                    "{} = {text:?} is not a number of hours (0 or more) or off",
+                    super::origin_name(decl::decl(name), origin)
+                ))),
+            }
+        };
+        let window: u32 = self.parsed("volume_window_days", args.volume_window_days)?;
+        if !(1..=366).contains(&window) {
+            return Err(Error::usage(
+                "--volume-window-days must be between 1 and 366",
+            ));
+        }
+        let percent: f64 = self.parsed("volume_min_percent", args.volume_min_percent)?;
+        if !(0.0..=100.0).contains(&percent) {
+            return Err(Error::usage(
+                "--volume-min-percent must be between 0 and 100",
+            ));
+        }
+        Ok(CheckOptions {
+            freshness_vs_file: Thresholds {
+                warn_hours: hours("freshness_file_warn_hours", &args.freshness_file_warn_hours)?,
+                error_hours: hours(
+                    "freshness_file_error_hours",
+                    &args.freshness_file_error_hours,
+                )?,
+            },
+            freshness_vs_now: Thresholds {
+                warn_hours: hours("freshness_now_warn_hours", &args.freshness_now_warn_hours)?,
+                error_hours: hours("freshness_now_error_hours", &args.freshness_now_error_hours)?,
+            },
+            volume_window_days: window,
+            volume_min_percent: percent,
+        })
     }
 
     /// `generate` settings; the defaults are the sample's ([`GenerateOptions::default`]).
@@ -401,6 +453,7 @@ mod tests {
                 to: None,
                 keep_mojibake: false,
                 dry_run: false,
+                results: None,
             })
             .unwrap();
         assert_eq!(load.options.remote_concurrency, defaults.remote_concurrency);
@@ -544,6 +597,36 @@ mod tests {
             Settings::default()
                 .warehouse(Some("mysql://x".into()))
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn the_declared_check_defaults_are_the_library_defaults() {
+        let options = Settings::default()
+            .check_options(&CheckArgs::default())
+            .unwrap();
+        assert_eq!(options, CheckOptions::default());
+        let off = Settings::new(
+            crate::config::Ini::default(),
+            &[
+                ("SPARKIFY_FRESHNESS_FILE_ERROR_HOURS", "off"),
+                ("SPARKIFY_FRESHNESS_NOW_WARN_HOURS", "36.5"),
+            ],
+        )
+        .check_options(&CheckArgs::default())
+        .unwrap();
+        assert_eq!(off.freshness_vs_file.error_hours, None);
+        assert_eq!(off.freshness_vs_now.warn_hours, Some(36.5));
+        let bad = Settings::new(
+            crate::config::Ini::default(),
+            &[("SPARKIFY_FRESHNESS_NOW_WARN_HOURS", "soon")],
+        )
+        .check_options(&CheckArgs::default())
+        .unwrap_err();
+        assert!(
+            bad.to_string()
+                .contains("SPARKIFY_FRESHNESS_NOW_WARN_HOURS"),
+            "{bad}"
         );
     }
 }

@@ -8,6 +8,8 @@
 //! -- check: accepted_values level free, paid
 //! -- check: expect duration > 0
 //! -- check: warn accepted_values gender F, M
+//! -- check: freshness ts
+//! -- check: warn volume ts
 //! ```
 //!
 //! `expect COLUMN CONDITION` holds for every row whose COLUMN is not NULL (the condition is SQL
@@ -15,6 +17,12 @@
 //! current UTC time, as text) and `:'next_year'`, bound when the check runs: the engines' own
 //! clocks differ (DuckDB needs its ICU extension for time zones). A leading `warn` makes a
 //! failure reported but not blocking: it does not stop a run from publishing, nor fail `check`.
+//!
+//! `freshness COLUMN` and `volume COLUMN` judge a column of epoch milliseconds (UTC) against
+//! thresholds that are settings (see [`crate::checks::CheckOptions`]): freshness compares the
+//! newest value with the date in the newest loaded file's name and, when asked, with now;
+//! volume compares each day's row count with the days around it. A freshness failure is an
+//! error or a warning by which threshold it crosses; declared `warn`, it only ever warns.
 
 use super::file;
 use crate::error::{Error, Result};
@@ -49,6 +57,15 @@ pub enum CheckDecl {
     Expect {
         column: String,
         condition: String,
+    },
+    /// The newest `column` value (epoch milliseconds) is recent enough: against the date in
+    /// the newest loaded file's name, and (when thresholds are set) against now.
+    Freshness {
+        column: String,
+    },
+    /// No day has far fewer rows (by `column`, epoch milliseconds) than the days around it.
+    Volume {
+        column: String,
     },
 }
 
@@ -114,6 +131,18 @@ pub fn checks(name: &str) -> Result<Vec<Declared>> {
                 push(CheckDecl::Expect {
                     column,
                     condition: args.trim().to_string(),
+                });
+            }
+            "freshness" | "volume" => {
+                let column = args.trim();
+                if !super::params_is_name(column) {
+                    return Err(bad());
+                }
+                let column = column.to_string();
+                push(if kind == "freshness" {
+                    CheckDecl::Freshness { column }
+                } else {
+                    CheckDecl::Volume { column }
                 });
             }
             _ => return Err(bad()),

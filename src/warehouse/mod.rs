@@ -138,6 +138,16 @@ pub trait Warehouse {
 /// Parameters per statement [`Warehouse::insert_rows`] stays under.
 const MAX_BINDS: usize = 30_000;
 
+/// The engine and target of `config` as an open warehouse would describe them (never a
+/// password), for a run that failed before it could open one.
+pub fn describe_config(config: &WarehouseConfig) -> (&'static str, String) {
+    match config {
+        WarehouseConfig::DuckDb { path, .. } => ("duckdb", format!("duckdb:{}", path.display())),
+        WarehouseConfig::Postgres(t) => ("postgres", t.to_string()),
+        WarehouseConfig::Redshift { target, .. } => ("redshift", target.to_string()),
+    }
+}
+
 /// Which warehouse to open, with everything needed to open it (the settings resolve it).
 #[derive(Debug, Clone)]
 pub enum WarehouseConfig {

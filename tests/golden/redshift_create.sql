@@ -13,6 +13,10 @@ CREATE OR REPLACE FUNCTION sparkify_epoch_ms(BIGINT) RETURNS TIMESTAMP
 -- On Redshift staging is read once by the transforms and joined to nothing by key, so rows are
 -- spread evenly.
 -- redshift: DISTSTYLE EVEN
+-- The newest event must be about as new as the newest log file's name says (and, when the
+-- thresholds are set, as now); a day with far fewer events than the days around it warns.
+-- check: freshness ts
+-- check: warn volume ts
 CREATE TABLE IF NOT EXISTS staging_events (
     artist          VARCHAR(512),
     auth            VARCHAR(32),
@@ -92,6 +96,32 @@ CREATE TABLE IF NOT EXISTS audit_failures (
     violations   BIGINT NOT NULL,
     sample       VARCHAR(4096),
     recorded_at  TIMESTAMP NOT NULL
+);
+
+-- runs: one row per `run` or `etl`, the run history. A run that publishes writes its row in
+-- its own transaction, so the row exists exactly when the run was committed; a run that was
+-- rolled back (checks failed, a rejected load, an error, Ctrl-C) writes its row afterwards in a
+-- transaction of its own, as audit_failures and load_errors are kept. Counts are what the run
+-- staged, also when it was rolled back; checks_* are NULL for `etl`, which does not audit.
+-- status: published, checks_failed, rejected_load, error or interrupted.
+-- build: incremental or rebuild (NULL when the run failed before deciding), rebuild_reason why.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id            VARCHAR(64) NOT NULL,
+    command           VARCHAR(16) NOT NULL,
+    status            VARCHAR(32) NOT NULL,
+    started           TIMESTAMP NOT NULL,
+    finished          TIMESTAMP NOT NULL,
+    build             VARCHAR(16),
+    rebuild_reason    VARCHAR(1024),
+    files_staged      BIGINT NOT NULL,
+    rows_staged       BIGINT NOT NULL,
+    rows_rejected     BIGINT NOT NULL,
+    checks_passed     INTEGER,
+    checks_failed     INTEGER,
+    checks_warned     INTEGER,
+    sparkify_version  VARCHAR(64) NOT NULL,
+    engine            VARCHAR(16) NOT NULL,
+    error             VARCHAR(4096)
 );
 
 -- staging_events_new: the rows this run staged into staging_events, until the star schema has been

@@ -17,6 +17,10 @@ CREATE OR REPLACE FUNCTION sparkify_epoch_ms(BIGINT) RETURNS TIMESTAMP
 -- On Redshift staging is read once by the transforms and joined to nothing by key, so rows are
 -- spread evenly.
 -- redshift: DISTSTYLE EVEN
+-- The newest event must be about as new as the newest log file's name says (and, when the
+-- thresholds are set, as now); a day with far fewer events than the days around it warns.
+-- check: freshness ts
+-- check: warn volume ts
 CREATE TABLE IF NOT EXISTS staging_events (
     artist          VARCHAR(512),
     auth            VARCHAR(32),
@@ -96,6 +100,32 @@ CREATE TABLE IF NOT EXISTS audit_failures (
     violations   BIGINT NOT NULL,
     sample       VARCHAR(4096),
     recorded_at  TIMESTAMP NOT NULL
+);
+
+-- runs: one row per `run` or `etl`, the run history. A run that publishes writes its row in
+-- its own transaction, so the row exists exactly when the run was committed; a run that was
+-- rolled back (checks failed, a rejected load, an error, Ctrl-C) writes its row afterwards in a
+-- transaction of its own, as audit_failures and load_errors are kept. Counts are what the run
+-- staged, also when it was rolled back; checks_* are NULL for `etl`, which does not audit.
+-- status: published, checks_failed, rejected_load, error or interrupted.
+-- build: incremental or rebuild (NULL when the run failed before deciding), rebuild_reason why.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id            VARCHAR(64) NOT NULL,
+    command           VARCHAR(16) NOT NULL,
+    status            VARCHAR(32) NOT NULL,
+    started           TIMESTAMP NOT NULL,
+    finished          TIMESTAMP NOT NULL,
+    build             VARCHAR(16),
+    rebuild_reason    VARCHAR(1024),
+    files_staged      BIGINT NOT NULL,
+    rows_staged       BIGINT NOT NULL,
+    rows_rejected     BIGINT NOT NULL,
+    checks_passed     INTEGER,
+    checks_failed     INTEGER,
+    checks_warned     INTEGER,
+    sparkify_version  VARCHAR(64) NOT NULL,
+    engine            VARCHAR(16) NOT NULL,
+    error             VARCHAR(4096)
 );
 
 -- staging_events_new: the rows this run staged into staging_events, until the star schema has been
@@ -638,6 +668,17 @@ SELECT CAST((SELECT ABS((SELECT COUNT(*) FROM songplays) - (SELECT COUNT(*) FROM
     SELECT DISTINCT userid, sessionid, iteminsession, ts FROM staging_events
     WHERE page = 'NextSong' AND ts IS NOT NULL AND userid IS NOT NULL) events))) AS BIGINT);
 
+SELECT MAX(ts) FROM staging_events;
+
+SELECT file FROM load_ledger WHERE table_name = $1;
+--   $1 = "staging_events"
+
+SELECT CAST(FLOOR(ts / 86400000.0) AS BIGINT) AS day, COUNT(*) AS events
+FROM staging_events
+WHERE ts IS NOT NULL
+GROUP BY 1
+ORDER BY 1;
+
 SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL;
 
 SELECT COUNT(*) FROM songplays;
@@ -648,6 +689,24 @@ SELECT COUNT(*) FROM load_errors e WHERE e.table_name IN ($1, $2) AND NOT EXISTS
 --   $2 = "staging_songs"
 
 DELETE FROM audit_failures;
+
+INSERT INTO runs (run_id, command, status, started, finished, build, rebuild_reason, files_staged, rows_staged, rows_rejected, checks_passed, checks_failed, checks_warned, sparkify_version, engine, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16);
+--   $1 = <run id>
+--   $2 = "run"
+--   $3 = "published"
+--   $4 = <now>
+--   $5 = <now>
+--   $6 = "rebuild"
+--   $7 = "redshift://awsuser@sparkify-dwh.c1x2y3z4.us-west-2.redshift.amazonaws.com:5439/sparkify: staging is reloaded whole, so the star schema is rebuilt from all staged rows"
+--   $8 = 0
+--   $9 = 0
+--   $10 = 0
+--   $11 = 47
+--   $12 = 0
+--   $13 = 0
+--   $14 = "0.1.0"
+--   $15 = "redshift"
+--   $16 = NULL
 
 COMMIT;
 
