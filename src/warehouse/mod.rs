@@ -139,6 +139,8 @@ pub trait Warehouse {
 const MAX_BINDS: usize = 30_000;
 
 /// Which warehouse to open, with everything needed to open it (the settings resolve it).
+// A process holds one or two of these: boxing the large variant would save nothing worth it.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum WarehouseConfig {
     DuckDb {
