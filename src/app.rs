@@ -147,7 +147,8 @@ fn server_compression(
             }
         };
         if let Some(kind) = kind {
-            found.insert(uri, kind);
+            // Keyed as the COPY names its source (`CopyAuth::compression_of` looks it up so).
+            found.insert(source.to_string(), kind);
         }
     }
     Ok(found)
