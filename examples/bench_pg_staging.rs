@@ -69,6 +69,7 @@ fn main() -> anyhow::Result<()> {
         events_per_day: events / 10,
         seed: 1,
         match_rate: 0.5,
+        compress: None,
     };
     let report = generate(data.path(), &opts, |_| {})?;
     let mut wh = Postgres::connect(Target::parse(&url, 5432, "prefer")?)?;

@@ -17,6 +17,8 @@
 #   BENCH_SKIP_PANDAS  set to skip the pandas row (it takes ~25 min at medium)
 #   BENCH_SKIP_NEWDAY  set to skip the rows "one new day into the warehouse" (each loads the
 #                      data minus its last day first, untimed: a second full run per engine)
+#   BENCH_SKIP_GZIP    set to skip row 8, the same data gzip-compressed (generated once more, with
+#                      --compress gzip, and loaded into DuckDB)
 #   BENCH_BASELINE  an older sparkify binary: its run into PostgreSQL is timed too (row 4b), for
 #                   the target "2x faster than today's PostgreSQL run" measured in the same session
 #
@@ -229,7 +231,7 @@ peer_counts() {
          print c["songplays"], c["users"], c["songs"], c["artists"], c["time"], c["matched"] }' "$1"
 }
 TABLES=(songplays users songs artists time)
-declare -A NAME=([sk_duck]="sparkify → DuckDB" [peer_duck]="the DuckDB read_json peer" [sk_pg]="sparkify → PostgreSQL" [pandas]="pandas + psycopg2" [base_pg]="the baseline sparkify → PostgreSQL" [newday_duck]="one new day → DuckDB" [newday_pg]="one new day → PostgreSQL")
+declare -A NAME=([sk_duck]="sparkify → DuckDB" [sk_gzip]="sparkify → DuckDB from .json.gz" [peer_duck]="the DuckDB read_json peer" [sk_pg]="sparkify → PostgreSQL" [pandas]="pandas + psycopg2" [base_pg]="the baseline sparkify → PostgreSQL" [newday_duck]="one new day → DuckDB" [newday_pg]="one new day → PostgreSQL")
 # "songplays 8,296, users 181, ..." from a COUNTS entry.
 counts_text() {
   local c i out=""
@@ -326,6 +328,34 @@ bench_size() {
   fi
   sk_duck_setup
   say sk_duck "sparkify run -> DuckDB"
+
+  # 8. The same data gzip-compressed (same seed, `generate --compress gzip`): what reading
+  # .json.gz files costs against row 1, in the same session.
+  local gzbytes=""
+  if [ -z "${BENCH_SKIP_GZIP:-}" ]; then
+    local gzdata="$sdir/data-gzip" gzstamp="$sdir/generated-gzip"
+    if ! { [ -f "$gzstamp" ] && [ "$(cat "$gzstamp")" = "$params" ] && [ -d "$gzdata/log_data" ]; }; then
+      rm -rf "$gzdata" "$gzstamp"
+      echo "   generating the gzip copy into $gzdata"
+      "$SPARKIFY" -q generate --out "$gzdata" --songs "$songs" --users "$users" --days "$days" \
+        --events-per-day "$epd" --seed 42 --match-rate 0.6 --compress gzip >"$logs/generate-gzip.log" 2>&1 ||
+        { echo "generating the gzip copy failed, see $logs/generate-gzip.log" >&2; exit 1; }
+      echo "$params" >"$gzstamp"
+    fi
+    gzbytes=$(find "$gzdata/log_data" "$gzdata/song_data" -type f -name '*.json.gz' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
+    local gzdb="$work/gzip.duckdb"
+    sk_gzip_setup() { rm -f "$gzdb" "$gzdb.wal"; }
+    timed sk_gzip "$logs/sparkify-duckdb-gzip.log" sk_gzip_setup "$SPARKIFY" run --warehouse "duckdb:$gzdb" \
+      --songs "$gzdata/song_data" --events "$gzdata/log_data" --jsonpaths "$gzdata/log_json_path.json"
+    if [ "${RC[sk_gzip]}" = 0 ]; then
+      COUNTS[sk_gzip]=$(warehouse_counts "duckdb:$gzdb")
+      NOTE[sk_gzip]="$(fmt2 "$(calc "$gzbytes / 1e6")") MB of .json.gz (the JSON is $(ratio "$bytes" "$gzbytes") larger); staging $(fmt2 "$(calc "$(summary_seconds "$logs/sparkify-duckdb-gzip.log" "stage staging_events") + $(summary_seconds "$logs/sparkify-duckdb-gzip.log" "stage staging_songs")")") s against row 1's $(fmt2 "${st_total:-0}") s"
+    fi
+    sk_gzip_setup
+  else
+    NOTE[sk_gzip]="skipped (BENCH_SKIP_GZIP)"
+  fi
+  say sk_gzip "sparkify run -> DuckDB, same data .json.gz"
 
   # 2. Peer: DuckDB's read_json + the same SQL.
   local pdb="$work/peer.duckdb"
@@ -454,7 +484,7 @@ bench_size() {
   # --- row counts -------------------------------------------------------------------------------
   local diff checks=()
   if [ -n "${COUNTS[sk_duck]:-}" ]; then
-    for id in peer_duck sk_pg; do
+    for id in peer_duck sk_pg sk_gzip; do
       [ -n "${COUNTS[$id]:-}" ] || continue
       diff=$(compare_counts "$id" sk_duck)
       if [ -z "$diff" ]; then
@@ -519,7 +549,7 @@ bench_size() {
   local tsv="$BENCH_DIR/results-$size.tsv" md="$BENCH_DIR/results-$size.md"
   {
     printf 'size\t%s\nevents\t%s\nbytes\t%s\n' "$size" "$events" "$bytes"
-    for id in sk_duck peer_duck pandas sk_pg base_pg bare newday_duck newday_pg; do
+    for id in sk_duck peer_duck pandas sk_pg base_pg bare newday_duck newday_pg sk_gzip; do
       printf '%s_wall\t%s\n%s_rss_kb\t%s\n' "$id" "${WALL[$id]:-}" "$id" "${RSS_KB[$id]:-}"
     done
   } >"$tsv"
@@ -573,6 +603,7 @@ bench_size() {
     row bare "5. bare parse, serde_json on all threads"
     row newday_duck "6. one new day into the $size warehouse → DuckDB (\`sparkify run\`, checks included)"
     row newday_pg "7. one new day into the $size warehouse → PostgreSQL $PG_VERSION"
+    row sk_gzip "8. sparkify run → DuckDB, the same data as \`.json.gz\` (\`generate --compress gzip\`)"
     if [ -n "$BENCH_BASELINE" ]; then
       row base_pg "4b. baseline sparkify → PostgreSQL $PG_VERSION"
     fi

@@ -13,6 +13,7 @@ use crate::cli::{
     CheckArgs, Cli, Command, Format, GenerateArgs, InfraArgs, InfraCommand, LoadArgs, RunArgs,
     WaitArgs,
 };
+use crate::copy::compressed::{self, Compression};
 use crate::copy::load::FileReport;
 use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
@@ -47,6 +48,9 @@ struct Context {
     /// For `--warehouse redshift`: the source buckets found in another region than the
     /// cluster's (bucket → region), once looked up; each COPY from them carries that REGION.
     source_regions: std::cell::OnceCell<std::collections::BTreeMap<String, String>>,
+    /// For `--warehouse redshift`: the sources whose files are compressed (source → how), once
+    /// listed; each COPY from them carries that keyword.
+    source_compression: std::cell::OnceCell<std::collections::BTreeMap<String, Compression>>,
 }
 
 impl Context {
@@ -61,6 +65,7 @@ impl Context {
             warehouse_flag: cli.warehouse.clone(),
             quiet: cli.quiet,
             source_regions: Default::default(),
+            source_compression: Default::default(),
         })
     }
 
@@ -79,8 +84,13 @@ impl Context {
                         self.note(&format!("note: {n}"))
                     })
                 });
+                if self.source_compression.get().is_none() {
+                    let found = server_compression(load, |n| self.note(&format!("note: {n}")))?;
+                    let _ = self.source_compression.set(found);
+                }
             }
             auth.source_regions = self.source_regions.get().cloned().unwrap_or_default();
+            auth.source_compression = self.source_compression.get().cloned().unwrap_or_default();
         }
         Ok(config)
     }
@@ -104,6 +114,51 @@ impl Context {
             eprintln!("{}", output::printable(message, true));
         }
     }
+}
+
+/// For a Redshift COPY of each `s3://` data source (the events and the songs): how its files
+/// are compressed, from their names, as the pipeline reads them locally. Redshift decompresses
+/// by the COPY's keyword alone, and one COPY takes one keyword, so a source whose files are of
+/// two kinds is refused here, before anything is sent to the cluster (S3 is asked, as for
+/// the regions, so `--dry-run` does it too). A source that cannot be listed (the cluster's
+/// role may read what the user cannot list) is noted, and its own name decides.
+fn server_compression(
+    load: &LoadSettings,
+    mut note: impl FnMut(&str),
+) -> Result<std::collections::BTreeMap<String, Compression>> {
+    let mut found = std::collections::BTreeMap::new();
+    for (what, uri) in load.s3_sources() {
+        if !matches!(what, "events" | "songs") {
+            continue;
+        }
+        let source = crate::source::Source::parse(&uri)?;
+        let kind = match source.list() {
+            Ok(listing) => {
+                compressed::one_keyword(&uri, listing.files.iter().map(|f| f.location.as_str()))
+                    .map_err(|message| {
+                        Error::usage(format!(
+                            "the {what} cannot be loaded on Redshift: {message}"
+                        ))
+                    })?
+            }
+            Err(e) => {
+                let kind = Compression::of_name(&uri);
+                note(&format!(
+                    "the {what} in {uri} could not be listed to see whether they are compressed \
+                     ({e}); the COPY carries {}, as the source's own name says",
+                    kind.map_or("no compression keyword".to_string(), |c| c
+                        .keyword()
+                        .to_string())
+                ));
+                kind
+            }
+        };
+        if let Some(kind) = kind {
+            // Keyed as the COPY names its source (`CopyAuth::compression_of` looks it up so).
+            found.insert(source.to_string(), kind);
+        }
+    }
+    Ok(found)
 }
 
 /// Runs the command the user asked for.
@@ -664,13 +719,21 @@ fn cmd_generate(ctx: &Context, args: &GenerateArgs) -> Result<()> {
     }
     let report = generate::generate(&args.out, &opts, |events| bar.bar.set_position(events))?;
     bar.bar.finish_and_clear();
+    let size = match opts.compress {
+        Some(c) => format!(
+            "{} of JSON, {} as {}",
+            output::bytes(report.bytes),
+            output::bytes(report.stored_bytes),
+            c.keyword().to_ascii_lowercase()
+        ),
+        None => output::bytes(report.bytes),
+    };
     println!(
-        "wrote {} song files and {} log files ({} events, {} NextSong, {}) to {} in {}",
+        "wrote {} song files and {} log files ({} events, {} NextSong, {size}) to {} in {}",
         thousands(report.song_files as i64),
         thousands(report.log_files as i64),
         thousands(report.events as i64),
         thousands(report.next_song_events as i64),
-        output::bytes(report.bytes),
         args.out.display(),
         output::duration(start.elapsed())
     );

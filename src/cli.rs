@@ -298,6 +298,8 @@ pub struct GenerateArgs {
     pub seed: Option<u64>,
     #[arg(long, value_name = "SHARE")]
     pub match_rate: Option<f64>,
+    #[arg(long, value_name = "gzip|zstd|bzip2")]
+    pub compress: Option<String>,
 }
 
 /// The command line as clap parses it, with every flag's help taken from its declaration in

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use crate::copy::compressed::Compression;
 use crate::error::{Error, Result};
 
 /// What to generate.
@@ -24,6 +25,9 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// Share of song plays that name a song of the catalogue (the rest are songs outside it).
     pub match_rate: f64,
+    /// Compress every data file (gzip or zstd), named with its ending (`.json.gz`,
+    /// `.json.zst`) as the pipeline's loader expects; the JSONPaths file stays plain.
+    pub compress: Option<Compression>,
 }
 
 impl Default for GenerateOptions {
@@ -36,6 +40,7 @@ impl Default for GenerateOptions {
             events_per_day: 300,
             seed: 42,
             match_rate: 0.6,
+            compress: None,
         }
     }
 }
@@ -47,7 +52,10 @@ pub struct GenerateReport {
     pub log_files: u64,
     pub events: u64,
     pub next_song_events: u64,
+    /// Bytes of JSON text written (before compression).
     pub bytes: u64,
+    /// Bytes of the data files as stored (equal to `bytes` when not compressed).
+    pub stored_bytes: u64,
 }
 
 /// The 2018-11-01T00:00:00Z the real sample starts on, in milliseconds.
@@ -402,11 +410,13 @@ pub fn generate(
             .join((b[3] as char).to_string())
             .join((b[4] as char).to_string());
         fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let path = dir.join(format!("{id}.json"));
+        let path = dir.join(format!("{id}.json{}", ending(opts.compress)));
         let text = song_json(opts, i, &s);
-        crate::files::publish(&path, text.as_bytes()).map_err(io(&path))?;
+        let stored = compress_whole(text.as_bytes(), opts.compress).map_err(io(&path))?;
+        crate::files::publish(&path, &stored).map_err(io(&path))?;
         report.song_files += 1;
         report.bytes += text.len() as u64;
+        report.stored_bytes += stored.len() as u64;
     }
     let jp = out.join("log_json_path.json");
     crate::files::publish(&jp, JSONPATHS.as_bytes()).map_err(io(&jp))?;
@@ -421,10 +431,16 @@ pub fn generate(
             .join(format!("{y:04}"))
             .join(format!("{m:02}"));
         fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let path = dir.join(format!("{y:04}-{m:02}-{d:02}-events.json"));
+        let path = dir.join(format!(
+            "{y:04}-{m:02}-{d:02}-events.json{}",
+            ending(opts.compress)
+        ));
         // Written under a temporary (hidden) name and renamed when whole, like every file here.
         let part = crate::files::temporary_name(&path);
-        let mut w = BufWriter::new(File::create(&part).map_err(io(&path))?);
+        let mut w = Compressing::new(
+            BufWriter::new(File::create(&part).map_err(io(&path))?),
+            opts.compress,
+        );
         let mut rng = Rng::new(opts.seed, 6, day);
         let mut written = 0;
         let mut first_line = true;
@@ -461,8 +477,8 @@ pub fn generate(
             }
             session_id += 1;
         }
-        w.flush().map_err(io(&path))?;
-        drop(w);
+        w.finish().map_err(io(&path))?;
+        report.stored_bytes += fs::metadata(&part).map_err(io(&path))?.len();
         fs::rename(&part, &path).map_err(io(&path))?;
         report.events += written;
         report.log_files += 1;
@@ -501,6 +517,111 @@ pub fn generate_whole(
         let _ = fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// The name ending of a data file compressed so.
+fn ending(compress: Option<Compression>) -> &'static str {
+    compress.map_or("", Compression::extension)
+}
+
+/// Zstandard text is compressed a frame per this many bytes: ruzstd compresses a frame from a
+/// reader, so the text is cut into frames of a bounded size (a reader of any `.zst` file reads
+/// frame after frame), which keeps memory flat whatever a day's size.
+const ZSTD_FRAME_BYTES: usize = 4 << 20;
+
+/// One small file's bytes, compressed whole (a song file is a few hundred bytes).
+fn compress_whole(text: &[u8], compress: Option<Compression>) -> std::io::Result<Vec<u8>> {
+    let mut w = Compressing::new(Vec::new(), compress);
+    w.write_all(text)?;
+    w.finish()
+}
+
+/// A writer that compresses what it is given as it goes (gzip and bzip2 at their tools'
+/// default levels, zstd at ruzstd's fastest, the only level it implements), or passes it on.
+enum Compressing<W: Write> {
+    Plain(W),
+    Gzip(flate2::write::GzEncoder<W>),
+    Bzip2(bzip2::write::BzEncoder<W>),
+    /// The text of the frame being gathered, and the writer.
+    Zstd(Vec<u8>, W),
+}
+
+impl<W: Write> Compressing<W> {
+    fn new(w: W, compress: Option<Compression>) -> Self {
+        match compress {
+            None => Compressing::Plain(w),
+            Some(Compression::Bzip2) => Compressing::Bzip2(bzip2::write::BzEncoder::new(
+                w,
+                bzip2::Compression::default(),
+            )),
+            // No name or time in the header, so the same seed writes the same bytes.
+            Some(Compression::Gzip) => Compressing::Gzip(flate2::write::GzEncoder::new(
+                w,
+                flate2::Compression::default(),
+            )),
+            Some(Compression::Zstd) => Compressing::Zstd(Vec::new(), w),
+        }
+    }
+
+    /// Writes out what is buffered and the format's trailer; returns the writer.
+    fn finish(self) -> std::io::Result<W> {
+        match self {
+            Compressing::Plain(mut w) => {
+                w.flush()?;
+                Ok(w)
+            }
+            Compressing::Gzip(e) => {
+                let mut w = e.finish()?;
+                w.flush()?;
+                Ok(w)
+            }
+            Compressing::Bzip2(e) => {
+                let mut w = e.finish()?;
+                w.flush()?;
+                Ok(w)
+            }
+            Compressing::Zstd(text, mut w) => {
+                if !text.is_empty() {
+                    w.write_all(&zstd_frame(&text))?;
+                }
+                w.flush()?;
+                Ok(w)
+            }
+        }
+    }
+}
+
+fn zstd_frame(text: &[u8]) -> Vec<u8> {
+    // A slice and a Vec cannot fail to read or write, so ruzstd's own unwraps cannot fire.
+    ruzstd::encoding::compress_to_vec(text, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+impl<W: Write> Write for Compressing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Compressing::Plain(w) => w.write(buf),
+            Compressing::Gzip(e) => e.write(buf),
+            Compressing::Bzip2(e) => e.write(buf),
+            Compressing::Zstd(text, w) => {
+                text.extend_from_slice(buf);
+                if text.len() >= ZSTD_FRAME_BYTES {
+                    w.write_all(&zstd_frame(text))?;
+                    text.clear();
+                }
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // A frame is written whole or not at all; `finish` writes the last one.
+        match self {
+            Compressing::Plain(w) => w.flush(),
+            Compressing::Gzip(e) => e.flush(),
+            Compressing::Bzip2(e) => e.flush(),
+            Compressing::Zstd(_, w) => w.flush(),
+        }
+    }
 }
 
 fn guest_event(rng: &mut Rng, session: u64, item: u64, ts: i64) -> String {

@@ -33,6 +33,7 @@ fn small() -> GenerateOptions {
         events_per_day: 200,
         seed: 7,
         match_rate: 0.5,
+        compress: None,
     }
 }
 
@@ -174,4 +175,95 @@ fn generating_100_times_more_events_and_songs_keeps_memory_flat() {
         (big as f64) < (small as f64) * 1.5,
         "peak RSS grew from {small} KiB to {big} KiB for 100× the data"
     );
+    // Compressed as it is written: gzip's window, or one zstd frame's text (4 MiB), at most.
+    for how in ["gzip", "zstd"] {
+        let big_compressed = generate_peak_kib(
+            &dir.path().join(format!("big-{how}")),
+            &[
+                "--songs",
+                "5000",
+                "--days",
+                "2",
+                "--events-per-day",
+                "200000",
+                "--compress",
+                how,
+            ],
+        );
+        assert!(
+            (big_compressed as f64) < (small as f64) * 1.5 + 16.0 * 1024.0,
+            "{how}: peak RSS {big_compressed} KiB against {small} KiB plain and small"
+        );
+    }
+}
+
+/// `--compress`: the same files, each compressed and named with its ending; decompressed they
+/// are byte for byte the uncompressed files of the same seed (so a load of either builds the
+/// same warehouse, see tests/compressed.rs). A day's zstd text spans several frames.
+#[test]
+fn compressed_output_decompresses_to_the_plain_files_of_the_same_seed() {
+    use std::io::Read;
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain_report = generate(plain_dir.path(), &small(), |_| {}).unwrap();
+    let plain = read_tree(plain_dir.path());
+    for (c, ending) in [
+        (sparkify::copy::compressed::Compression::Gzip, ".gz"),
+        (sparkify::copy::compressed::Compression::Zstd, ".zst"),
+        (sparkify::copy::compressed::Compression::Bzip2, ".bz2"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GenerateOptions {
+            compress: Some(c),
+            // Days of over 4 MiB: more than one zstd frame each.
+            events_per_day: 12_000,
+            days: 2,
+            ..small()
+        };
+        let report = generate(dir.path(), &opts, |_| {}).unwrap();
+        let big_plain = tempfile::tempdir().unwrap();
+        let big = generate(
+            big_plain.path(),
+            &GenerateOptions {
+                compress: None,
+                ..opts.clone()
+            },
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(report.events, big.events, "{c:?}");
+        assert_eq!(report.bytes, big.bytes, "{c:?}");
+        assert!(report.stored_bytes < report.bytes / 3, "{c:?}: {report:?}");
+        let tree = read_tree(dir.path());
+        let expected = read_tree(big_plain.path());
+        assert_eq!(tree.len(), expected.len(), "{c:?}");
+        for (name, bytes) in &tree {
+            let text = match name.strip_suffix(ending) {
+                Some(plain_name) => {
+                    let mut text = Vec::new();
+                    use sparkify::copy::compressed::{Rule, decoder};
+                    decoder(Box::new(&bytes[..]), c, Rule::ByName, Default::default())
+                        .read_to_end(&mut text)
+                        .unwrap_or_else(|e| panic!("{c:?} {name}: {e}"));
+                    assert!(expected.contains_key(plain_name), "{c:?} {name}");
+                    (plain_name, text)
+                }
+                // Only the JSONPaths file stays plain.
+                None => {
+                    assert_eq!(name, "log_json_path.json", "{c:?}");
+                    (name.as_str(), bytes.clone())
+                }
+            };
+            assert!(expected[text.0] == text.1, "{c:?} {name} differs");
+        }
+        let again = tempfile::tempdir().unwrap();
+        generate(again.path(), &opts, |_| {}).unwrap();
+        assert!(read_tree(again.path()) == tree, "{c:?}: not deterministic");
+    }
+    // Stored bytes are the data files' sizes on disk.
+    let on_disk: usize = plain
+        .iter()
+        .filter(|(name, _)| name.as_str() != "log_json_path.json")
+        .map(|(_, bytes)| bytes.len())
+        .sum();
+    assert_eq!(plain_report.stored_bytes, on_disk as u64);
 }

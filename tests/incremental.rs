@@ -294,6 +294,7 @@ fn generated(dir: &Path) -> (Load, Vec<(&'static str, Vec<Load>)>) {
             events_per_day: 250,
             seed: 7,
             match_rate: 0.9,
+            compress: None,
         },
         |_| {},
     )

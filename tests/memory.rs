@@ -28,8 +28,31 @@ fn bad_event() -> String {
 }
 const GOOD_EVENT: &str = r#"{"artist":null,"auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":null,"level":"free","location":"X","method":"GET","page":"Home","registration":1540919166796.0,"sessionId":1,"song":null,"status":200,"ts":1541105830796,"userAgent":"UA","userId":"7"}"#;
 
+/// `n` with a comma between thousands, as sparkify prints counts.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// `sparkify ARGS` under GNU time: (exit code, stderr without time's line, peak RSS in KiB).
 fn peak(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> (Option<i32>, String, u64) {
+    let (code, _, stderr, kib) = peak_output(cwd, env, args);
+    (code, stderr, kib)
+}
+
+/// [`peak`] with stdout: (exit code, stdout, stderr without time's line, peak RSS in KiB).
+fn peak_output(
+    cwd: &Path,
+    env: &[(&str, String)],
+    args: &[&str],
+) -> (Option<i32>, String, String, u64) {
     let out = Sparkify::under("/usr/bin/time", &["-f", "%M"])
         .current_dir(cwd)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -45,7 +68,8 @@ fn peak(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> (Option<i32>, Stri
         .parse()
         .unwrap_or_else(|_| panic!("no peak RSS in {stderr:?}"));
     println!("peak RSS {kib} KiB: sparkify {}", args.join(" "));
-    (out.status.code(), rest.to_string(), kib)
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code(), stdout, rest.to_string(), kib)
 }
 
 /// Writes `line` + newline repeatedly until the file holds at least `bytes`; returns the lines.
@@ -190,6 +214,116 @@ fn a_1_gb_single_object_stays_under_500_mb() {
             "rows_read,rows_loaded,rows_rejected,size_bytes\n2,1,1,{}\n",
             huge + 1 + GOOD_EVENT.len() as u64 + 1
         )
+    );
+}
+
+/// A 1 GiB gzip file of 1 GiB of rejected rows, loaded by the pipeline (decompressed because
+/// its name ends in `.gz`): the compressed file is read as a stream and decompressed as one,
+/// so neither it nor its text is ever held whole. The gzip is stored without compression
+/// (level 0: a valid gzip as large as its text), so holding either whole would cost 1 GiB;
+/// before decompression streamed, `sparkify copy ... GZIP` read the whole compressed file first.
+#[test]
+fn a_1_gb_gzip_file_is_decompressed_as_a_stream_under_500_mb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let events = tmp.path().join("events.json.gz");
+    let line = bad_event();
+    let size: u64 = 1 << 30;
+    let rows = size.div_ceil(line.len() as u64 + 1);
+    {
+        let file =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&events).unwrap());
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::none());
+        let block = format!("{line}\n").repeat(1024);
+        for _ in 0..rows / 1024 {
+            gz.write_all(block.as_bytes()).unwrap();
+        }
+        for _ in 0..rows % 1024 {
+            writeln!(gz, "{line}").unwrap();
+        }
+        gz.finish().unwrap().flush().unwrap();
+    }
+    let stored = std::fs::metadata(&events).unwrap().len();
+    assert!(stored > size, "the gzip file is {stored} bytes");
+    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
+    let jsonpaths = sample_dir().join("log_json_path.json");
+    let songs = sample_dir().join("song_data");
+    let mut args = etl_args(
+        &warehouse,
+        events.to_str().unwrap(),
+        jsonpaths.to_str().unwrap(),
+    );
+    args.extend(["--songs", songs.to_str().unwrap(), "--max-errors", "10"]);
+    let (code, stderr, kib) = peak(tmp.path(), &[], &args);
+    std::fs::remove_file(&events).unwrap();
+    assert_eq!(code, Some(4), "{stderr}");
+    // Every row was decompressed, parsed and rejected.
+    assert!(
+        stderr.contains(&format!(
+            "load of staging_events rejected: {rows} bad row(s), more than --max-errors 10"
+        )),
+        "{stderr}"
+    );
+    assert!(kib < LIMIT_KIB, "peak RSS {kib} KiB for a 1 GiB gzip file");
+}
+
+/// `sparkify copy ... ACCEPTINVCHARS` over a 1 GiB file in which every record has an invalid
+/// sequence: the repair streams (before, the file was read whole and then copied once more,
+/// repaired: 2 GiB). Each record's bulk is a key no column takes, so the rows loaded are small
+/// and the file's size is all in the reading; every replacement is counted.
+#[test]
+fn an_acceptinvchars_load_of_1_gb_streams_under_500_mb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("readings.json");
+    // A three-byte sequence cut to two bytes in every record, inside 16 KiB of filler.
+    let mut record = b"{\"id\": 7, \"junk\": \"\xe2\x82".to_vec();
+    record.extend(std::iter::repeat_n(b'n', 16 << 10));
+    record.extend_from_slice(b"\"}\n");
+    let size: u64 = 1 << 30;
+    let rows = size.div_ceil(record.len() as u64);
+    {
+        let mut out =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&data).unwrap());
+        for _ in 0..rows {
+            out.write_all(&record).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
+    let created = common::sparkify()
+        .current_dir(tmp.path())
+        .args(["query", "--warehouse", &warehouse])
+        .arg("CREATE TABLE readings (id INTEGER)")
+        .output();
+    common::ok(&created);
+    let (code, stdout, stderr, kib) = peak_output(
+        tmp.path(),
+        &[],
+        &[
+            "copy",
+            "--warehouse",
+            &warehouse,
+            "COPY readings FROM 'readings.json' JSON 'auto' ACCEPTINVCHARS AS '^'",
+        ],
+    );
+    std::fs::remove_file(&data).unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        kib < LIMIT_KIB,
+        "peak RSS {kib} KiB for a 1 GiB ACCEPTINVCHARS load"
+    );
+    let out = common::sparkify()
+        .current_dir(tmp.path())
+        .args(["query", "--warehouse", &warehouse])
+        .args(["SELECT COUNT(*) FROM readings", "--format", "csv"])
+        .output();
+    assert_eq!(common::ok(&out), format!("count_star()\n{rows}\n"));
+    assert!(
+        stdout.contains(&format!(
+            "{} invalid UTF-8 byte(s) replaced with '^' in {} line(s) (ACCEPTINVCHARS)",
+            thousands(2 * rows),
+            thousands(rows)
+        )),
+        "{stdout}"
     );
 }
 

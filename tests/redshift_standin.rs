@@ -404,6 +404,7 @@ fn a_redshift_run_copies_reads_the_sys_views_back_and_reconciles() {
         iam_role: ROLE.into(),
         region: "us-west-2".into(),
         source_regions: Default::default(),
+        source_compression: Default::default(),
     };
     let copies = copies_sent(&mut client);
     let s3source = |k: &str| Source::S3(format!("{BUCKET}/{k}"));

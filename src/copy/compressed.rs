@@ -1,15 +1,20 @@
-//! Compressed data files (COPY's `GZIP`, `ZSTD`, `BZIP2`), read as a stream: the decompressed text is handed
-//! on in windows of a few megabytes, each ending where a record starts, so a large file never
-//! sits decompressed in memory whole.
+//! Compressed data files (COPY's `GZIP`, `ZSTD`, `BZIP2`; the pipeline's `.gz`, `.zst`, `.bz2`),
+//! decompressed as a stream: a `Read` adapter over the stream the source opened, so neither the
+//! compressed nor the decompressed file is ever held whole. The JSON reader above it keeps its
+//! own bound (about one record), whatever the file's size.
 //!
-//! A window ends before the last line that starts with `{` or `[` in its first column: where
-//! NDJSON writers (and the reader's own recovery, see [`super::reader`]) start records. A
-//! window with no such line grows until it has one or the stream ends.
+//! Which files are compressed is a [`Rule`]. Redshift's COPY goes by its keyword alone (a
+//! `.gz` file without `GZIP` is read as text, and fails); the pipeline goes by each file's
+//! name, which is what people expect of a folder of `.json.gz` files. Either way a file that is
+//! not what the rule says fails the load with the file's name and the decoder's reason, and
+//! nothing of the load is kept.
 
-use std::io::Read;
+use std::cell::Cell;
+use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
 
 /// How a data file is compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Compression {
     /// `GZIP`: gzip, several members allowed (as `cat a.gz b.gz` writes).
     Gzip,
@@ -27,124 +32,284 @@ impl Compression {
             Compression::Bzip2 => "BZIP2",
         }
     }
+
+    /// The name ending that says a file is so compressed, for [`Rule::ByName`].
+    pub fn extension(self) -> &'static str {
+        match self {
+            Compression::Gzip => ".gz",
+            Compression::Zstd => ".zst",
+            Compression::Bzip2 => ".bz2",
+        }
+    }
+
+    /// The compression a file's name (a path or an `s3://` key) says, by its last ending,
+    /// ignoring case: `.gz`, `.zst`, `.bz2`; `None` for any other name.
+    pub fn of_name(name: &str) -> Option<Compression> {
+        let name = name.to_ascii_lowercase();
+        [Compression::Gzip, Compression::Zstd, Compression::Bzip2]
+            .into_iter()
+            .find(|c| name.ends_with(c.extension()))
+    }
 }
 
-/// Decompressed bytes per window before a cut is looked for.
-pub const WINDOW_BYTES: usize = 8 * 1024 * 1024;
+/// Which data files a load decompresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rule {
+    /// Each file as its name ends ([`Compression::of_name`]): the pipeline's rule, so a
+    /// folder may mix compressed and plain files.
+    #[default]
+    ByName,
+    /// Every file, whatever its name: COPY's keyword (`None`: COPY without one, every file is
+    /// text).
+    Keyword(Option<Compression>),
+}
 
-/// Calls `each(window, lines_before)` for consecutive windows of the decompressed `bytes`;
-/// `lines_before` is the number of lines in the windows before this one. The error says why
-/// the stream cannot be decompressed (a corrupt or non-gzip file).
-pub fn for_each_window(
-    bytes: &[u8],
-    compression: Compression,
-    window: usize,
-    mut each: impl FnMut(&[u8], u64),
-) -> Result<(), String> {
-    let mut decoder: Box<dyn Read> = match compression {
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
-        Compression::Zstd => Box::new(ZstdFrames::new(bytes)),
-        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(bytes)),
-    };
-    let mut buf: Vec<u8> = Vec::with_capacity(window + 64 * 1024);
-    let mut lines = 0_u64;
-    let mut chunk = vec![0_u8; 64 * 1024];
-    loop {
-        let n = decoder.read(&mut chunk).map_err(|e| {
-            format!(
-                "cannot decompress ({}): {e}; nothing was loaded",
-                compression.keyword()
-            )
-        })?;
-        if n == 0 {
-            if !buf.is_empty() {
-                each(&buf, lines);
+impl Rule {
+    /// How the file at `location` is read.
+    pub fn of(self, location: &str) -> Option<Compression> {
+        match self {
+            Rule::ByName => Compression::of_name(location),
+            Rule::Keyword(c) => c,
+        }
+    }
+
+    /// Why a file is read as `compression`, for an error about it.
+    fn why(self, compression: Compression) -> String {
+        match self {
+            Rule::ByName => format!("its name ends in {}", compression.extension()),
+            Rule::Keyword(_) => "the COPY says".to_string(),
+        }
+    }
+}
+
+/// The one compression keyword a server-side COPY of `source`'s `files` carries, by their names
+/// ([`Rule::ByName`]): Redshift's COPY takes one keyword for every file it reads, so files of
+/// two kinds (gzip and zstd, or compressed and plain) are refused, naming one of each.
+pub fn one_keyword<'a>(
+    source: &str,
+    files: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<Compression>, String> {
+    let mut first: Option<(&str, Option<Compression>)> = None;
+    for file in files {
+        let this = Compression::of_name(file);
+        match first {
+            None => first = Some((file, this)),
+            Some((seen, kind)) if kind != this => {
+                let describe = |name: &str, c: Option<Compression>| match c {
+                    Some(c) => format!(
+                        "{name} is {} (its name ends in {})",
+                        c.keyword(),
+                        c.extension()
+                    ),
+                    None => format!("{name} is not compressed"),
+                };
+                return Err(format!(
+                    "{source} mixes files of two kinds ({}, {}): Redshift's COPY takes one \
+                     compression keyword (GZIP, BZIP2 or ZSTD, or none) for every file it reads, \
+                     so it cannot load this source in one COPY; put each kind under a prefix of \
+                     its own (DuckDB and PostgreSQL load a mixed source as it is)",
+                    describe(seen, kind),
+                    describe(file, this)
+                ));
             }
-            return Ok(());
+            Some(_) => {}
         }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.len() < window {
-            continue;
-        }
-        let Some(cut) = last_record_start(&buf) else {
-            continue;
-        };
-        each(&buf[..cut], lines);
-        lines += buf[..cut].iter().filter(|&&b| b == b'\n').count() as u64;
-        buf.drain(..cut);
+    }
+    Ok(first.and_then(|(_, kind)| kind))
+}
+
+/// What the stream under a decoder has done: bytes read (the file's size, for the load ledger)
+/// and whether a read of it failed (so a failure of the source is not taken for corrupt data).
+#[derive(Debug, Default)]
+pub struct Tracked {
+    pub bytes: Cell<u64>,
+    pub failed: Cell<bool>,
+}
+
+/// The source stream, counting what it gives and noting when it fails.
+pub struct Counting<'a> {
+    inner: &'a mut dyn Read,
+    state: Rc<Tracked>,
+}
+
+impl<'a> Counting<'a> {
+    pub fn new(inner: &'a mut dyn Read) -> (Counting<'a>, Rc<Tracked>) {
+        let state = Rc::new(Tracked::default());
+        (
+            Counting {
+                inner,
+                state: state.clone(),
+            },
+            state,
+        )
     }
 }
 
-/// A reader of the Zstandard frames in `bytes`, one after the other (as `cat a.zst b.zst`
-/// writes); ruzstd's decoder reads one frame.
-struct ZstdFrames<'a> {
-    bytes: &'a [u8],
-    /// Where the current frame starts, and how far its decoder has read from there.
-    start: usize,
-    read: std::rc::Rc<std::cell::Cell<usize>>,
-    frame: Option<ruzstd::decoding::StreamingDecoder<Counted<'a>, ruzstd::decoding::FrameDecoder>>,
-}
-
-/// The input of one frame's decoder, counting what the decoder took.
-struct Counted<'a> {
-    bytes: &'a [u8],
-    read: std::rc::Rc<std::cell::Cell<usize>>,
-}
-
-impl Read for Counted<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let at = self.read.get();
-        let n = out.len().min(self.bytes.len().saturating_sub(at));
-        out[..n].copy_from_slice(&self.bytes[at..at + n]);
-        self.read.set(at + n);
-        Ok(n)
+impl Read for Counting<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(out) {
+            Ok(n) => {
+                self.state.bytes.set(self.state.bytes.get() + n as u64);
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    self.state.failed.set(true);
+                }
+                Err(e)
+            }
+        }
     }
 }
 
-impl<'a> ZstdFrames<'a> {
-    fn new(bytes: &'a [u8]) -> ZstdFrames<'a> {
+/// Why a compressed file could not be decompressed (carried inside an `io::Error`, so the
+/// loader can tell it from a failed read).
+#[derive(Debug)]
+pub struct DecompressError(pub String);
+
+impl std::fmt::Display for DecompressError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecompressError {}
+
+impl DecompressError {
+    /// The message of `e` when it is a decompression error.
+    pub fn in_error(e: &io::Error) -> Option<&str> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<DecompressError>())
+            .map(|d| d.0.as_str())
+    }
+}
+
+/// Decompresses `input` as `compression`; `rule` says why (for the message of a file that is not
+/// so compressed), and `source` is the tracker of the stream under it.
+pub fn decoder<'a>(
+    input: Box<dyn Read + 'a>,
+    compression: Compression,
+    rule: Rule,
+    source: Rc<Tracked>,
+) -> Box<dyn Read + 'a> {
+    // 64 KiB reads of the source: an S3 body or a file gives what it has, the decoders want
+    // small reads (bzip2 and ruzstd read a few bytes at a time).
+    let buffered = BufReader::with_capacity(64 * 1024, input);
+    let inner: Box<dyn Read + 'a> = match compression {
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => Box::new(ZstdFrames::new(buffered)),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered)),
+    };
+    Box::new(Decoding {
+        inner,
+        compression,
+        why: rule.why(compression),
+        source,
+    })
+}
+
+/// A decoder whose own errors (not its source's) become [`DecompressError`]s.
+struct Decoding<'a> {
+    inner: Box<dyn Read + 'a>,
+    compression: Compression,
+    why: String,
+    source: Rc<Tracked>,
+}
+
+impl Read for Decoding<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(out).map_err(|e| {
+            if self.source.failed.get() || e.kind() == io::ErrorKind::Interrupted {
+                return e;
+            }
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                DecompressError(format!(
+                    "cannot decompress ({}, as {}): {e}; nothing was loaded",
+                    self.compression.keyword(),
+                    self.why
+                )),
+            )
+        })
+    }
+}
+
+/// The Zstandard frames of a stream, one after the other (as `cat a.zst b.zst` writes).
+/// ruzstd's frame decoder reads exactly one frame's bytes, so the next frame starts where it
+/// stopped; one decoder is reused, so its window is allocated once. Skippable frames are
+/// skipped; each frame's checksum, when it has one, is checked.
+struct ZstdFrames<R: BufRead> {
+    input: R,
+    decoder: ruzstd::decoding::FrameDecoder,
+    /// A frame is being decoded (its header was read).
+    in_frame: bool,
+}
+
+impl<R: BufRead> ZstdFrames<R> {
+    fn new(input: R) -> ZstdFrames<R> {
         ZstdFrames {
-            bytes,
-            start: 0,
-            read: Default::default(),
-            frame: None,
+            input,
+            decoder: ruzstd::decoding::FrameDecoder::new(),
+            in_frame: false,
         }
     }
 }
 
-impl Read for ZstdFrames<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+impl<R: BufRead> Read for ZstdFrames<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        use ruzstd::decoding::BlockDecodingStrategy;
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        if out.is_empty() {
+            return Ok(0);
+        }
         loop {
-            if let Some(frame) = &mut self.frame {
-                let n = frame.read(out)?;
+            if self.in_frame {
+                // As ruzstd's StreamingDecoder reads, over an input it does not own.
+                while self.decoder.can_collect() == 0 && !self.decoder.is_finished() {
+                    self.decoder
+                        .decode_blocks(&mut self.input, BlockDecodingStrategy::UptoBlocks(1))
+                        .map_err(|e| invalid(e.to_string()))?;
+                }
+                let n = self.decoder.read(out)?;
                 if n > 0 {
                     return Ok(n);
                 }
-                // This frame is done: the next one starts where its decoder stopped.
-                self.start += self.read.get();
-                self.frame = None;
+                self.in_frame = false;
+                if let (Some(stored), Some(computed)) = (
+                    self.decoder.get_checksum_from_data(),
+                    self.decoder.get_calculated_checksum(),
+                ) && stored != computed
+                {
+                    return Err(invalid(format!(
+                        "frame checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
+                    )));
+                }
             }
-            if self.start >= self.bytes.len() {
+            // The stream may end between frames, and only there.
+            if self.input.fill_buf()?.is_empty() {
                 return Ok(0);
             }
-            self.read.set(0);
-            let input = Counted {
-                bytes: &self.bytes[self.start..],
-                read: self.read.clone(),
-            };
-            let frame = ruzstd::decoding::StreamingDecoder::new(input)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
-            self.frame = Some(frame);
+            match self.decoder.init(&mut self.input) {
+                Ok(()) => self.in_frame = true,
+                Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame {
+                    length,
+                    ..
+                })) => {
+                    // The skippable frame's header was read; its content follows.
+                    let want = u64::from(length);
+                    let skipped = io::copy(&mut (&mut self.input).take(want), &mut io::sink())?;
+                    if skipped < want {
+                        return Err(invalid("the file ends inside a skippable frame".into()));
+                    }
+                }
+                Err(e) => return Err(invalid(e.to_string())),
+            }
         }
     }
-}
-
-/// The offset of the last line (not the first) that starts with `{` or `[`.
-fn last_record_start(buf: &[u8]) -> Option<usize> {
-    buf.windows(2)
-        .rposition(|w| w[0] == b'\n' && matches!(w[1], b'{' | b'['))
-        .map(|at| at + 1)
-        .filter(|&at| at > 0)
 }
 
 #[cfg(test)]
@@ -158,77 +323,163 @@ mod tests {
         e.finish().unwrap()
     }
 
-    #[test]
-    fn windows_end_where_a_record_starts_and_count_lines_before_them() {
-        let text = b"{\"a\":1}\n{\n  \"a\": 2\n}\n{\"a\":3}\n";
-        let mut seen = Vec::new();
-        for_each_window(&gzip(text), Compression::Gzip, 10, |w, lines| {
-            seen.push((String::from_utf8(w.to_vec()).unwrap(), lines))
-        })
-        .unwrap();
-        let joined: String = seen.iter().map(|(w, _)| w.as_str()).collect();
-        assert_eq!(joined.as_bytes(), text);
-        assert!(seen.len() > 1, "{seen:?}");
-        for (w, lines) in &seen {
-            assert!(w.starts_with('{'), "{seen:?}");
-            let before: String = seen
-                .iter()
-                .take_while(|(x, _)| !std::ptr::eq(x, w))
-                .map(|(x, _)| x.as_str())
-                .collect();
-            assert_eq!(*lines, before.matches('\n').count() as u64);
+    fn bzip2(text: &[u8]) -> Vec<u8> {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(text).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn zstd(text: &[u8]) -> Vec<u8> {
+        ruzstd::encoding::compress_to_vec(text, ruzstd::encoding::CompressionLevel::Fastest)
+    }
+
+    /// A source that gives at most `step` bytes a read and counts how far it was read.
+    struct Dribble<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
         }
-        // The pretty-printed record is never cut inside.
+    }
+
+    /// Decompresses `bytes` as `c` through a source giving `step` bytes a read: the text, and
+    /// the bytes the source gave.
+    fn decompress(bytes: &[u8], c: Compression, step: usize) -> Result<(Vec<u8>, u64), String> {
+        let mut source = Dribble { bytes, step };
+        let (counting, tracked) = Counting::new(&mut source);
+        let mut d = decoder(Box::new(counting), c, Rule::ByName, tracked.clone());
+        let mut out = Vec::new();
+        match d.read_to_end(&mut out) {
+            Ok(_) => Ok((out, tracked.bytes.get())),
+            Err(e) => Err(DecompressError::in_error(&e)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("not a decompression error: {e}"))),
+        }
+    }
+
+    #[test]
+    fn several_members_frames_and_streams_are_one_stream_read_in_small_pieces() {
+        let (a, b) = (b"{\"a\":1}\n".as_slice(), b"{\"a\":2}\n".as_slice());
+        for (c, one) in [
+            (Compression::Gzip, gzip as fn(&[u8]) -> Vec<u8>),
+            (Compression::Zstd, zstd),
+            (Compression::Bzip2, bzip2),
+        ] {
+            let mut two = one(a);
+            two.extend(one(b));
+            for step in [1, 7, 1 << 20] {
+                let (text, read) = decompress(&two, c, step).unwrap();
+                assert_eq!(text, b"{\"a\":1}\n{\"a\":2}\n", "{c:?} step {step}");
+                // The source is read to its end: the ledger's size is the file's.
+                assert_eq!(read, two.len() as u64, "{c:?} step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_so_compressed_is_a_decompression_error_saying_why() {
+        for c in [Compression::Gzip, Compression::Zstd, Compression::Bzip2] {
+            let err = decompress(b"{\"a\":1}\n", c, 1 << 20).unwrap_err();
+            assert!(
+                err.starts_with(&format!(
+                    "cannot decompress ({}, as its name ends in {})",
+                    c.keyword(),
+                    c.extension()
+                )),
+                "{err}"
+            );
+            assert!(err.ends_with("; nothing was loaded"), "{err}");
+        }
+        // A gzip file cut short is an error too, not a short read.
+        let whole = gzip(&b"{\"a\":1}\n".repeat(1000));
+        let err = decompress(&whole[..whole.len() / 2], Compression::Gzip, 1 << 20).unwrap_err();
+        assert!(err.contains("cannot decompress (GZIP"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_read_of_the_source_is_not_taken_for_corrupt_data() {
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("connection reset"))
+            }
+        }
+        for c in [Compression::Gzip, Compression::Zstd, Compression::Bzip2] {
+            let mut source = Broken;
+            let (counting, tracked) = Counting::new(&mut source);
+            let mut d = decoder(Box::new(counting), c, Rule::Keyword(Some(c)), tracked);
+            let err = d.read_to_end(&mut Vec::new()).unwrap_err();
+            assert!(DecompressError::in_error(&err).is_none(), "{c:?}: {err}");
+            assert!(err.to_string().contains("connection reset"), "{c:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn zstd_skippable_frames_are_skipped_and_a_bad_checksum_is_an_error() {
+        let mut data = Vec::new();
+        // A skippable frame (magic 0x184D2A50, 3 bytes of content) before the data frame.
+        data.extend_from_slice(&0x184D_2A50_u32.to_le_bytes());
+        data.extend_from_slice(&3_u32.to_le_bytes());
+        data.extend_from_slice(b"xyz");
+        data.extend(zstd(b"{\"a\":1}\n"));
+        let (text, _) = decompress(&data, Compression::Zstd, 5).unwrap();
+        assert_eq!(text, b"{\"a\":1}\n");
+        // ruzstd writes a checksum: flipping one of its bits is caught.
+        let mut bad = zstd(b"{\"a\":1}\n");
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let err = decompress(&bad, Compression::Zstd, 1 << 20).unwrap_err();
+        assert!(err.contains("checksum"), "{err}");
+    }
+
+    #[test]
+    fn a_server_side_copy_takes_one_keyword_for_all_its_files() {
+        let one = |names: &[&str]| one_keyword("s3://b/log_data", names.iter().copied());
+        assert_eq!(
+            one(&["a.json.gz", "b.JSON.GZ"]),
+            Ok(Some(Compression::Gzip))
+        );
+        assert_eq!(one(&["a.json", "b.json"]), Ok(None));
+        assert_eq!(one(&[]), Ok(None));
+        let mixed = one(&["a.json.gz", "b.json.gz", "c.json.zst"]).unwrap_err();
         assert!(
-            seen.iter().any(|(w, _)| w.contains("{\n  \"a\": 2\n}")),
-            "{seen:?}"
+            mixed.starts_with(
+                "s3://b/log_data mixes files of two kinds (a.json.gz is GZIP (its name ends in \
+                 .gz), c.json.zst is ZSTD (its name ends in .zst))"
+            ),
+            "{mixed}"
+        );
+        let plain = one(&["a.json", "b.json.bz2"]).unwrap_err();
+        assert!(
+            plain.contains("(a.json is not compressed, b.json.bz2 is BZIP2"),
+            "{plain}"
         );
     }
 
     #[test]
-    fn bzip2_streams_are_one_stream_and_a_bad_file_is_an_error() {
-        let bz = |text: &[u8]| {
-            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
-            e.write_all(text).unwrap();
-            e.finish().unwrap()
-        };
-        let mut two = bz(b"{\"a\":1}\n");
-        two.extend(bz(b"{\"a\":2}\n"));
-        let mut all = Vec::new();
-        for_each_window(&two, Compression::Bzip2, 4, |w, _| all.extend_from_slice(w)).unwrap();
-        assert_eq!(all, b"{\"a\":1}\n{\"a\":2}\n");
-        let err =
-            for_each_window(b"{\"a\":1}", Compression::Bzip2, WINDOW_BYTES, |_, _| {}).unwrap_err();
-        assert!(err.contains("cannot decompress (BZIP2)"), "{err}");
-    }
-
-    #[test]
-    fn zstd_frames_are_one_stream_and_a_bad_file_is_an_error() {
-        let zstd = |text: &[u8]| {
-            ruzstd::encoding::compress_to_vec(text, ruzstd::encoding::CompressionLevel::Fastest)
-        };
-        let mut two = zstd(b"{\"a\":1}\n");
-        two.extend(zstd(b"{\"a\":2}\n"));
-        let mut all = Vec::new();
-        for_each_window(&two, Compression::Zstd, 4, |w, _| all.extend_from_slice(w)).unwrap();
-        assert_eq!(all, b"{\"a\":1}\n{\"a\":2}\n");
-        let err =
-            for_each_window(b"{\"a\":1}", Compression::Zstd, WINDOW_BYTES, |_, _| {}).unwrap_err();
-        assert!(err.contains("cannot decompress (ZSTD)"), "{err}");
-    }
-
-    #[test]
-    fn several_members_are_one_stream_and_a_bad_file_is_an_error() {
-        let mut two = gzip(b"{\"a\":1}\n");
-        two.extend(gzip(b"{\"a\":2}\n"));
-        let mut all = Vec::new();
-        for_each_window(&two, Compression::Gzip, WINDOW_BYTES, |w, _| {
-            all.extend_from_slice(w)
-        })
-        .unwrap();
-        assert_eq!(all, b"{\"a\":1}\n{\"a\":2}\n");
-        let err =
-            for_each_window(b"{\"a\":1}", Compression::Gzip, WINDOW_BYTES, |_, _| {}).unwrap_err();
-        assert!(err.contains("cannot decompress (GZIP)"), "{err}");
+    fn names_decide_by_their_last_ending_ignoring_case() {
+        let by_name = |n: &str| Rule::ByName.of(n);
+        assert_eq!(
+            by_name("log_data/2018-11-01.json.gz"),
+            Some(Compression::Gzip)
+        );
+        assert_eq!(by_name("s3://b/k/part-0.JSON.GZ"), Some(Compression::Gzip));
+        assert_eq!(by_name("x.zst"), Some(Compression::Zstd));
+        assert_eq!(by_name("x.bz2"), Some(Compression::Bzip2));
+        assert_eq!(by_name("x.json"), None);
+        assert_eq!(by_name("x.gz.json"), None);
+        assert_eq!(by_name("x.tgz"), None);
+        // COPY's keyword goes for every file, whatever its name.
+        assert_eq!(Rule::Keyword(None).of("x.gz"), None);
+        assert_eq!(
+            Rule::Keyword(Some(Compression::Zstd)).of("x.json"),
+            Some(Compression::Zstd)
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! TRUNCATECOLUMNS, BLANKSASNULL, EMPTYASNULL, ROUNDEC. Without options the rules are the ones
 //! the pipeline has always loaded its staging tables by.
 
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value as Json;
@@ -48,8 +49,9 @@ impl Conversion {
                 CopyOption::AcceptInvChars(ch) => c.accept_inv_chars = Some(*ch),
                 CopyOption::Compressed(c) => {
                     return Err(format!(
-                        "{what} takes the data-conversion options only; {} is for sparkify copy \
-                         (the pipeline reads uncompressed files)",
+                        "{what} takes the data-conversion options only; {} is not needed: the \
+                         pipeline decompresses each file its name says is compressed (.gz, \
+                         .zst, .bz2), and the Redshift COPY gets the keyword from those names",
                         c.keyword()
                     ));
                 }
@@ -110,33 +112,144 @@ pub struct Tally {
 }
 
 /// With ACCEPTINVCHARS, `bytes` with each byte of every invalid UTF-8 sequence replaced by
-/// `with` (`copy-parameters-data-conversion`: "an invalid three-byte character will be replaced
-/// with '^^^'"), counted in `tally`; `None` when the bytes are valid UTF-8 already. `with` is
-/// ASCII (the statement parser allows nothing else), so the result is valid UTF-8.
+/// `with`, counted in `tally`; `None` when the bytes are valid UTF-8 already. The loader
+/// streams files through [`ReplaceInvalid`]; this is the same repair of bytes in memory.
 pub fn replace_invalid_utf8(bytes: &[u8], with: char, tally: &Tally) -> Option<Vec<u8>> {
     if std::str::from_utf8(bytes).is_ok() {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len());
-    let (mut line, mut last_counted) = (1_u64, 0_u64);
-    for chunk in bytes.utf8_chunks() {
-        let valid = chunk.valid().as_bytes();
-        line += valid.iter().filter(|&&b| b == b'\n').count() as u64;
-        out.extend_from_slice(valid);
-        let invalid = chunk.invalid();
-        if invalid.is_empty() {
-            continue;
-        }
-        out.extend(std::iter::repeat_n(with as u8, invalid.len()));
-        tally
-            .replaced
-            .fetch_add(invalid.len() as u64, Ordering::Relaxed);
-        if line != last_counted {
-            tally.replaced_lines.fetch_add(1, Ordering::Relaxed);
-            last_counted = line;
+    // Reading a slice cannot fail.
+    ReplaceInvalid::new(bytes, with, tally)
+        .read_to_end(&mut out)
+        .ok()?;
+    Some(out)
+}
+
+/// ACCEPTINVCHARS as a `Read` adapter: the stream under it with each byte of every invalid
+/// UTF-8 sequence replaced by `with` (`copy-parameters-data-conversion`: "an invalid
+/// three-byte character will be replaced with '^^^'"), counted in `tally` (bytes, and the lines
+/// they are on). A sequence cut by a read's boundary is kept back until the next read decides
+/// whether it is whole, so the result does not depend on how the stream is chunked; only at
+/// the stream's end is an unfinished sequence invalid. `with` is ASCII (the statement parser
+/// allows nothing else), so the result is valid UTF-8.
+pub struct ReplaceInvalid<'t, R> {
+    inner: R,
+    with: u8,
+    tally: &'t Tally,
+    /// Bytes read but not yet repaired: at most the start of one sequence (3 bytes) between
+    /// reads.
+    input: Vec<u8>,
+    /// Repaired bytes not yet handed out, from `done` on.
+    output: Vec<u8>,
+    done: usize,
+    eof: bool,
+    /// The line (1-based) the next byte is on, and the last line a replacement was counted on.
+    line: u64,
+    counted: u64,
+}
+
+/// Bytes asked of the stream under [`ReplaceInvalid`] at a time.
+const REPAIR_CHUNK: usize = 64 * 1024;
+
+impl<'t, R: Read> ReplaceInvalid<'t, R> {
+    pub fn new(inner: R, with: char, tally: &'t Tally) -> Self {
+        ReplaceInvalid {
+            inner,
+            with: u8::try_from(with).ok().filter(u8::is_ascii).unwrap_or(b'?'),
+            tally,
+            input: Vec::new(),
+            output: Vec::new(),
+            done: 0,
+            eof: false,
+            line: 1,
+            counted: 0,
         }
     }
-    Some(out)
+
+    fn valid(&mut self, bytes: &[u8]) {
+        self.line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.output.extend_from_slice(bytes);
+    }
+
+    fn replace(&mut self, n: usize) {
+        self.output.extend(std::iter::repeat_n(self.with, n));
+        self.tally.replaced.fetch_add(n as u64, Ordering::Relaxed);
+        if self.line != self.counted {
+            self.tally.replaced_lines.fetch_add(1, Ordering::Relaxed);
+            self.counted = self.line;
+        }
+    }
+
+    /// Repairs what `input` holds into `output`, keeping back an unfinished sequence at its
+    /// end unless the stream has ended.
+    fn repair(&mut self) {
+        let input = std::mem::take(&mut self.input);
+        let mut rest = &input[..];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(_) => {
+                    self.valid(rest);
+                    rest = &[];
+                    break;
+                }
+                Err(e) => {
+                    let (good, after) = rest.split_at(e.valid_up_to());
+                    self.valid(good);
+                    match e.error_len() {
+                        Some(n) => {
+                            self.replace(n);
+                            rest = &after[n..];
+                        }
+                        // Unfinished at the end: the next read may complete it.
+                        None if !self.eof => {
+                            rest = after;
+                            break;
+                        }
+                        None => {
+                            self.replace(after.len());
+                            rest = &[];
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.input = rest.to_vec();
+    }
+}
+
+impl<R: Read> Read for ReplaceInvalid<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.done == self.output.len() {
+            if self.eof && self.input.is_empty() {
+                return Ok(0);
+            }
+            self.output.clear();
+            self.done = 0;
+            if !self.eof {
+                let old = self.input.len();
+                self.input.resize(old + REPAIR_CHUNK, 0);
+                let n = loop {
+                    match self.inner.read(&mut self.input[old..]) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            self.input.truncate(old);
+                            return Err(e);
+                        }
+                    }
+                };
+                self.input.truncate(old + n);
+                self.eof = n == 0;
+            }
+            self.repair();
+        }
+        let n = out.len().min(self.output.len() - self.done);
+        out[..n].copy_from_slice(&self.output[self.done..self.done + n]);
+        self.done += n;
+        Ok(n)
+    }
 }
 
 /// Converts one JSON value to a column type under COPY's rules.
@@ -482,6 +595,57 @@ mod tests {
         assert_eq!(fixed, b"^^ x ^\n\nend^");
         assert_eq!(tally.replaced.load(Ordering::Relaxed), 4);
         assert_eq!(tally.replaced_lines.load(Ordering::Relaxed), 2);
+    }
+
+    /// A reader that hands out its bytes `step` at a time, as a stream's reads may.
+    struct Dribble<'a>(&'a [u8], usize);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn acceptinvchars_streams_and_a_sequence_split_between_reads_is_judged_whole() {
+        // A valid three-byte character (€) and a valid two-byte one (é) cut by every possible
+        // read boundary stay as they are; an invalid sequence (a three-byte start with one
+        // continuation byte, then ASCII) is replaced per byte wherever the cut falls, and so
+        // is a sequence left unfinished by the end of the stream.
+        let text: &[u8] =
+            b"{\"a\": \"\xe2\x82\xac caf\xc3\xa9\"}\n{\"b\": \"\xe2\x82x\"}\n\xe2\x82";
+        let expected: &[u8] = b"{\"a\": \"\xe2\x82\xac caf\xc3\xa9\"}\n{\"b\": \"^^x\"}\n^^";
+        for step in 1..=text.len() {
+            let tally = Tally::default();
+            let mut out = Vec::new();
+            ReplaceInvalid::new(Dribble(text, step), '^', &tally)
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, expected, "reads of {step} byte(s)");
+            assert_eq!(tally.replaced.load(Ordering::Relaxed), 4, "step {step}");
+            assert_eq!(
+                tally.replaced_lines.load(Ordering::Relaxed),
+                2,
+                "step {step}"
+            );
+        }
+        // Past the adapter's own read size too: the cut falls inside the € at 64 KiB.
+        let mut big = vec![b' '; REPAIR_CHUNK - 1];
+        big.extend_from_slice(b"\xe2\x82\xac\xff");
+        let tally = Tally::default();
+        let mut out = Vec::new();
+        ReplaceInvalid::new(&big[..], '?', &tally)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert!(
+            out.ends_with(" \u{20ac}?".as_bytes()),
+            "{:?}",
+            &out[out.len() - 8..]
+        );
+        assert_eq!(tally.replaced.load(Ordering::Relaxed), 1);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use super::compressed::{self, Compression};
+use super::compressed::{self, DecompressError};
+use super::convert::ReplaceInvalid;
 use super::errors::ErrorCollector;
 use super::reader::{self, Item};
 use super::{Conversion, Converter, Fatal, JsonFormat};
@@ -30,8 +31,9 @@ pub struct LoadOptions {
     pub batch_rows: usize,
     /// The COPY's data-conversion options (TIMEFORMAT, TRUNCATECOLUMNS, ...).
     pub conversion: Conversion,
-    /// COPY's GZIP: every data file is compressed so.
-    pub compression: Option<Compression>,
+    /// Which data files are compressed: by their names (the pipeline), or every file as
+    /// COPY's GZIP, ZSTD or BZIP2 says.
+    pub compression: compressed::Rule,
 }
 
 impl Default for LoadOptions {
@@ -43,7 +45,7 @@ impl Default for LoadOptions {
             remote_concurrency: 32,
             batch_rows: 4096,
             conversion: Conversion::default(),
-            compression: None,
+            compression: compressed::Rule::ByName,
         }
     }
 }
@@ -144,81 +146,53 @@ pub trait RowSink {
 }
 
 /// Reads and parses one file, handing `emit` each good row or rejected row in file order. The
-/// report's size is that of the bytes read; a failed read is an error, not a row. Plain files
-/// are streamed. A compressed file (COPY's GZIP, ZSTD, BZIP2), or any file read with
-/// ACCEPTINVCHARS, is read whole first and then decompressed and repaired window by window
-/// (see [`compressed`]): those options came with `sparkify copy`, before reading was streamed.
+/// report's size is that of the bytes read from the source (compressed, for a compressed
+/// file); a failed read is an error, not a row. Everything is streamed: the source, the
+/// decompression (as the converter's [`compressed::Rule`] says) and the ACCEPTINVCHARS repair
+/// are `Read` adapters, one over the other, so no file is held whole, compressed or not. A file
+/// that cannot be decompressed fails the load, naming the file.
 pub fn parse_file(
     input: &mut dyn std::io::Read,
     file: &SourceFile,
     table: &TableSpec,
     converter: &Converter<'_>,
-    mut emit: impl FnMut(std::result::Result<Row, LoadError>),
+    emit: impl FnMut(std::result::Result<Row, LoadError>),
 ) -> Result<FileReport> {
-    if converter.compression().is_none() && !converter.rewrites_bytes() {
-        return parse_stream(input, file, table, converter, emit);
+    let (counting, source) = compressed::Counting::new(input);
+    let mut stream: Box<dyn std::io::Read + '_> = Box::new(counting);
+    let rule = converter.compression();
+    if let Some(compression) = rule.of(&file.location) {
+        stream = compressed::decoder(stream, compression, rule, source.clone());
     }
-    let mut bytes = Vec::new();
-    input
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::unreadable(&file.location, &e))?;
-    let size = bytes.len() as u64;
-    let Some(compression) = converter.compression() else {
-        let prepared = converter.prepare(&bytes);
-        let report = parse_stream(&mut &prepared[..], file, table, converter, emit)?;
-        return Ok(FileReport { size, ..report });
-    };
-    let mut report = FileReport::unread(file);
-    report.size = size;
-    let mut failure = None;
-    let window = compressed::WINDOW_BYTES;
-    let streamed = compressed::for_each_window(&bytes, compression, window, |text, before| {
-        if failure.is_some() {
-            return;
+    if let Some(with) = converter.replacement() {
+        stream = Box::new(ReplaceInvalid::new(stream, with, &converter.tally));
+    }
+    let report = parse_stream(stream.as_mut(), file, table, converter, emit).map_err(|e| {
+        match DecompressError::in_error(&e) {
+            Some(message) => Error::Source {
+                path: file.location.clone(),
+                message: message.to_string(),
+            },
+            None => Error::unreadable(&file.location, &e),
         }
-        let prepared = converter.prepare(text);
-        let part = parse_stream(&mut &prepared[..], file, table, converter, |item| {
-            // Lines count from the start of the file, not of the window.
-            emit(item.map_err(|e| LoadError {
-                line: e.line + before,
-                ..e
-            }))
-        });
-        match part {
-            Ok(part) => {
-                report.rows_read += part.rows_read;
-                report.rows_loaded += part.rows_loaded;
-                report.rows_rejected += part.rows_rejected;
-            }
-            Err(e) => failure = Some(e),
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    if let Err(message) = streamed {
-        converter.fail(Fatal::Decompress {
-            file: file.location.clone(),
-            message,
-        });
-    }
-    Ok(report)
+    })?;
+    Ok(FileReport {
+        size: source.bytes.get(),
+        ..report
+    })
 }
 
-/// [`parse_file`] of an uncompressed stream, a record at a time.
+/// [`parse_file`] of the text stream, a record at a time; an `Err` is a failed read.
 fn parse_stream(
     input: &mut dyn std::io::Read,
     file: &SourceFile,
     table: &TableSpec,
     converter: &Converter<'_>,
     mut emit: impl FnMut(std::result::Result<Row, LoadError>),
-) -> Result<FileReport> {
+) -> std::io::Result<FileReport> {
     let mut report = FileReport::unread(file);
     let mut items = reader::items(input);
-    while let Some(item) = items
-        .next_item()
-        .map_err(|e| Error::unreadable(&file.location, &e))?
-    {
+    while let Some(item) = items.next_item()? {
         report.rows_read += 1;
         let rejected = match item {
             Item::Value { value, line, raw } => match converter.row(&value) {
@@ -261,7 +235,6 @@ fn parse_stream(
             None => report.rows_loaded += 1,
         }
     }
-    report.size = items.bytes_read();
     Ok(report)
 }
 
@@ -356,27 +329,18 @@ pub fn load(
             }
         }
         (report.errors, report.errors_not_kept) = errors.into_parts();
-        match (&failure, converter.fatal()) {
-            // Not a row error: the COPY fails whole, whatever MAXERROR says.
-            (None, Some(Fatal::JsonPath(message))) => {
-                let at = report
-                    .errors
-                    .iter()
-                    .find(|e| message.starts_with(&e.reason))
-                    .map(|e| format!(" at {}:{}", e.file, e.line))
-                    .unwrap_or_default();
-                failure = Some(Error::JsonPaths {
-                    path: format!("for {}", table.name),
-                    message: format!("{message}{at}; nothing was loaded"),
-                });
-            }
-            (None, Some(Fatal::Decompress { file, message })) => {
-                failure = Some(Error::Source {
-                    path: file,
-                    message,
-                });
-            }
-            _ => {}
+        // Not a row error: the COPY fails whole, whatever MAXERROR says.
+        if let (None, Some(Fatal::JsonPath(message))) = (&failure, converter.fatal()) {
+            let at = report
+                .errors
+                .iter()
+                .find(|e| message.starts_with(&e.reason))
+                .map(|e| format!(" at {}:{}", e.file, e.line))
+                .unwrap_or_default();
+            failure = Some(Error::JsonPaths {
+                path: format!("for {}", table.name),
+                message: format!("{message}{at}; nothing was loaded"),
+            });
         }
         match failure {
             Some(e) => Err(e),

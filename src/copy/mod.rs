@@ -158,10 +158,10 @@ pub struct Converter<'a> {
     /// What the conversions changed, for the load's report.
     pub tally: Tally,
     /// An error that fails the whole COPY rather than one row (a JSONPaths array element that
-    /// is not there, a file that cannot be decompressed); the first one found.
+    /// is not there); the first one found.
     fatal: std::sync::Mutex<Option<Fatal>>,
-    /// How the data files are compressed (COPY's GZIP), if they are.
-    compression: Option<compressed::Compression>,
+    /// Which data files are compressed, and how: by name (the pipeline) or COPY's keyword.
+    compression: compressed::Rule,
 }
 
 /// What fails a whole load from inside one record or file.
@@ -169,8 +169,6 @@ pub struct Converter<'a> {
 pub enum Fatal {
     /// A JSONPaths array element that is not there (Redshift's message and the path).
     JsonPath(String),
-    /// A data file that cannot be decompressed.
-    Decompress { file: String, message: String },
 }
 
 impl<'a> Converter<'a> {
@@ -218,7 +216,7 @@ impl<'a> Converter<'a> {
             conversion,
             tally: Tally::default(),
             fatal: std::sync::Mutex::new(None),
-            compression: None,
+            compression: compressed::Rule::default(),
         })
     }
 
@@ -316,22 +314,10 @@ impl<'a> Converter<'a> {
 }
 
 impl Converter<'_> {
-    /// A file's bytes as the reader should see them: with ACCEPTINVCHARS, invalid UTF-8
-    /// replaced (and counted); otherwise as they are.
-    pub fn prepare<'b>(&self, bytes: &'b [u8]) -> std::borrow::Cow<'b, [u8]> {
-        match self.conversion.accept_inv_chars {
-            Some(with) => match convert::replace_invalid_utf8(bytes, with, &self.tally) {
-                Some(fixed) => std::borrow::Cow::Owned(fixed),
-                None => std::borrow::Cow::Borrowed(bytes),
-            },
-            None => std::borrow::Cow::Borrowed(bytes),
-        }
-    }
-
-    /// Whether [`Converter::prepare`] may rewrite a file's bytes (ACCEPTINVCHARS), which needs
-    /// the file's text before it is parsed.
-    pub fn rewrites_bytes(&self) -> bool {
-        self.conversion.accept_inv_chars.is_some()
+    /// With ACCEPTINVCHARS, the character that replaces each byte of invalid UTF-8 before the
+    /// text is parsed ([`convert::ReplaceInvalid`]).
+    pub fn replacement(&self) -> Option<char> {
+        self.conversion.accept_inv_chars
     }
 
     /// The error that fails the whole load, when a record or file had one.
@@ -346,13 +332,13 @@ impl Converter<'_> {
         }
     }
 
-    /// Reads data files as `compression` says (COPY's GZIP).
-    pub fn with_compression(mut self, compression: Option<compressed::Compression>) -> Self {
-        self.compression = compression;
+    /// Reads data files as `rule` says (by name, or COPY's GZIP, ZSTD, BZIP2).
+    pub fn with_compression(mut self, rule: compressed::Rule) -> Self {
+        self.compression = rule;
         self
     }
 
-    pub fn compression(&self) -> Option<compressed::Compression> {
+    pub fn compression(&self) -> compressed::Rule {
         self.compression
     }
 

@@ -227,7 +227,8 @@ pub fn run_copy(
     let options = LoadOptions {
         max_errors: plan.max_errors,
         conversion: plan.conversion.clone(),
-        compression: plan.compression,
+        // Redshift's rule: the keyword alone says whether a file is compressed, not its name.
+        compression: crate::copy::compressed::Rule::Keyword(plan.compression),
         repair_mojibake: false,
         threads: match base.threads {
             0 if source.is_remote() => base.remote_concurrency,

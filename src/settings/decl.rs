@@ -643,6 +643,13 @@ pub static DECLS: &[Decl] = &[
         Some("0.6"),
         "Share of song plays that match a song of the catalogue, 0 to 1",
     ),
+    flag(
+        "generate_compress",
+        &["generate"],
+        "compress",
+        None,
+        "Compress every data file as it is written: gzip (NAME.json.gz), zstd (.json.zst) or bzip2 (.json.bz2); run and etl decompress them by their names",
+    ),
 ];
 
 /// The declaration of `name`. Names are fixed in this file, so an unknown one is a bug.

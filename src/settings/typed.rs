@@ -8,6 +8,7 @@ use super::{DEFAULT_REGION, Origin, POSTGRES_PORT, REDSHIFT_PORT, Settings, decl
 use crate::checks::{CheckOptions, Thresholds};
 use crate::cli::{CheckArgs, GenerateArgs, LoadArgs, WaitArgs};
 use crate::copy::Conversion;
+use crate::copy::compressed::Compression;
 use crate::copy::load::LoadOptions;
 use crate::copy::statement::parse_options;
 use crate::error::{Error, Result};
@@ -214,6 +215,22 @@ impl Settings {
             events_per_day: self.parsed("generate_events_per_day", args.events_per_day)?,
             seed: self.parsed("generate_seed", args.seed)?,
             match_rate: self.parsed("generate_match_rate", args.match_rate)?,
+            compress: match args
+                .compress
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                None => None,
+                Some("gzip" | "gz") => Some(Compression::Gzip),
+                Some("zstd" | "zst") => Some(Compression::Zstd),
+                Some("bzip2" | "bz2") => Some(Compression::Bzip2),
+                Some(other) => {
+                    return Err(Error::usage(format!(
+                        "--compress {other:?}: generate writes gzip, zstd or bzip2"
+                    )));
+                }
+            },
         };
         if !(0.0..=1.0).contains(&opts.match_rate) {
             return Err(Error::usage("--match-rate must be between 0 and 1"));
@@ -256,6 +273,7 @@ impl Settings {
             iam_role: self.get("iam_role_arn", None)?,
             region: self.region().unwrap_or_else(|| DEFAULT_REGION.to_string()),
             source_regions: Default::default(),
+            source_compression: Default::default(),
         })
     }
 
@@ -404,6 +422,7 @@ mod tests {
             events_per_day: None,
             seed: None,
             match_rate: None,
+            compress: None,
         };
         let declared = Settings::default().generate(&args).unwrap();
         let sample = GenerateOptions::default();
@@ -486,8 +505,11 @@ mod tests {
                 "IAM_ROLE has a setting of its own",
             ),
             ("JSON 'auto'", "JSON has a setting of its own"),
-            ("GZIP", "GZIP is for sparkify copy"),
-            ("ZSTD", "ZSTD is for sparkify copy"),
+            (
+                "GZIP",
+                "GZIP is not needed: the pipeline decompresses each file its name says",
+            ),
+            ("ZSTD", "ZSTD is not needed"),
             ("LZOP", "LZOP is not supported yet"),
             ("ROUNDEC ROUNDEC", "given twice"),
         ] {

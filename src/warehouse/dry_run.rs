@@ -209,6 +209,7 @@ impl Stager for DryStager<'_> {
                     &auth.for_source(job.source),
                     job.options.max_errors,
                     &job.options.conversion,
+                    auth.compression_of(job.source),
                 )?;
                 self.wh.print(&copy)?;
                 for read_back in [

@@ -194,11 +194,11 @@ impl Stager for DuckStager<'_> {
         job: &StageJob<'_>,
         on_file: &mut dyn FnMut(&FileReport),
     ) -> Result<LoadReport> {
-        // The data-conversion options and compressed files (`--copy-options`, `sparkify
-        // copy`) go through the single-writer driver too: it counts what they changed
-        // (replacements, truncations); the table function covers plain loads.
-        let plain = job.options.conversion == crate::copy::Conversion::default()
-            && job.options.compression.is_none();
+        // The data-conversion options (`--copy-options`, `sparkify copy`) go through the
+        // single-writer driver too: it counts what they changed (replacements,
+        // truncations). The table function covers loads without them, compressed files
+        // included (both paths decompress in the same reader).
+        let plain = job.options.conversion == crate::copy::Conversion::default();
         if job.source.is_remote()
             || !plain
             || !stage::writes(job.spec)

@@ -149,6 +149,8 @@ pub fn describe_config(config: &WarehouseConfig) -> (&'static str, String) {
 }
 
 /// Which warehouse to open, with everything needed to open it (the settings resolve it).
+// A process holds one or two of these: boxing the large variant would save nothing worth it.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum WarehouseConfig {
     DuckDb {

@@ -12,6 +12,7 @@
 
 use super::postgres::{Postgres, Target};
 use super::{StageJob, Stager, Staging, Warehouse};
+use crate::copy::compressed::Compression;
 use crate::copy::load::{FileReport, LoadError, LoadReport};
 use crate::copy::{Conversion, FormatSpec};
 use crate::error::{Error, Result};
@@ -35,6 +36,10 @@ pub struct CopyAuth {
     /// Source buckets looked up in another region than `region` (bucket → region); see
     /// [`crate::source::regions`].
     pub source_regions: std::collections::BTreeMap<String, String>,
+    /// Sources whose files are compressed (the source as configured → how), found from their
+    /// names before the run ([`crate::copy::compressed::one_keyword`]): the COPY of each
+    /// carries the keyword.
+    pub source_compression: std::collections::BTreeMap<String, Compression>,
 }
 
 impl CopyAuth {
@@ -51,6 +56,11 @@ impl CopyAuth {
             region: looked_up.unwrap_or(&self.region).clone(),
             ..self.clone()
         }
+    }
+
+    /// The compression keyword the COPY of `source` carries, if its files are compressed.
+    pub fn compression_of(&self, source: &Source) -> Option<Compression> {
+        self.source_compression.get(&source.to_string()).copied()
     }
 }
 
@@ -69,11 +79,14 @@ pub fn copy_statement(
         auth,
         max_errors,
         &Conversion::default(),
+        None,
     )
 }
 
 /// [`copy_statement`] with the data-conversion options (`--copy-options`), so the cluster
-/// converts values as the local loader does: the same options, as the same words.
+/// converts values as the local loader does: the same options, as the same words; and with
+/// the compression keyword of the source's files (all of one kind, see
+/// [`crate::copy::compressed::one_keyword`]).
 pub fn copy_statement_with(
     table: &str,
     source: &Source,
@@ -81,6 +94,7 @@ pub fn copy_statement_with(
     auth: &CopyAuth,
     max_errors: u64,
     conversion: &Conversion,
+    compression: Option<Compression>,
 ) -> Result<String> {
     let literal = |v: &str| quote_literal_in(Dialect::Redshift, v);
     let from = s3_uri(source)?;
@@ -101,6 +115,11 @@ pub fn copy_statement_with(
     // manifest itself as data, skipping the files it lists.
     if source.is_manifest() {
         sql.push_str("MANIFEST\n");
+    }
+    // Redshift decompresses by this keyword alone, never by a file's name.
+    if let Some(c) = compression {
+        sql.push_str(c.keyword());
+        sql.push('\n');
     }
     // 0 is Redshift's default; spelling it out only when it differs keeps the common
     // statement minimal.
@@ -330,6 +349,7 @@ impl Stager for ServerCopy<'_> {
             &self.auth.for_source(job.source),
             job.options.max_errors,
             &job.options.conversion,
+            self.auth.compression_of(job.source),
         )?)?;
         // What this COPY read, per file, and what it rejected.
         let files = self

@@ -55,6 +55,7 @@ pub fn dataset(dir: &Path, days: u64, per_day: u64) -> Vec<String> {
             events_per_day: per_day,
             seed: days,
             match_rate: 0.5,
+            compress: None,
         },
         |_| {},
     )

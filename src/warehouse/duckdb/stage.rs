@@ -20,6 +20,7 @@ use duckdb::Connection;
 use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
+use crate::copy::compressed::Rule;
 use crate::copy::errors::ErrorCollector;
 use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
 use crate::copy::{Converter, Fatal, JsonFormat};
@@ -53,6 +54,8 @@ struct Job {
     source: Source,
     files: Vec<SourceFile>,
     repair_mojibake: bool,
+    /// Which files are compressed (by name in the pipeline, COPY's keyword in `sparkify copy`).
+    compression: Rule,
     max_errors: u64,
     threads: usize,
     /// The next file to claim.
@@ -141,13 +144,14 @@ impl Job {
         file: &SourceFile,
         chunks: &mut Vec<Vec<Row>>,
     ) -> std::result::Result<(), String> {
-        let converter =
-            Converter::new(&self.spec, &self.format, self.repair_mojibake).map_err(|message| {
+        let converter = Converter::new(&self.spec, &self.format, self.repair_mojibake)
+            .map_err(|message| {
                 self.fail(Error::JsonPaths {
                     path: format!("for {}", self.spec.name),
                     message,
                 })
-            })?;
+            })?
+            .with_compression(self.compression);
         // The report (and so the ledger) describes what was read, which may differ from the
         // listing when the file changed in between. Streamed: the file's bytes are never held whole (its converted rows are, until this
         // thread emits them: one file's rows per thread).
@@ -230,6 +234,7 @@ pub(super) fn load_parallel(
         source: source.clone(),
         files: files.to_vec(),
         repair_mojibake: options.repair_mojibake,
+        compression: options.compression,
         max_errors: options.max_errors,
         // 0 means every core; DuckDB caps this at its own `threads` setting.
         threads: match options.threads {
@@ -325,7 +330,8 @@ pub(super) fn load_parallel(
         errors,
         errors_not_kept,
         exceeded_max_errors: collected.exceeded,
-        // Only plain loads come here (no ACCEPTINVCHARS, no TRUNCATECOLUMNS): nothing changed.
+        // Only loads without conversion options come here (no ACCEPTINVCHARS, no
+        // TRUNCATECOLUMNS): nothing changed.
         replaced: 0,
         replaced_lines: 0,
         truncated: 0,
