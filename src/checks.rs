@@ -150,6 +150,20 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                             "*".into(),
                         )
                     }
+                    CheckDecl::NoRows { name, rule } => {
+                        let listed = sql::statement(&format!("violations/{name}.sql"), &[])?;
+                        return Ok(Rule {
+                            table: table.into(),
+                            name: rule,
+                            severity: declared.severity,
+                            sql: listed.clone().map_text(|rows| {
+                                format!("SELECT COUNT(*) FROM ({rows}) violations")
+                            }),
+                            samples: Some(listed.map_text(|rows| {
+                                format!("SELECT * FROM ({rows}) violations LIMIT {SAMPLES}")
+                            })),
+                        });
+                    }
                     CheckDecl::Expect { column, condition } => {
                         let filled = sql::fill(
                             &condition,

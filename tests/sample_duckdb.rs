@@ -38,8 +38,8 @@ fn the_sample_builds_the_documented_star_schema() {
 
     let report = checks::run(&mut wh).unwrap();
     assert!(report.failed().is_empty(), "{:?}", report.failed());
-    // Every declared check ran, exactly once: 45 on the sample, as the README shows.
-    assert_eq!(report.results.len(), 45, "{:?}", report.results.len());
+    // Every declared check ran, exactly once: 59 on the sample, as the README shows.
+    assert_eq!(report.results.len(), 59, "{:?}", report.results.len());
     assert_eq!((report.matched_songplays, report.songplays), (1, 6820));
 }
 

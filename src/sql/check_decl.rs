@@ -8,6 +8,7 @@
 //! -- check: accepted_values level free, paid
 //! -- check: expect duration > 0
 //! -- check: warn accepted_values gender F, M
+//! -- check: no_rows users_history_overlaps
 //! ```
 //!
 //! `expect COLUMN CONDITION` holds for every row whose COLUMN is not NULL (the condition is SQL
@@ -15,6 +16,10 @@
 //! current UTC time, as text) and `:'next_year'`, bound when the check runs: the engines' own
 //! clocks differ (DuckDB needs its ICU extension for time zones). A leading `warn` makes a
 //! failure reported but not blocking: it does not stop a run from publishing, nor fail `check`.
+//!
+//! `no_rows NAME` is a rule about several rows (periods that overlap, a level that disagrees
+//! with another table) that one line cannot say: `sql/violations/NAME.sql` is a query listing
+//! the rows that break it, named by its `-- rule:` header; the rule holds when it lists none.
 
 use super::file;
 use crate::error::{Error, Result};
@@ -49,6 +54,11 @@ pub enum CheckDecl {
     Expect {
         column: String,
         condition: String,
+    },
+    /// The query `sql/violations/NAME.sql` lists no rows; `rule` is its `-- rule:` header.
+    NoRows {
+        name: String,
+        rule: String,
     },
 }
 
@@ -114,6 +124,17 @@ pub fn checks(name: &str) -> Result<Vec<Declared>> {
                 push(CheckDecl::Expect {
                     column,
                     condition: args.trim().to_string(),
+                });
+            }
+            "no_rows" => {
+                let name = args.trim();
+                let path = format!("violations/{name}.sql");
+                let text = file(&path)?;
+                let rule = super::header(text, "rule")
+                    .ok_or_else(|| Error::usage(format!("sql/{path}: no `-- rule:` header")))?;
+                push(CheckDecl::NoRows {
+                    name: name.to_string(),
+                    rule: rule.to_string(),
                 });
             }
             _ => return Err(bad()),
