@@ -124,11 +124,12 @@ FROM (SELECT DISTINCT start_time FROM songplays) played;
 -- users_history.user_id points into users (its `references` check), so users is built first.
 DELETE FROM users_history;
 INSERT INTO users_history (user_id, level, valid_from, valid_to, is_current)
-SELECT userid, level, sparkify_epoch_ms(ts),
-       sparkify_epoch_ms(LEAD(ts) OVER (PARTITION BY userid ORDER BY ts)),
-       CASE WHEN LEAD(ts) OVER (PARTITION BY userid ORDER BY ts) IS NULL THEN TRUE ELSE FALSE END
+SELECT userid, level, valid_from,
+       LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from),
+       CASE WHEN LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from) IS NULL
+            THEN TRUE ELSE FALSE END
 FROM (
-    SELECT userid, ts, level,
+    SELECT userid, level, sparkify_epoch_ms(ts) AS valid_from,
            LAG(level) OVER (PARTITION BY userid ORDER BY ts) AS previous
     FROM (
         SELECT userid, ts, level,
