@@ -55,13 +55,15 @@ pub const AUDIT_TABLES: [&str; 3] = ["load_errors", "load_ledger", "audit_failur
 /// What an incremental run works in (see `src/pipeline/build.rs`): each staging table's rows
 /// new in this run ([`new_rows_table`]), scratch tables (empty between runs), each user's
 /// latest event, and a record of the transform SQL that built the star schema.
-pub const INCREMENT_TABLES: [&str; 7] = [
+pub const INCREMENT_TABLES: [&str; 9] = [
     "staging_events_new",
     "staging_songs_new",
     "user_latest",
     "user_candidates",
     "changed_plays",
     "replaced_plays",
+    "history_users",
+    "history_changes",
     "transform_state",
 ];
 
@@ -494,10 +496,10 @@ mod tests {
             [
                 "songs",
                 "artists",
+                "users_history",
                 "users",
                 "songplays",
-                "time",
-                "users_history"
+                "time"
             ]
         );
     }

@@ -211,6 +211,8 @@ fn loads_equal_one_load(
         "user_candidates",
         "changed_plays",
         "replaced_plays",
+        "history_users",
+        "history_changes",
     ] {
         assert_eq!(
             count(wh, &format!("SELECT COUNT(*) FROM {scratch}")),

@@ -7,8 +7,6 @@
 -- between consecutive instants starts a period, and the next change ends it; flapping
 -- (free -> paid -> free) is one period per stretch. An event repeated in the logs changes
 -- nothing.
--- depends: users
--- users_history.user_id points into users (its `references` check), so users is built first.
 DELETE FROM users_history;
 INSERT INTO users_history (user_id, level, valid_from, valid_to, is_current)
 SELECT userid, level, valid_from,

@@ -196,6 +196,28 @@ CREATE TABLE IF NOT EXISTS replaced_plays (
 )
 DISTSTYLE EVEN;
 
+-- history_users: scratch of an incremental run: each user its new events name, and whether one
+-- of those events is no later than the user's latest earlier event (late = 1: their periods
+-- are computed again from all their events) or all are later (late = 0: merged into the open
+-- period). Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS history_users (
+    user_id  INTEGER NOT NULL,
+    late     INTEGER NOT NULL
+)
+DISTSTYLE EVEN;
+
+-- history_changes: scratch of an incremental run: for the users whose new events all come after
+-- their earlier ones, the open period and the periods those events start, which replace the
+-- open period. Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS history_changes (
+    user_id     INTEGER NOT NULL,
+    level       VARCHAR(16) NOT NULL,
+    valid_from  TIMESTAMP NOT NULL
+)
+DISTSTYLE EVEN;
+
 -- transform_state: what built the star schema: a hash of the transform SQL, the sparkify
 -- version and when. A run whose transform SQL hashes otherwise (another sparkify version)
 -- rebuilds the star schema instead of updating it; no row means it must be rebuilt too.
@@ -241,6 +263,38 @@ CREATE TABLE IF NOT EXISTS artists (
 )
 DISTSTYLE ALL
 SORTKEY (artist_id);
+
+-- users_history (dimension, SCD type 2): each user's subscription level over time, one row per
+-- user per maximal period at one level, from every event with a userId (every page, not only
+-- NextSong). A period is half-open, [valid_from, valid_to): valid_from is the time of the first
+-- event seen at its level, valid_to the time of the first event seen at the next level (the
+-- change happened somewhere between the two events; the logs cannot say where), NULL while
+-- the period is current. A user who goes back to a level gets a new period, so free -> paid ->
+-- free is three rows. sql/transform/users_history.sql says how events at the same time count.
+-- check: unique user_id, valid_from
+-- check: not_null user_id, level, valid_from, is_current
+-- check: accepted_values level free, paid
+-- check: references user_id users.user_id
+-- check: expect valid_to > valid_from
+-- check: expect is_current = CASE WHEN valid_to IS NULL THEN TRUE ELSE FALSE END
+-- check: no_rows users_history_one_current
+-- check: no_rows users_history_overlaps
+-- check: no_rows users_history_contiguous
+-- check: no_rows users_history_current_is_users_level
+-- On Redshift a few rows per user, so small like users: a copy on every node, and sorted the way
+-- a point-in-time lookup (a user, then a time) reads it.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (user_id, valid_from)
+CREATE TABLE IF NOT EXISTS users_history (
+    user_id     INTEGER NOT NULL,
+    level       VARCHAR(16) NOT NULL,
+    valid_from  TIMESTAMP NOT NULL,
+    valid_to    TIMESTAMP,
+    is_current  BOOLEAN NOT NULL,
+    PRIMARY KEY (user_id, valid_from)
+)
+DISTSTYLE ALL
+SORTKEY (user_id, valid_from);
 
 -- users (dimension): one row per user seen in the logs, with the level of their latest event.
 -- check: unique user_id
@@ -313,38 +367,6 @@ CREATE TABLE IF NOT EXISTS time (
 )
 DISTSTYLE ALL
 SORTKEY (start_time);
-
--- users_history (dimension, SCD type 2): each user's subscription level over time, one row per
--- user per maximal period at one level, from every event with a userId (every page, not only
--- NextSong). A period is half-open, [valid_from, valid_to): valid_from is the time of the first
--- event seen at its level, valid_to the time of the first event seen at the next level (the
--- change happened somewhere between the two events; the logs cannot say where), NULL while
--- the period is current. A user who goes back to a level gets a new period, so free -> paid ->
--- free is three rows. sql/transform/users_history.sql says how events at the same time count.
--- check: unique user_id, valid_from
--- check: not_null user_id, level, valid_from, is_current
--- check: accepted_values level free, paid
--- check: references user_id users.user_id
--- check: expect valid_to > valid_from
--- check: expect is_current = CASE WHEN valid_to IS NULL THEN TRUE ELSE FALSE END
--- check: no_rows users_history_one_current
--- check: no_rows users_history_overlaps
--- check: no_rows users_history_contiguous
--- check: no_rows users_history_current_is_users_level
--- On Redshift a few rows per user, so small like users: a copy on every node, and sorted the way
--- a point-in-time lookup (a user, then a time) reads it.
--- redshift: DISTSTYLE ALL
--- redshift: SORTKEY (user_id, valid_from)
-CREATE TABLE IF NOT EXISTS users_history (
-    user_id     INTEGER NOT NULL,
-    level       VARCHAR(16) NOT NULL,
-    valid_from  TIMESTAMP NOT NULL,
-    valid_to    TIMESTAMP,
-    is_current  BOOLEAN NOT NULL,
-    PRIMARY KEY (user_id, valid_from)
-)
-DISTSTYLE ALL
-SORTKEY (user_id, valid_from);
 
 LOCK load_ledger;
 
@@ -461,11 +483,48 @@ WHERE pick = 1;
 
 SELECT COUNT(*) FROM artists;
 
+-- users_history: each user's level over time, rebuilt from every staged event with a userId, a
+-- time and a level (an event without one of them says nothing about who had which level when).
+-- One level per instant: of a user's events at the same ts, the one users would take as the
+-- latest (sql/transform/users.sql: highest sessionid, then itemInSession, then the first level
+-- alphabetically) gives the level at that instant, so the current period's level is always
+-- users.level and a period never starts and ends at the same time. Then each change of level
+-- between consecutive instants starts a period, and the next change ends it; flapping
+-- (free -> paid -> free) is one period per stretch. An event repeated in the logs changes
+-- nothing.
+DELETE FROM users_history;
+INSERT INTO users_history (user_id, level, valid_from, valid_to, is_current)
+SELECT userid, level, valid_from,
+       LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from),
+       CASE WHEN LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from) IS NULL
+            THEN TRUE ELSE FALSE END
+FROM (
+    SELECT userid, level, sparkify_epoch_ms(ts) AS valid_from,
+           LAG(level) OVER (PARTITION BY userid ORDER BY ts) AS previous
+    FROM (
+        SELECT userid, ts, level,
+               ROW_NUMBER() OVER (
+                   PARTITION BY userid, ts
+                   ORDER BY sessionid DESC NULLS LAST, iteminsession DESC NULLS LAST, level
+               ) AS pick
+        FROM staging_events
+        WHERE userid IS NOT NULL AND ts IS NOT NULL AND level IS NOT NULL
+    ) instants
+    WHERE pick = 1
+) changes
+WHERE previous IS NULL OR previous <> level;
+
+SELECT COUNT(*) FROM users_history;
+
 -- users: one row per non-empty userId in the logs (all pages, not only NextSong), carrying the
 -- attributes of the user's latest event, so `level` is the current subscription level.
 -- The latest event is kept in user_latest with the columns that order events, so an incremental
 -- run (sql/incremental/users.sql) compares a user's new events with it alone. The order goes on
 -- to every column taken, so the pick is the same whatever order the rows come in.
+-- depends: users_history
+-- The rebuild needs nothing first; an incremental run's users_history compares the run's events
+-- with user_latest as the last run left it (sql/incremental/users_history.sql), so it goes
+-- before users updates user_latest.
 DELETE FROM user_latest;
 INSERT INTO user_latest (userid, firstname, lastname, gender, level, ts, sessionid, iteminsession)
 SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession
@@ -545,41 +604,6 @@ FROM (SELECT DISTINCT start_time FROM songplays) played;
 
 SELECT COUNT(*) FROM time;
 
--- users_history: each user's level over time, rebuilt from every staged event with a userId, a
--- time and a level (an event without one of them says nothing about who had which level when).
--- One level per instant: of a user's events at the same ts, the one users would take as the
--- latest (sql/transform/users.sql: highest sessionid, then itemInSession, then the first level
--- alphabetically) gives the level at that instant, so the current period's level is always
--- users.level and a period never starts and ends at the same time. Then each change of level
--- between consecutive instants starts a period, and the next change ends it; flapping
--- (free -> paid -> free) is one period per stretch. An event repeated in the logs changes
--- nothing.
--- depends: users
--- users_history.user_id points into users (its `references` check), so users is built first.
-DELETE FROM users_history;
-INSERT INTO users_history (user_id, level, valid_from, valid_to, is_current)
-SELECT userid, level, valid_from,
-       LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from),
-       CASE WHEN LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from) IS NULL
-            THEN TRUE ELSE FALSE END
-FROM (
-    SELECT userid, level, sparkify_epoch_ms(ts) AS valid_from,
-           LAG(level) OVER (PARTITION BY userid ORDER BY ts) AS previous
-    FROM (
-        SELECT userid, ts, level,
-               ROW_NUMBER() OVER (
-                   PARTITION BY userid, ts
-                   ORDER BY sessionid DESC NULLS LAST, iteminsession DESC NULLS LAST, level
-               ) AS pick
-        FROM staging_events
-        WHERE userid IS NOT NULL AND ts IS NOT NULL AND level IS NOT NULL
-    ) instants
-    WHERE pick = 1
-) changes
-WHERE previous IS NULL OR previous <> level;
-
-SELECT COUNT(*) FROM users_history;
-
 DELETE FROM transform_state;
 
 INSERT INTO transform_state (transform_hash, sparkify_version, built_at)
@@ -618,6 +642,51 @@ SELECT CAST((SELECT COUNT(*) FROM (SELECT artist_id FROM artists GROUP BY artist
 SELECT CAST((SELECT COUNT(*) FROM artists WHERE artist_id IS NULL) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM artists WHERE name IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id, valid_from FROM users_history GROUP BY user_id, valid_from HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE user_id IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE level IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE valid_from IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE is_current IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE level IS NOT NULL AND level NOT IN ($1, $2)) AS BIGINT);
+--   $1 = "free"
+--   $2 = "paid"
+
+SELECT CAST((SELECT COUNT(*) FROM users_history f WHERE f.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users d WHERE d.user_id = f.user_id)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE valid_to IS NOT NULL AND NOT (valid_to > valid_from)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE is_current IS NOT NULL AND NOT (is_current = CASE WHEN valid_to IS NULL THEN TRUE ELSE FALSE END)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id, COUNT(*) AS current_periods
+FROM users_history
+WHERE is_current
+GROUP BY user_id
+HAVING COUNT(*) > 1) violations) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT a.user_id, a.level, a.valid_from, a.valid_to,
+       b.level AS next_level, b.valid_from AS next_from, b.valid_to AS next_to
+FROM users_history a
+JOIN users_history b ON b.user_id = a.user_id AND b.valid_from > a.valid_from
+WHERE a.valid_to IS NULL OR b.valid_from < a.valid_to) violations) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT a.user_id, a.level, a.valid_from, a.valid_to
+FROM users_history a
+WHERE a.valid_to IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM users_history b
+                  WHERE b.user_id = a.user_id AND b.valid_from = a.valid_to
+                    AND b.level <> a.level)) violations) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT u.user_id, u.level, h.level AS current_period_level, h.valid_from
+FROM users u
+JOIN user_latest l ON l.userid = u.user_id AND l.ts IS NOT NULL
+LEFT JOIN users_history h ON h.user_id = u.user_id AND h.is_current
+WHERE u.level IS NOT NULL AND (h.level IS NULL OR h.level <> u.level)) violations) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id FROM users GROUP BY user_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 
@@ -679,51 +748,6 @@ SELECT CAST((SELECT COUNT(*) FROM time WHERE month IS NULL) AS BIGINT);
 SELECT CAST((SELECT COUNT(*) FROM time WHERE year IS NULL) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM time WHERE weekday IS NULL) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id, valid_from FROM users_history GROUP BY user_id, valid_from HAVING COUNT(*) > 1) duplicated) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM users_history WHERE user_id IS NULL) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM users_history WHERE level IS NULL) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM users_history WHERE valid_from IS NULL) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM users_history WHERE is_current IS NULL) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM users_history WHERE level IS NOT NULL AND level NOT IN ($1, $2)) AS BIGINT);
---   $1 = "free"
---   $2 = "paid"
-
-SELECT CAST((SELECT COUNT(*) FROM users_history f WHERE f.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users d WHERE d.user_id = f.user_id)) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM users_history WHERE valid_to IS NOT NULL AND NOT (valid_to > valid_from)) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM users_history WHERE is_current IS NOT NULL AND NOT (is_current = CASE WHEN valid_to IS NULL THEN TRUE ELSE FALSE END)) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id, COUNT(*) AS current_periods
-FROM users_history
-WHERE is_current
-GROUP BY user_id
-HAVING COUNT(*) > 1) violations) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM (SELECT a.user_id, a.level, a.valid_from, a.valid_to,
-       b.level AS next_level, b.valid_from AS next_from, b.valid_to AS next_to
-FROM users_history a
-JOIN users_history b ON b.user_id = a.user_id AND b.valid_from > a.valid_from
-WHERE a.valid_to IS NULL OR b.valid_from < a.valid_to) violations) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM (SELECT a.user_id, a.level, a.valid_from, a.valid_to
-FROM users_history a
-WHERE a.valid_to IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM users_history b
-                  WHERE b.user_id = a.user_id AND b.valid_from = a.valid_to
-                    AND b.level <> a.level)) violations) AS BIGINT);
-
-SELECT CAST((SELECT COUNT(*) FROM (SELECT u.user_id, u.level, h.level AS current_period_level, h.valid_from
-FROM users u
-JOIN user_latest l ON l.userid = u.user_id AND l.ts IS NOT NULL
-LEFT JOIN users_history h ON h.user_id = u.user_id AND h.is_current
-WHERE u.level IS NOT NULL AND (h.level IS NULL OR h.level <> u.level)) violations) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM load_ledger WHERE table_name = $1
    AND rows_read <> rows_loaded + rows_rejected) AS BIGINT);
