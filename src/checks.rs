@@ -224,6 +224,20 @@ fn declared_rules(table: &str) -> Result<Vec<Rule>> {
                     }
                     // Measured rather than counted: see [`Monitor`].
                     CheckDecl::Freshness { .. } | CheckDecl::Volume { .. } => return Ok(None),
+                    CheckDecl::NoRows { name, rule } => {
+                        let listed = sql::statement(&format!("violations/{name}.sql"), &[])?;
+                        return Ok(Some(Rule {
+                            table: table.into(),
+                            name: rule,
+                            severity: declared.severity,
+                            sql: listed.clone().map_text(|rows| {
+                                format!("SELECT COUNT(*) FROM ({rows}) violations")
+                            }),
+                            samples: Some(listed.map_text(|rows| {
+                                format!("SELECT * FROM ({rows}) violations LIMIT {SAMPLES}")
+                            })),
+                        }));
+                    }
                     CheckDecl::Expect { column, condition } => {
                         let filled = sql::fill(
                             &condition,

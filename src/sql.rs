@@ -8,6 +8,8 @@
 //! `sql/transform/NAME.sql` rebuilds a model from staging and names the models it needs first
 //! in a `-- depends:` header, from which the transform order is derived (see [`order`]). A
 //! dialect whose transform differs has its own file in `sql/DIALECT/transform/NAME.sql`.
+//! A rule one comment line cannot say is a query of its own in `sql/violations/`, declared with
+//! `-- check: no_rows NAME` (see [`check_decl`]).
 //! `sql/bookkeeping/`, `sql/checks/` and `sql/figures/` hold the statements the pipeline, the
 //! reconciliation rules and the report run; their values go in through [`statement`].
 
@@ -57,13 +59,15 @@ pub const AUDIT_TABLES: [&str; 4] = ["load_errors", "load_ledger", "audit_failur
 /// What an incremental run works in (see `src/pipeline/build.rs`): each staging table's rows
 /// new in this run ([`new_rows_table`]), scratch tables (empty between runs), each user's
 /// latest event, and a record of the transform SQL that built the star schema.
-pub const INCREMENT_TABLES: [&str; 7] = [
+pub const INCREMENT_TABLES: [&str; 9] = [
     "staging_events_new",
     "staging_songs_new",
     "user_latest",
     "user_candidates",
     "changed_plays",
     "replaced_plays",
+    "history_users",
+    "history_changes",
     "transform_state",
 ];
 
@@ -471,11 +475,36 @@ mod tests {
     }
 
     #[test]
+    fn every_violations_query_is_declared_once() {
+        // A file of sql/violations/ that no table declares would never run.
+        let mut declared = Vec::new();
+        for t in all_tables().unwrap() {
+            for d in checks(t).unwrap() {
+                if let CheckDecl::NoRows { name, rule } = d.check {
+                    assert!(!rule.is_empty(), "{name}");
+                    declared.push(name);
+                }
+            }
+        }
+        declared.sort();
+        let files: Vec<&str> = files_in("violations").map(|(name, _)| name).collect();
+        assert_eq!(declared, files);
+        assert!(declared.contains(&"songplays_level_in_history".to_string()));
+    }
+
+    #[test]
     fn the_transform_order_comes_from_the_depends_headers() {
         // Tests, the benchmark peers and the order of `run`'s summary rely on this order.
         assert_eq!(
             models().unwrap(),
-            ["songs", "artists", "users", "songplays", "time"]
+            [
+                "songs",
+                "artists",
+                "users_history",
+                "users",
+                "songplays",
+                "time"
+            ]
         );
     }
 

@@ -258,7 +258,7 @@ fn csv_and_json_output_round_trip() {
     // The list is generated from the SQL files, and a typo names the choices.
     let (code, stdout, _) = cli(&["analytics"], dir.path());
     assert_eq!(code, Some(0));
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("  ")).count(), 11);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("  ")).count(), 14);
     assert!(
         stdout.contains("plays_by_hour        Song plays by hour of day (UTC)"),
         "{stdout}"
@@ -267,7 +267,7 @@ fn csv_and_json_output_round_trip() {
     assert_eq!(code, Some(2));
     // The choices are the files of sql/analytics/, in name order.
     assert!(
-        stderr.contains("choose one of: busiest_users, daily_active_users,"),
+        stderr.contains("choose one of: busiest_users, conversions_by_week, daily_active_users,"),
         "{stderr}"
     );
     assert!(stderr.contains("top_songs"), "{stderr}");
@@ -308,17 +308,21 @@ fn report(dir: &tempfile::TempDir) -> String {
 fn the_report_has_figures_charts_and_data_quality_and_escapes_data() {
     let dir = tempfile::tempdir().unwrap();
     let html = report(&dir);
-    assert_eq!(html.matches("<svg").count(), 6, "one SVG per chart");
+    assert_eq!(html.matches("<svg").count(), 7, "one SVG per chart");
     for needle in [
         "Sparkify listening report",
         "6,820",
         "Plays by hour of day",
         "Busiest hour: 16:00 UTC.",
         "82.0 %",
-        "All 47 checks passed.",
+        "All 61 checks passed.",
         "1 of 6,820 song plays matched a catalogue song (0.01 %)",
         "staging_events",
         "Cuevas",
+        "Free → paid upgrades per week",
+        "8 upgrades, by the week",
+        "Time from first event to paid",
+        "Plays before and from the first upgrade",
     ] {
         assert!(html.contains(needle), "report lacks {needle:?}");
     }
@@ -391,6 +395,7 @@ fn the_report_lists_the_latest_runs() {
 }
 
 /// Opens the report in headless Chromium: the DOM it builds must hold the six charts, the page
+/// Opens the report in headless Chromium: the DOM it builds must hold the seven charts, the page
 /// must log no console errors, and a screenshot is kept for people to look at.
 /// A headless Chromium that hangs (a GPU probe, a profile lock) must fail the test, not stall
 /// the suite: a render of this page takes a few seconds.
@@ -471,7 +476,7 @@ fn the_report_renders_in_headless_chromium() {
     let (dom, log) = run(&["--dump-dom".to_string()]);
     assert_eq!(
         dom.matches("<svg").count(),
-        6,
+        7,
         "charts in the rendered DOM\n{log}"
     );
     assert!(dom.contains("Sparkify listening report"));

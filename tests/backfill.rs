@@ -74,7 +74,7 @@ fn corrupt_day(data: &Path) {
 
 /// Every table a backfill may change, each as sorted rows; songplays without songplay_id and
 /// the bookkeeping tables without their times, which differ between any two loads.
-const TABLES: [(&str, &str); 10] = [
+const TABLES: [(&str, &str); 11] = [
     ("staging_events", "SELECT * FROM staging_events"),
     ("staging_songs", "SELECT * FROM staging_songs"),
     (
@@ -95,6 +95,7 @@ const TABLES: [(&str, &str); 10] = [
     ("time", "SELECT * FROM time"),
     ("users", "SELECT * FROM users"),
     ("user_latest", "SELECT * FROM user_latest"),
+    ("users_history", "SELECT * FROM users_history"),
     ("songs", "SELECT * FROM songs"),
     ("artists", "SELECT * FROM artists"),
 ];
@@ -399,6 +400,7 @@ fn published(wh: &mut dyn Warehouse) -> Vec<Vec<String>> {
         "songplays",
         "users",
         "user_latest",
+        "users_history",
         "songs",
         "artists",
         "time",

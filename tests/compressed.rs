@@ -138,7 +138,7 @@ fn generated_compressed_data_builds_the_same_warehouse_as_plain_data() {
             let out = run(tmp.path(), &wh, &sources(&data), &[]);
             let stdout = ok(&out);
             assert!(
-                stdout.contains("All 47 checks passed"),
+                stdout.contains("All 61 checks passed"),
                 "{engine} {how}: {stdout}"
             );
             assert!(

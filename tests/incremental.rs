@@ -18,7 +18,7 @@ use sparkify::warehouse::duckdb::DuckDb;
 use sparkify::warehouse::postgres::{Postgres, Target};
 
 /// The star schema, as sorted rows; songplays without its surrogate key.
-const STAR: [(&str, &str); 5] = [
+const STAR: [(&str, &str); 6] = [
     ("songs", "SELECT * FROM songs"),
     ("artists", "SELECT * FROM artists"),
     ("users", "SELECT * FROM users"),
@@ -28,6 +28,7 @@ const STAR: [(&str, &str); 5] = [
          user_agent FROM songplays",
     ),
     ("time", "SELECT * FROM time"),
+    ("users_history", "SELECT * FROM users_history"),
 ];
 
 fn rows(wh: &mut dyn Warehouse, sql: &str) -> Vec<String> {
@@ -210,6 +211,8 @@ fn loads_equal_one_load(
         "user_candidates",
         "changed_plays",
         "replaced_plays",
+        "history_users",
+        "history_changes",
     ] {
         assert_eq!(
             count(wh, &format!("SELECT COUNT(*) FROM {scratch}")),

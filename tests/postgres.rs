@@ -15,7 +15,14 @@ fn connect(url: &str) -> Postgres {
     Postgres::connect(Target::parse(url, 5432, "disable").unwrap()).expect("connect")
 }
 
-const MODELS: [&str; 5] = ["songplays", "users", "songs", "artists", "time"];
+const MODELS: [&str; 6] = [
+    "songplays",
+    "users",
+    "songs",
+    "artists",
+    "time",
+    "users_history",
+];
 
 #[test]
 fn the_sample_gives_the_same_counts_as_duckdb_and_reruns_change_nothing() {
@@ -70,7 +77,7 @@ fn every_built_in_question_answers_the_same_on_postgres_and_duckdb() {
     }
     // The report builds on PostgreSQL too.
     let html = sparkify::analytics::report::build(&mut pg).unwrap();
-    assert_eq!(html.matches("<svg").count(), 6);
+    assert_eq!(html.matches("<svg").count(), 7);
 }
 
 #[test]
@@ -146,7 +153,7 @@ fn the_cli_runs_against_postgres_with_the_password_in_the_url_or_pgpassword() {
         stdout.contains("transform songplays            6,820"),
         "{stdout}"
     );
-    assert!(stdout.contains("All 47 checks passed"), "{stdout}");
+    assert!(stdout.contains("All 61 checks passed"), "{stdout}");
     assert!(!stdout.contains(pg::PASSWORD) && !stderr.contains(pg::PASSWORD));
 
     // The same warehouse with the password from PGPASSWORD instead of the URL.

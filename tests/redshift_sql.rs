@@ -235,6 +235,7 @@ fn ddl_and_transforms_are_pinned_and_parse() {
         "forget_files",
         "outside_range",
         "arrived",
+        "users_history",
         "users",
         "songplays",
         "time",
@@ -252,7 +253,7 @@ fn ddl_and_transforms_are_pinned_and_parse() {
     }
     assert_eq!(
         sparkify::sql::files_in("backfill").count(),
-        10,
+        11,
         "every backfill file is pinned here"
     );
     golden("redshift_backfill.sql", &backfill);

@@ -368,7 +368,7 @@ fn freshness(warehouse: &str, connect: Connect) {
         "{stdout}"
     );
     assert!(
-        stdout.contains("46 of 47 checks passed, 1 warned"),
+        stdout.contains("60 of 61 checks passed, 1 warned"),
         "{stdout}"
     );
 
@@ -377,7 +377,7 @@ fn freshness(warehouse: &str, connect: Connect) {
     args.extend(["--freshness-file-warn-hours", "40"]);
     args.extend(["--freshness-file-error-hours", "off"]);
     let stdout = ok(&run(tmp.path(), warehouse, &sources, &args));
-    assert!(stdout.contains("All 47 checks passed"), "{stdout}");
+    assert!(stdout.contains("All 61 checks passed"), "{stdout}");
     args.extend(["--freshness-now-warn-hours", "24"]);
     let stdout = ok(&run(tmp.path(), warehouse, &sources, &args));
     assert!(

@@ -111,7 +111,7 @@ fn the_sample_loads_from_s3_exactly_as_from_the_local_folder() {
     let from_s3 = tmp.path().join("s3.duckdb");
     let args = s3_args("sample", &from_s3);
     let out = ok(&sparkify(tmp.path(), &env, &run_args("run", &args, &[])));
-    assert!(out.contains("All 47 checks passed"), "{out}");
+    assert!(out.contains("All 61 checks passed"), "{out}");
 
     let local = tmp.path().join("local.duckdb");
     let mut wh = open(&local);

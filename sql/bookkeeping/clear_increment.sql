@@ -5,3 +5,5 @@ DELETE FROM staging_songs_new;
 DELETE FROM user_candidates;
 DELETE FROM changed_plays;
 DELETE FROM replaced_plays;
+DELETE FROM history_users;
+DELETE FROM history_changes;

@@ -1,6 +1,7 @@
 -- users, from this run's events only: each user they name gets the latest of those events and
 -- of the one kept in user_latest, ordered exactly as sql/transform/users.sql orders all events,
 -- so the row is the one a rebuild gives.
+-- depends: users_history
 DELETE FROM user_candidates;
 INSERT INTO user_candidates (userid, firstname, lastname, gender, level, ts, sessionid, iteminsession)
 SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession

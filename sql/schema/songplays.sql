@@ -7,6 +7,7 @@
 -- check: references artist_id artists.artist_id
 -- check: references start_time time.start_time
 -- check: accepted_values level free, paid
+-- check: no_rows songplays_level_in_history
 -- check: warn expect start_time <= CAST(:'now' AS TIMESTAMP)
 -- On Redshift the fact table is distributed on song_id, the join key to its largest dimension
 -- (songs), so that join is node-local; sorted by start_time because analysts filter by time

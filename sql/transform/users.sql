@@ -3,6 +3,10 @@
 -- The latest event is kept in user_latest with the columns that order events, so an incremental
 -- run (sql/incremental/users.sql) compares a user's new events with it alone. The order goes on
 -- to every column taken, so the pick is the same whatever order the rows come in.
+-- depends: users_history
+-- The rebuild needs nothing first; an incremental run's users_history compares the run's events
+-- with user_latest as the last run left it (sql/incremental/users_history.sql), so it goes
+-- before users updates user_latest.
 DELETE FROM user_latest;
 INSERT INTO user_latest (userid, firstname, lastname, gender, level, ts, sessionid, iteminsession)
 SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession

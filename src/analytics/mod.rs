@@ -68,7 +68,7 @@ mod tests {
     #[test]
     fn every_question_has_a_description_and_a_query() {
         let qs = questions();
-        assert_eq!(qs.len(), 11);
+        assert_eq!(qs.len(), 14);
         for q in qs {
             assert!(q.description.len() > 10, "{}", q.name);
             assert!(q.sql.contains("SELECT"), "{}", q.name);

@@ -241,6 +241,8 @@ pub fn build_with(wh: &mut dyn Warehouse, options: &checks::CheckOptions) -> Res
     let levels = q(wh, "free_vs_paid")?;
     let session_lengths = q(wh, "session_lengths")?;
     let platforms = q(wh, "top_platforms")?;
+    let conversions = q(wh, "conversions_by_week")?;
+    let upgrades: f64 = conversions.rows.iter().map(|r| number(r.get(1))).sum();
     let peak_hour = by_hour
         .rows
         .iter()
@@ -285,6 +287,14 @@ pub fn build_with(wh: &mut dyn Warehouse, options: &checks::CheckOptions) -> Res
             "Plays by the listener's operating system.".into(),
             chart_of(&platforms, 0, 1, "plays", false)?,
         ),
+        chart(
+            "Free → paid upgrades per week",
+            format!(
+                "{} upgrades, by the week (from Monday, UTC) the first paid event was seen.",
+                thousands(upgrades as i64)
+            ),
+            chart_of(&conversions, 0, 1, "upgrades", false)?,
+        ),
     ];
 
     let tables = vec![
@@ -293,6 +303,13 @@ pub fn build_with(wh: &mut dyn Warehouse, options: &checks::CheckOptions) -> Res
         question_rows(wh, "Busiest listeners", "busiest_users", 10)?,
         question_rows(wh, "Top locations", "top_locations", 10)?,
         question_rows(wh, "Free ↔ paid conversions", "level_changes", 20)?,
+        question_rows(wh, "Time from first event to paid", "time_to_paid", 10)?,
+        question_rows(
+            wh,
+            "Plays before and from the first upgrade",
+            "plays_around_conversion",
+            10,
+        )?,
     ];
 
     let check_rows: Vec<JinjaValue> = quality

@@ -378,7 +378,9 @@ fn backfill_in(
     let transformed = match &build {
         Build::Incremental => {
             run_models(wh, Build::Incremental, |model| match model {
-                "songplays" | "time" | "users" => sql::file(&format!("backfill/{model}.sql")),
+                "songplays" | "time" | "users" | "users_history" => {
+                    sql::file(&format!("backfill/{model}.sql"))
+                }
                 // Song files have no date: songs and artists stay as they are.
                 _ => Ok(""),
             })?

@@ -10,6 +10,7 @@
 //! -- check: warn accepted_values gender F, M
 //! -- check: freshness ts
 //! -- check: warn volume ts
+//! -- check: no_rows users_history_overlaps
 //! ```
 //!
 //! `expect COLUMN CONDITION` holds for every row whose COLUMN is not NULL (the condition is SQL
@@ -23,6 +24,10 @@
 //! newest value with the date in the newest loaded file's name and, when asked, with now;
 //! volume compares each day's row count with the days around it. A freshness failure is an
 //! error or a warning by which threshold it crosses; declared `warn`, it only ever warns.
+//!
+//! `no_rows NAME` is a rule about several rows (periods that overlap, a level that disagrees
+//! with another table) that one line cannot say: `sql/violations/NAME.sql` is a query listing
+//! the rows that break it, named by its `-- rule:` header; the rule holds when it lists none.
 
 use super::file;
 use crate::error::{Error, Result};
@@ -66,6 +71,11 @@ pub enum CheckDecl {
     /// No day has far fewer rows (by `column`, epoch milliseconds) than the days around it.
     Volume {
         column: String,
+    },
+    /// The query `sql/violations/NAME.sql` lists no rows; `rule` is its `-- rule:` header.
+    NoRows {
+        name: String,
+        rule: String,
     },
 }
 
@@ -143,6 +153,17 @@ pub fn checks(name: &str) -> Result<Vec<Declared>> {
                     CheckDecl::Freshness { column }
                 } else {
                     CheckDecl::Volume { column }
+                });
+            }
+            "no_rows" => {
+                let name = args.trim();
+                let path = format!("violations/{name}.sql");
+                let text = file(&path)?;
+                let rule = super::header(text, "rule")
+                    .ok_or_else(|| Error::usage(format!("sql/{path}: no `-- rule:` header")))?;
+                push(CheckDecl::NoRows {
+                    name: name.to_string(),
+                    rule: rule.to_string(),
                 });
             }
             _ => return Err(bad()),

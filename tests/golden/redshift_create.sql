@@ -222,6 +222,28 @@ CREATE TABLE IF NOT EXISTS replaced_plays (
 )
 DISTSTYLE EVEN;
 
+-- history_users: scratch of an incremental run: each user its new events name, and whether one
+-- of those events is no later than the user's latest earlier event (late = 1: their periods
+-- are computed again from all their events) or all are later (late = 0: merged into the open
+-- period). Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS history_users (
+    user_id  INTEGER NOT NULL,
+    late     INTEGER NOT NULL
+)
+DISTSTYLE EVEN;
+
+-- history_changes: scratch of an incremental run: for the users whose new events all come after
+-- their earlier ones, the open period and the periods those events start, which replace the
+-- open period. Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS history_changes (
+    user_id     INTEGER NOT NULL,
+    level       VARCHAR(16) NOT NULL,
+    valid_from  TIMESTAMP NOT NULL
+)
+DISTSTYLE EVEN;
+
 -- transform_state: what built the star schema: a hash of the transform SQL, the sparkify
 -- version and when. A run whose transform SQL hashes otherwise (another sparkify version)
 -- rebuilds the star schema instead of updating it; no row means it must be rebuilt too.
@@ -268,6 +290,38 @@ CREATE TABLE IF NOT EXISTS artists (
 DISTSTYLE ALL
 SORTKEY (artist_id);
 
+-- users_history (dimension, SCD type 2): each user's subscription level over time, one row per
+-- user per maximal period at one level, from every event with a userId (every page, not only
+-- NextSong). A period is half-open, [valid_from, valid_to): valid_from is the time of the first
+-- event seen at its level, valid_to the time of the first event seen at the next level (the
+-- change happened somewhere between the two events; the logs cannot say where), NULL while
+-- the period is current. A user who goes back to a level gets a new period, so free -> paid ->
+-- free is three rows. sql/transform/users_history.sql says how events at the same time count.
+-- check: unique user_id, valid_from
+-- check: not_null user_id, level, valid_from, is_current
+-- check: accepted_values level free, paid
+-- check: references user_id users.user_id
+-- check: expect valid_to > valid_from
+-- check: expect is_current = CASE WHEN valid_to IS NULL THEN TRUE ELSE FALSE END
+-- check: no_rows users_history_one_current
+-- check: no_rows users_history_overlaps
+-- check: no_rows users_history_contiguous
+-- check: no_rows users_history_current_is_users_level
+-- On Redshift a few rows per user, so small like users: a copy on every node, and sorted the way
+-- a point-in-time lookup (a user, then a time) reads it.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (user_id, valid_from)
+CREATE TABLE IF NOT EXISTS users_history (
+    user_id     INTEGER NOT NULL,
+    level       VARCHAR(16) NOT NULL,
+    valid_from  TIMESTAMP NOT NULL,
+    valid_to    TIMESTAMP,
+    is_current  BOOLEAN NOT NULL,
+    PRIMARY KEY (user_id, valid_from)
+)
+DISTSTYLE ALL
+SORTKEY (user_id, valid_from);
+
 -- users (dimension): one row per user seen in the logs, with the level of their latest event.
 -- check: unique user_id
 -- check: not_null user_id, level
@@ -296,6 +350,7 @@ SORTKEY (user_id);
 -- check: references artist_id artists.artist_id
 -- check: references start_time time.start_time
 -- check: accepted_values level free, paid
+-- check: no_rows songplays_level_in_history
 -- check: warn expect start_time <= CAST(:'now' AS TIMESTAMP)
 -- On Redshift the fact table is distributed on song_id, the join key to its largest dimension
 -- (songs), so that join is node-local; sorted by start_time because analysts filter by time

@@ -226,6 +226,28 @@ CREATE TABLE IF NOT EXISTS replaced_plays (
 )
 DISTSTYLE EVEN;
 
+-- history_users: scratch of an incremental run: each user its new events name, and whether one
+-- of those events is no later than the user's latest earlier event (late = 1: their periods
+-- are computed again from all their events) or all are later (late = 0: merged into the open
+-- period). Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS history_users (
+    user_id  INTEGER NOT NULL,
+    late     INTEGER NOT NULL
+)
+DISTSTYLE EVEN;
+
+-- history_changes: scratch of an incremental run: for the users whose new events all come after
+-- their earlier ones, the open period and the periods those events start, which replace the
+-- open period. Empty between runs.
+-- redshift: DISTSTYLE EVEN
+CREATE TABLE IF NOT EXISTS history_changes (
+    user_id     INTEGER NOT NULL,
+    level       VARCHAR(16) NOT NULL,
+    valid_from  TIMESTAMP NOT NULL
+)
+DISTSTYLE EVEN;
+
 -- transform_state: what built the star schema: a hash of the transform SQL, the sparkify
 -- version and when. A run whose transform SQL hashes otherwise (another sparkify version)
 -- rebuilds the star schema instead of updating it; no row means it must be rebuilt too.
@@ -272,6 +294,38 @@ CREATE TABLE IF NOT EXISTS artists (
 DISTSTYLE ALL
 SORTKEY (artist_id);
 
+-- users_history (dimension, SCD type 2): each user's subscription level over time, one row per
+-- user per maximal period at one level, from every event with a userId (every page, not only
+-- NextSong). A period is half-open, [valid_from, valid_to): valid_from is the time of the first
+-- event seen at its level, valid_to the time of the first event seen at the next level (the
+-- change happened somewhere between the two events; the logs cannot say where), NULL while
+-- the period is current. A user who goes back to a level gets a new period, so free -> paid ->
+-- free is three rows. sql/transform/users_history.sql says how events at the same time count.
+-- check: unique user_id, valid_from
+-- check: not_null user_id, level, valid_from, is_current
+-- check: accepted_values level free, paid
+-- check: references user_id users.user_id
+-- check: expect valid_to > valid_from
+-- check: expect is_current = CASE WHEN valid_to IS NULL THEN TRUE ELSE FALSE END
+-- check: no_rows users_history_one_current
+-- check: no_rows users_history_overlaps
+-- check: no_rows users_history_contiguous
+-- check: no_rows users_history_current_is_users_level
+-- On Redshift a few rows per user, so small like users: a copy on every node, and sorted the way
+-- a point-in-time lookup (a user, then a time) reads it.
+-- redshift: DISTSTYLE ALL
+-- redshift: SORTKEY (user_id, valid_from)
+CREATE TABLE IF NOT EXISTS users_history (
+    user_id     INTEGER NOT NULL,
+    level       VARCHAR(16) NOT NULL,
+    valid_from  TIMESTAMP NOT NULL,
+    valid_to    TIMESTAMP,
+    is_current  BOOLEAN NOT NULL,
+    PRIMARY KEY (user_id, valid_from)
+)
+DISTSTYLE ALL
+SORTKEY (user_id, valid_from);
+
 -- users (dimension): one row per user seen in the logs, with the level of their latest event.
 -- check: unique user_id
 -- check: not_null user_id, level
@@ -300,6 +354,7 @@ SORTKEY (user_id);
 -- check: references artist_id artists.artist_id
 -- check: references start_time time.start_time
 -- check: accepted_values level free, paid
+-- check: no_rows songplays_level_in_history
 -- check: warn expect start_time <= CAST(:'now' AS TIMESTAMP)
 -- On Redshift the fact table is distributed on song_id, the join key to its largest dimension
 -- (songs), so that join is node-local; sorted by start_time because analysts filter by time
@@ -458,11 +513,48 @@ WHERE pick = 1;
 
 SELECT COUNT(*) FROM artists;
 
+-- users_history: each user's level over time, rebuilt from every staged event with a userId, a
+-- time and a level (an event without one of them says nothing about who had which level when).
+-- One level per instant: of a user's events at the same ts, the one users would take as the
+-- latest (sql/transform/users.sql: highest sessionid, then itemInSession, then the first level
+-- alphabetically) gives the level at that instant, so the current period's level is always
+-- users.level and a period never starts and ends at the same time. Then each change of level
+-- between consecutive instants starts a period, and the next change ends it; flapping
+-- (free -> paid -> free) is one period per stretch. An event repeated in the logs changes
+-- nothing.
+DELETE FROM users_history;
+INSERT INTO users_history (user_id, level, valid_from, valid_to, is_current)
+SELECT userid, level, valid_from,
+       LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from),
+       CASE WHEN LEAD(valid_from) OVER (PARTITION BY userid ORDER BY valid_from) IS NULL
+            THEN TRUE ELSE FALSE END
+FROM (
+    SELECT userid, level, sparkify_epoch_ms(ts) AS valid_from,
+           LAG(level) OVER (PARTITION BY userid ORDER BY ts) AS previous
+    FROM (
+        SELECT userid, ts, level,
+               ROW_NUMBER() OVER (
+                   PARTITION BY userid, ts
+                   ORDER BY sessionid DESC NULLS LAST, iteminsession DESC NULLS LAST, level
+               ) AS pick
+        FROM staging_events
+        WHERE userid IS NOT NULL AND ts IS NOT NULL AND level IS NOT NULL
+    ) instants
+    WHERE pick = 1
+) changes
+WHERE previous IS NULL OR previous <> level;
+
+SELECT COUNT(*) FROM users_history;
+
 -- users: one row per non-empty userId in the logs (all pages, not only NextSong), carrying the
 -- attributes of the user's latest event, so `level` is the current subscription level.
 -- The latest event is kept in user_latest with the columns that order events, so an incremental
 -- run (sql/incremental/users.sql) compares a user's new events with it alone. The order goes on
 -- to every column taken, so the pick is the same whatever order the rows come in.
+-- depends: users_history
+-- The rebuild needs nothing first; an incremental run's users_history compares the run's events
+-- with user_latest as the last run left it (sql/incremental/users_history.sql), so it goes
+-- before users updates user_latest.
 DELETE FROM user_latest;
 INSERT INTO user_latest (userid, firstname, lastname, gender, level, ts, sessionid, iteminsession)
 SELECT userid, firstname, lastname, gender, level, ts, sessionid, iteminsession
@@ -581,6 +673,51 @@ SELECT CAST((SELECT COUNT(*) FROM artists WHERE artist_id IS NULL) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM artists WHERE name IS NULL) AS BIGINT);
 
+SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id, valid_from FROM users_history GROUP BY user_id, valid_from HAVING COUNT(*) > 1) duplicated) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE user_id IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE level IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE valid_from IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE is_current IS NULL) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE level IS NOT NULL AND level NOT IN ($1, $2)) AS BIGINT);
+--   $1 = "free"
+--   $2 = "paid"
+
+SELECT CAST((SELECT COUNT(*) FROM users_history f WHERE f.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users d WHERE d.user_id = f.user_id)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE valid_to IS NOT NULL AND NOT (valid_to > valid_from)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM users_history WHERE is_current IS NOT NULL AND NOT (is_current = CASE WHEN valid_to IS NULL THEN TRUE ELSE FALSE END)) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id, COUNT(*) AS current_periods
+FROM users_history
+WHERE is_current
+GROUP BY user_id
+HAVING COUNT(*) > 1) violations) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT a.user_id, a.level, a.valid_from, a.valid_to,
+       b.level AS next_level, b.valid_from AS next_from, b.valid_to AS next_to
+FROM users_history a
+JOIN users_history b ON b.user_id = a.user_id AND b.valid_from > a.valid_from
+WHERE a.valid_to IS NULL OR b.valid_from < a.valid_to) violations) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT a.user_id, a.level, a.valid_from, a.valid_to
+FROM users_history a
+WHERE a.valid_to IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM users_history b
+                  WHERE b.user_id = a.user_id AND b.valid_from = a.valid_to
+                    AND b.level <> a.level)) violations) AS BIGINT);
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT u.user_id, u.level, h.level AS current_period_level, h.valid_from
+FROM users u
+JOIN user_latest l ON l.userid = u.user_id AND l.ts IS NOT NULL
+LEFT JOIN users_history h ON h.user_id = u.user_id AND h.is_current
+WHERE u.level IS NOT NULL AND (h.level IS NULL OR h.level <> u.level)) violations) AS BIGINT);
+
 SELECT CAST((SELECT COUNT(*) FROM (SELECT user_id FROM users GROUP BY user_id HAVING COUNT(*) > 1) duplicated) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM users WHERE user_id IS NULL) AS BIGINT);
@@ -614,6 +751,14 @@ SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.start_time IS NOT NULL AND
 SELECT CAST((SELECT COUNT(*) FROM songplays WHERE level IS NOT NULL AND level NOT IN ($1, $2)) AS BIGINT);
 --   $1 = "free"
 --   $2 = "paid"
+
+SELECT CAST((SELECT COUNT(*) FROM (SELECT p.songplay_id, p.user_id, p.start_time, p.level, h.level AS history_level
+FROM songplays p
+LEFT JOIN users_history h
+    ON h.user_id = p.user_id
+   AND h.valid_from <= p.start_time
+   AND (h.valid_to IS NULL OR p.start_time < h.valid_to)
+WHERE p.level IS NOT NULL AND (h.level IS NULL OR h.level <> p.level)) violations) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM songplays WHERE start_time IS NOT NULL AND NOT (start_time <= CAST($1 AS TIMESTAMP))) AS BIGINT);
 --   $1 = <now>
@@ -701,7 +846,7 @@ INSERT INTO runs (run_id, command, status, started, finished, build, rebuild_rea
 --   $8 = 0
 --   $9 = 0
 --   $10 = 0
---   $11 = 47
+--   $11 = 61
 --   $12 = 0
 --   $13 = 0
 --   $14 = "0.1.0"
