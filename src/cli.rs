@@ -14,7 +14,8 @@ settings (AWS_PROFILE, AWS_REGION, credentials, AWS_ENDPOINT_URL for MinIO/moto)
 credentials at all it sends unsigned requests, which public buckets accept.
 
 Loads are incremental: `run` and `etl` load only files the load ledger does not hold yet and
-rebuild the star schema from all staged rows (--full-refresh starts over).
+update the star schema from those rows (--full-refresh starts over; --from/--to reprocess a
+range of days). `run` checks the result before it commits and publishes nothing that fails.
 
 Exit codes: 0 success; 1 failure (I/O, warehouse); 2 bad usage or configuration;
 3 data-quality checks failed; 4 a load was rejected (more bad rows than --max-errors or MAXERROR);

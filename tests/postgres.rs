@@ -334,3 +334,38 @@ fn values_reach_postgres_as_parameters_even_with_nonstandard_strings() {
         vec![vec![sparkify::value::Value::Text("on".into())]]
     );
 }
+
+/// A rule with bound values (`accepted_values`) that fails on a table with a timestamp column
+/// keeps its sample rows on PostgreSQL too, timestamps printed as DuckDB prints them: the
+/// bound query's binary answer is decoded, not refused.
+#[test]
+fn a_failing_bound_rule_shows_its_sample_rows_with_their_timestamps() {
+    let url = pg::server().new_database();
+    let mut wh = connect(&url);
+    build(&mut wh, &sample_dir());
+    wh.execute(
+        "UPDATE songplays SET level = 'gold' WHERE songplay_id = \
+         (SELECT MIN(songplay_id) FROM songplays)",
+    )
+    .unwrap();
+    let answer = wh
+        .query("SELECT CAST(start_time AS VARCHAR) FROM songplays WHERE level = 'gold'")
+        .unwrap();
+    let want = match &answer.rows[0][0] {
+        sparkify::value::Value::Text(t) => t.clone(),
+        other => panic!("{other:?}"),
+    };
+    let report = checks::run(&mut wh).unwrap();
+    let failed = report.failed();
+    let rule = failed
+        .iter()
+        .find(|r| r.table == "songplays" && r.name.starts_with("level in"))
+        .unwrap_or_else(|| panic!("{failed:?}"));
+    assert_eq!(rule.violations, 1);
+    assert_eq!(rule.samples.len(), 1, "{:?}", rule.samples);
+    assert!(
+        rule.samples[0].contains("level=gold") && rule.samples[0].contains(&want),
+        "{:?} should name {want}",
+        rule.samples
+    );
+}

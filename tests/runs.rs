@@ -102,7 +102,7 @@ fn history(warehouse: &str, connect: Connect) {
     assert_eq!(int(&first["files_staged"]), files);
     assert_eq!(int(&first["rows_staged"]), events + songs);
     assert_eq!(int(&first["rows_rejected"]), 0);
-    assert_eq!(int(&first["checks_passed"]), 47);
+    assert_eq!(int(&first["checks_passed"]), 61);
     assert_eq!(int(&first["checks_failed"]), 0);
     assert_eq!(int(&first["checks_warned"]), 0);
     assert_eq!(txt(&first["sparkify_version"]), env!("CARGO_PKG_VERSION"));
@@ -120,8 +120,8 @@ fn history(warehouse: &str, connect: Connect) {
     assert_eq!(ok_json["build"], "rebuild");
     assert_eq!(ok_json["files_staged"], files);
     assert_eq!(ok_json["rows_staged"], events + songs);
-    assert_eq!(ok_json["checks"]["passed"], 47);
-    assert_eq!(ok_json["checks"]["results"].as_array().unwrap().len(), 47);
+    assert_eq!(ok_json["checks"]["passed"], 61);
+    assert_eq!(ok_json["checks"]["results"].as_array().unwrap().len(), 61);
     assert_eq!(ok_json["tables"][0]["table"], "staging_events");
     assert_eq!(ok_json["tables"][0]["rows_loaded"], events);
     assert_eq!(ok_json["recorded"], true);
@@ -148,7 +148,7 @@ fn history(warehouse: &str, connect: Connect) {
     assert_eq!(int(&failed["files_staged"]), 1);
     assert_eq!(int(&failed["rows_staged"]), 1);
     assert_eq!(int(&failed["checks_failed"]), 1);
-    assert_eq!(int(&failed["checks_passed"]), 46);
+    assert_eq!(int(&failed["checks_passed"]), 60);
     assert!(
         txt(&failed["error"]).contains("nothing was published"),
         "{failed:?}"

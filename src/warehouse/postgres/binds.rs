@@ -56,8 +56,34 @@ impl ToSql for Bind<'_> {
     }
 }
 
+/// Days from 1970-01-01 to 2000-01-01, where PostgreSQL's binary dates and timestamps count
+/// from.
+const PG_EPOCH_DAYS: i64 = 10_957;
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// A binary TIMESTAMP (microseconds since 2000-01-01, UTC for TIMESTAMPTZ) as text.
+fn pg_timestamp(micros: i64) -> String {
+    match micros {
+        i64::MAX => "infinity".into(),
+        i64::MIN => "-infinity".into(),
+        _ => {
+            crate::time::format_timestamp_micros(micros.saturating_add(PG_EPOCH_DAYS * DAY_MICROS))
+        }
+    }
+}
+
+/// A binary DATE (days since 2000-01-01) as text.
+fn pg_date(days: i32) -> String {
+    match days {
+        i32::MAX => "infinity".into(),
+        i32::MIN => "-infinity".into(),
+        _ => crate::time::format_date(i64::from(days) + PG_EPOCH_DAYS),
+    }
+}
+
 /// One value of a bound query's answer, which arrives in binary format. Bookkeeping queries
-/// answer integers, floats, booleans and text; any other type is an error that says to cast.
+/// answer integers, floats, booleans, text, timestamps and dates; any other type is an error
+/// that says to cast.
 pub(super) struct Cell(pub(super) Value);
 
 impl<'a> FromSql<'a> for Cell {
@@ -73,6 +99,12 @@ impl<'a> FromSql<'a> for Cell {
             Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
             Type::FLOAT4 => Value::Double(f32::from_sql(ty, raw)?.into()),
             Type::FLOAT8 => Value::Double(f64::from_sql(ty, raw)?),
+            // Sample rows of rules with bound values (accepted_values, expect) carry the
+            // table's timestamps and dates: printed as the text protocol prints them.
+            Type::TIMESTAMP | Type::TIMESTAMPTZ => {
+                Value::Text(pg_timestamp(i64::from_sql(&Type::INT8, raw)?))
+            }
+            Type::DATE => Value::Text(pg_date(i32::from_sql(&Type::INT4, raw)?)),
             _ if <String as FromSql>::accepts(ty) => Value::Text(String::from_sql(ty, raw)?),
             _ => {
                 return Err(format!(
