@@ -56,8 +56,12 @@ impl ToSql for Bind<'_> {
     }
 }
 
+/// PostgreSQL's epoch, 2000-01-01, in microseconds since 1970-01-01.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
 /// One value of a bound query's answer, which arrives in binary format. Bookkeeping queries
-/// answer integers, floats, booleans and text; any other type is an error that says to cast.
+/// answer integers, floats, booleans, text and timestamps; any other type is an error that
+/// says to cast.
 pub(super) struct Cell(pub(super) Value);
 
 impl<'a> FromSql<'a> for Cell {
@@ -73,6 +77,15 @@ impl<'a> FromSql<'a> for Cell {
             Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
             Type::FLOAT4 => Value::Double(f32::from_sql(ty, raw)?.into()),
             Type::FLOAT8 => Value::Double(f64::from_sql(ty, raw)?),
+            // Sample rows of a rule with parameters (`SELECT *` of songplays): as the text a
+            // query without parameters answers. Binary: microseconds since 2000-01-01.
+            Type::TIMESTAMP => Value::Text(match i64::from_sql(&Type::INT8, raw)? {
+                i64::MAX => "infinity".to_string(),
+                i64::MIN => "-infinity".to_string(),
+                micros => crate::time::format_timestamp_micros(
+                    micros.saturating_add(POSTGRES_EPOCH_MICROS),
+                ),
+            }),
             _ if <String as FromSql>::accepts(ty) => Value::Text(String::from_sql(ty, raw)?),
             _ => {
                 return Err(format!(
