@@ -592,6 +592,26 @@ fn narrowed_checks_still_catch_what_a_new_day_breaks(wh: &mut dyn Warehouse) {
     add(data.path(), &sample, &load([21], []));
     let said = run_failing(wh, data.path(), &jsonpaths, Audit::PublishIfPassing);
     assert!(said.contains("songplays level in (free, paid)"), "{said}");
+
+    // Passing again (a full refresh without the premium day), then a song without a title
+    // COPYed straight into songs, then a clean day: checked whole again.
+    std::fs::remove_file(data.path().join("events/premium-0020.json")).unwrap();
+    run(wh, data.path(), &jsonpaths, Refresh::Full);
+    let untitled = data.path().join("untitled.json");
+    std::fs::write(
+        &untitled,
+        r#"{"song_id": "SOZZZ12A8C999999", "title": null, "artist_id": "ARZZZ1187B9999999", "year": 0, "duration": 100.5}"#,
+    )
+    .unwrap();
+    let copy = sparkify::copy::statement::parse_script(&format!(
+        "COPY songs FROM '{}' FORMAT AS JSON 'auto'",
+        untitled.display()
+    ))
+    .unwrap();
+    pipeline::copy_command::run_copy(wh, &copy[0], &LoadOptions::default(), &Silent).unwrap();
+    add(data.path(), &sample, &load([22], []));
+    let said = run_failing(wh, data.path(), &jsonpaths, Audit::PublishIfPassing);
+    assert!(said.contains("songs title not null"), "{said}");
 }
 
 #[test]
