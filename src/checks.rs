@@ -161,127 +161,244 @@ impl Rule {
     }
 }
 
-fn declared_rules(table: &str) -> Result<Vec<Rule>> {
+/// Which rows the rules look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every row: a full run, `check`, or a warehouse not known to have passed before.
+    All,
+    /// An incremental run on a warehouse that passed every check before it: the rows of each
+    /// table its `-- changed:` declaration names (the rows the run may have written or
+    /// removed; the rest passed and did not change), read from the run's scratch tables before
+    /// they are emptied. A table without one, and a rule that cannot be narrowed so, is checked
+    /// whole.
+    Changed,
+}
+
+/// What breaks a rule: `FROM ...` clauses whose rows are counted (summed) for the rule and
+/// listed (with LIMIT) for its samples, with their parameters.
+struct Broken {
+    name: String,
+    clauses: Vec<String>,
+    binds: Vec<Value>,
+    sample_cols: &'static str,
+}
+
+fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
     let now = crate::time::now_utc();
     let next_year = now
         .get(..4)
         .and_then(|y| y.parse::<i64>().ok())
         .map_or_else(|| "9999".to_string(), |y| (y + 1).to_string());
+    let changed = match scope {
+        Scope::All => None,
+        Scope::Changed => sql::changed(table)?,
+    };
+    // `AND` the row is one the run may have changed, or nothing. As the range of the changed
+    // keys, which an index (or DuckDB's zone maps) reads as one stretch; the rows in the range
+    // that did not change passed before, so checking them too changes no answer.
+    let range = |alias: &str, c: &sql::Changed| {
+        format!(
+            "{alias}{key} BETWEEN (SELECT MIN(k) FROM ({keys}) lo (k)) \
+             AND (SELECT MAX(k) FROM ({keys}) hi (k))",
+            key = c.key,
+            keys = c.keys
+        )
+    };
+    let in_scope = |alias: &str| {
+        changed
+            .as_ref()
+            .map_or_else(String::new, |c| format!(" AND {}", range(alias, c)))
+    };
     sql::checks(table)?
         .into_iter()
+        // Measured rather than counted: see [`Monitor`].
+        .filter(|d| {
+            !matches!(
+                d.check,
+                CheckDecl::Freshness { .. } | CheckDecl::Volume { .. }
+            )
+        })
         .map(|declared| {
-            // What breaks the rule: a FROM ... WHERE clause counted for the rule and listed
-            // (with LIMIT) for its samples, with its parameters.
-            let (name, broken, binds, sample_cols): (String, String, Vec<Value>, String) =
-                match declared.check {
-                    CheckDecl::Unique(cols) => {
-                        let cols = cols.join(", ");
-                        return Ok(Some(Rule {
-                            table: table.into(),
-                            name: format!("unique ({cols})"),
-                            severity: declared.severity,
-                            sql: Statement::plain(format!(
-                                "SELECT COUNT(*) FROM (SELECT {cols} FROM {table} GROUP BY {cols} \
-                                 HAVING COUNT(*) > 1) duplicated"
-                            )),
-                            samples: Some(Statement::plain(format!(
-                                "SELECT {cols}, COUNT(*) AS copies FROM {table} GROUP BY {cols} \
-                                 HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
-                            ))),
-                        }));
-                    }
-                    CheckDecl::NotNull(col) => (
-                        format!("{col} not null"),
-                        format!("{table} WHERE {col} IS NULL"),
-                        Vec::new(),
-                        "*".into(),
-                    ),
-                    CheckDecl::References {
-                        column,
-                        table: target_table,
-                        target,
-                    } => (
-                        format!("{column} references {target_table}.{target}"),
-                        format!(
-                            "{table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
-                             (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column})"
+            let broken = match declared.check {
+                // A rule about several rows lists them itself; it is always checked whole.
+                CheckDecl::NoRows { name, rule } => {
+                    let listed = sql::statement(&format!("violations/{name}.sql"), &[])?;
+                    return Ok(Rule {
+                        table: table.into(),
+                        name: rule,
+                        severity: declared.severity,
+                        sql: listed
+                            .clone()
+                            .map_text(|rows| format!("SELECT COUNT(*) FROM ({rows}) violations")),
+                        samples: Some(listed.map_text(|rows| {
+                            format!("SELECT * FROM ({rows}) violations LIMIT {SAMPLES}")
+                        })),
+                    });
+                }
+                // Filtered out above.
+                CheckDecl::Freshness { .. } | CheckDecl::Volume { .. } => unreachable!(),
+                CheckDecl::Unique(cols) => {
+                    let cols = cols.join(", ");
+                    // A duplicate the run made has a copy among the rows it changed; its other
+                    // copy may be anywhere, so every row with those keys is grouped.
+                    let rows = match &changed {
+                        None => table.to_string(),
+                        Some(c) => format!(
+                            "{table} WHERE ({cols}) IN (SELECT {cols} FROM {table} WHERE {})",
+                            range("", c)
                         ),
-                        Vec::new(),
-                        "f.*".into(),
-                    ),
-                    CheckDecl::AcceptedValues { column, values } => {
-                        let marks: Vec<String> =
-                            (1..=values.len()).map(|i| format!("${i}")).collect();
-                        (
-                            format!("{column} in ({})", values.join(", ")),
+                    };
+                    return Ok(Rule {
+                        table: table.into(),
+                        name: format!("unique ({cols})"),
+                        severity: declared.severity,
+                        sql: Statement::plain(format!(
+                            "SELECT COUNT(*) FROM (SELECT {cols} FROM {rows} GROUP BY {cols} \
+                             HAVING COUNT(*) > 1) duplicated"
+                        )),
+                        samples: Some(Statement::plain(format!(
+                            "SELECT {cols}, COUNT(*) AS copies FROM {rows} GROUP BY {cols} \
+                             HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
+                        ))),
+                    });
+                }
+                CheckDecl::NotNull(col) => Broken {
+                    name: format!("{col} not null"),
+                    // A row whose key is NULL falls in no range of keys: that rule reads
+                    // every row.
+                    clauses: vec![if changed.as_ref().is_some_and(|c| c.key == col) {
+                        format!("{table} WHERE {col} IS NULL")
+                    } else {
+                        format!("{table} WHERE {col} IS NULL{}", in_scope(""))
+                    }],
+                    binds: Vec::new(),
+                    sample_cols: "*",
+                },
+                CheckDecl::References {
+                    column,
+                    table: target_table,
+                    target,
+                } => {
+                    let dangling = format!(
+                        "{table} f WHERE f.{column} IS NOT NULL AND NOT EXISTS \
+                         (SELECT 1 FROM {target_table} d WHERE d.{target} = f.{column})"
+                    );
+                    // Narrowed, a dangling reference comes from a row the run changed, or from
+                    // a target row it removed: one whose key its target's declaration names
+                    // and that is no longer there (an old row pointing to it is counted once,
+                    // outside the rows the run changed).
+                    let target_changed = match scope {
+                        Scope::All => None,
+                        Scope::Changed => sql::changed(&target_table)?,
+                    };
+                    let clauses = match (&changed, target_changed) {
+                        (Some(c), Some(t)) if t.key == target => vec![
+                            format!("{dangling}{}", in_scope("f.")),
+                            // Every row pointing to a removed key dangles.
                             format!(
-                                "{table} WHERE {column} IS NOT NULL AND {column} NOT IN ({})",
-                                marks.join(", ")
+                                "{table} f WHERE f.{column} IN (SELECT gone.k FROM ({}) gone (k) \
+                                 WHERE NOT EXISTS (SELECT 1 FROM {target_table} d \
+                                 WHERE d.{target} = gone.k)) AND NOT ({})",
+                                t.keys,
+                                range("f.", c)
                             ),
-                            values.into_iter().map(Value::Text).collect(),
-                            "*".into(),
-                        )
+                        ],
+                        _ => vec![dangling],
+                    };
+                    Broken {
+                        name: format!("{column} references {target_table}.{target}"),
+                        clauses,
+                        binds: Vec::new(),
+                        sample_cols: "f.*",
                     }
-                    // Measured rather than counted: see [`Monitor`].
-                    CheckDecl::Freshness { .. } | CheckDecl::Volume { .. } => return Ok(None),
-                    CheckDecl::NoRows { name, rule } => {
-                        let listed = sql::statement(&format!("violations/{name}.sql"), &[])?;
-                        return Ok(Some(Rule {
-                            table: table.into(),
-                            name: rule,
-                            severity: declared.severity,
-                            sql: listed.clone().map_text(|rows| {
-                                format!("SELECT COUNT(*) FROM ({rows}) violations")
-                            }),
-                            samples: Some(listed.map_text(|rows| {
-                                format!("SELECT * FROM ({rows}) violations LIMIT {SAMPLES}")
-                            })),
-                        }));
+                }
+                CheckDecl::AcceptedValues { column, values } => {
+                    let marks: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+                    Broken {
+                        name: format!("{column} in ({})", values.join(", ")),
+                        clauses: vec![format!(
+                            "{table} WHERE {column} IS NOT NULL AND {column} NOT IN ({}){}",
+                            marks.join(", "),
+                            in_scope("")
+                        )],
+                        binds: values.into_iter().map(Value::Text).collect(),
+                        sample_cols: "*",
                     }
-                    CheckDecl::Expect { column, condition } => {
-                        let filled = sql::fill(
-                            &condition,
-                            &[
-                                ("now", Param::Text(&now)),
-                                ("next_year", Param::Text(&next_year)),
-                            ],
-                        )?;
-                        (
-                            condition.clone(),
-                            format!(
-                                "{table} WHERE {column} IS NOT NULL AND NOT ({})",
-                                filled.text
-                            ),
-                            filled.binds,
-                            "*".into(),
-                        )
+                }
+                CheckDecl::Expect { column, condition } => {
+                    let filled = sql::fill(
+                        &condition,
+                        &[
+                            ("now", Param::Text(&now)),
+                            ("next_year", Param::Text(&next_year)),
+                        ],
+                    )?;
+                    Broken {
+                        name: condition.clone(),
+                        clauses: vec![format!(
+                            "{table} WHERE {column} IS NOT NULL AND NOT ({}){}",
+                            filled.text,
+                            in_scope("")
+                        )],
+                        binds: filled.binds,
+                        sample_cols: "*",
                     }
-                };
-            Ok(Some(Rule {
+                }
+            };
+            // Parameters are numbered in the text; the clauses that use them (one per rule
+            // with parameters) are never more than one.
+            let counts: Vec<String> = broken
+                .clauses
+                .iter()
+                .map(|c| format!("(SELECT COUNT(*) FROM {c})"))
+                .collect();
+            let samples: Vec<String> = broken
+                .clauses
+                .iter()
+                .map(|c| format!("SELECT {} FROM {c}", broken.sample_cols))
+                .collect();
+            let (count, samples) = if counts.len() == 1 {
+                (
+                    format!("SELECT COUNT(*) FROM {}", broken.clauses[0]),
+                    format!("{} LIMIT {SAMPLES}", samples[0]),
+                )
+            } else {
+                (
+                    format!("SELECT {}", counts.join(" + ")),
+                    format!("{} LIMIT {SAMPLES}", samples.join(" UNION ALL ")),
+                )
+            };
+            Ok(Rule {
                 table: table.into(),
-                name,
+                name: broken.name,
                 severity: declared.severity,
                 sql: Statement {
-                    text: format!("SELECT COUNT(*) FROM {broken}"),
-                    binds: binds.clone(),
+                    text: count,
+                    binds: broken.binds.clone(),
                 },
                 samples: Some(Statement {
-                    text: format!("SELECT {sample_cols} FROM {broken} LIMIT {SAMPLES}"),
-                    binds,
+                    text: samples,
+                    binds: broken.binds,
                 }),
-            }))
+            })
         })
-        .filter_map(Result::transpose)
         .collect()
 }
 
 /// The rules of `sql/checks/*.sql`, per table in creation order, then in file-name order. A
 /// file names its rule in `-- rule:` and the tables it checks in `-- tables:`; `:table` /
 /// `:'table'` in it stand for each of those tables.
-fn reconciliation_rules() -> Result<Vec<Rule>> {
+fn reconciliation_rules(scope: Scope) -> Result<Vec<Rule>> {
     let mut files = Vec::new();
     for (name, text) in sql::files_in("checks") {
-        let path = format!("checks/{name}.sql");
+        // An incremental run takes a rule's narrowed form, `sql/checks/changed/NAME.sql`, where
+        // there is one (it names the same rule and tables).
+        let narrowed = format!("checks/changed/{name}.sql");
+        let path = match scope {
+            Scope::Changed if sql::file(&narrowed).is_ok() => narrowed,
+            _ => format!("checks/{name}.sql"),
+        };
+        let text = sql::file(&path).unwrap_or(text);
         let missing = |key: &str| Error::usage(format!("sql/{path}: no `-- {key}:` header"));
         let rule = sql::header(text, "rule").ok_or_else(|| missing("rule"))?;
         let tables = sql::header(text, "tables").ok_or_else(|| missing("tables"))?;
@@ -315,19 +432,19 @@ fn reconciliation_rules() -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
-fn all_rules() -> Result<Vec<Rule>> {
+fn all_rules(scope: Scope) -> Result<Vec<Rule>> {
     let mut rules = Vec::new();
     // Every table's declarations run, staging and bookkeeping tables' too.
     for table in sql::all_tables()? {
-        rules.extend(declared_rules(table)?);
+        rules.extend(declared_rules(table, scope)?);
     }
-    rules.extend(reconciliation_rules()?);
+    rules.extend(reconciliation_rules(scope)?);
     Ok(rules)
 }
 
 /// `(table, rule name, SQL counting violations)` of every rule, for review and dialect tests.
-pub fn rule_sql() -> Result<Vec<(String, String, Statement)>> {
-    let mut out: Vec<(String, String, Statement)> = all_rules()?
+pub fn rule_sql(scope: Scope) -> Result<Vec<(String, String, Statement)>> {
+    let mut out: Vec<(String, String, Statement)> = all_rules(scope)?
         .into_iter()
         .map(|r| {
             let statement = r.statement();
@@ -361,13 +478,24 @@ fn sample_rows(found: &crate::value::QueryResult) -> Vec<String> {
 
 /// Runs every rule against the warehouse, with the default thresholds.
 pub fn run(wh: &mut dyn Warehouse) -> Result<CheckReport> {
-    run_with(wh, &CheckOptions::default())
+    run_in(wh, &CheckOptions::default(), Scope::All)
 }
 
 /// Runs every rule against the warehouse.
 pub fn run_with(wh: &mut dyn Warehouse, options: &CheckOptions) -> Result<CheckReport> {
+    run_in(wh, options, Scope::All)
+}
+
+/// Runs every rule against the rows `scope` names, with the default thresholds.
+pub fn run_scoped(wh: &mut dyn Warehouse, scope: Scope) -> Result<CheckReport> {
+    run_in(wh, &CheckOptions::default(), scope)
+}
+
+/// Runs every rule against the rows `scope` names; the freshness and volume rules measure the
+/// whole table whatever the scope (a new day is exactly what they judge).
+pub fn run_in(wh: &mut dyn Warehouse, options: &CheckOptions, scope: Scope) -> Result<CheckReport> {
     let start = Instant::now();
-    let rules = all_rules()?;
+    let rules = all_rules(scope)?;
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
         let violations = wh.fetch(&rule.statement())?.scalar_i64()?;

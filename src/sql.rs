@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::schema::{Column, ColumnType, TableSpec};
 use crate::value::Value;
 
-pub use check_decl::{CheckDecl, Declared, Severity, checks};
+pub use check_decl::{Changed, CheckDecl, Declared, Severity, changed, checks};
 pub use limit::{count_of, limited, user_query_limited};
 pub use params::Param;
 /// Whether `s` is a plain SQL identifier, which may be pasted into a statement as a name.
@@ -55,7 +55,13 @@ impl Dialect {
 /// Staging tables, in load order.
 pub const STAGING_TABLES: [&str; 2] = ["staging_events", "staging_songs"];
 /// Bookkeeping of loads.
-pub const AUDIT_TABLES: [&str; 4] = ["load_errors", "load_ledger", "audit_failures", "runs"];
+pub const AUDIT_TABLES: [&str; 5] = [
+    "load_errors",
+    "load_ledger",
+    "audit_failures",
+    "runs",
+    "audit_state",
+];
 /// What an incremental run works in (see `src/pipeline/build.rs`): each staging table's rows
 /// new in this run ([`new_rows_table`]), scratch tables (empty between runs), each user's
 /// latest event, and a record of the transform SQL that built the star schema.
@@ -186,6 +192,25 @@ pub fn statement(path: &str, params: &[(&str, Param)]) -> Result<Statement> {
     }
 }
 
+/// The scratch table of an incremental run (see [`INCREMENT_TABLES`]) that `statement` fills
+/// with `INSERT INTO`, if it does (leading comment lines aside).
+pub fn fills_increment_table(statement: &str) -> Option<&'static str> {
+    let code = statement
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("--"))?;
+    let table = code
+        .strip_prefix("INSERT INTO ")?
+        .split([' ', '('])
+        .next()?;
+    INCREMENT_TABLES.into_iter().find(|t| *t == table)
+}
+
+/// A script's statements (see [`split_statements`]).
+pub fn split_script(script: &str) -> Vec<&str> {
+    split_statements(script)
+}
+
 /// `body` cut at each `;` outside string literals and `--` comments, trimmed, empty pieces
 /// left out. Bind parameters need one statement per round trip.
 fn split_statements(body: &str) -> Vec<&str> {
@@ -243,6 +268,11 @@ fn find(kind: &str, name: &str, dialect: Dialect) -> Result<&'static str> {
 /// Helper functions the transforms call (`sparkify_epoch_ms`), in the dialect's own syntax.
 pub fn functions(dialect: Dialect) -> Result<&'static str> {
     file(&format!("functions/{}.sql", dialect.name()))
+}
+
+/// The indexes of a dialect that has them (`sql/indexes/DIALECT.sql`), created after the tables.
+pub fn indexes(dialect: Dialect) -> Option<&'static str> {
+    file(&format!("indexes/{}.sql", dialect.name())).ok()
 }
 
 /// `CREATE TABLE` for one table: `sql/schema/NAME.sql`, on Redshift with its `-- redshift:`
@@ -587,6 +617,24 @@ mod tests {
                 assert_eq!(common, other, "{t} on {d:?}");
             }
         }
+    }
+
+    #[test]
+    fn statements_filling_scratch_tables_are_found() {
+        assert_eq!(
+            fills_increment_table("-- why\nINSERT INTO changed_plays (ts) SELECT 1"),
+            Some("changed_plays")
+        );
+        assert_eq!(
+            fills_increment_table("INSERT INTO songplays SELECT 1"),
+            None
+        );
+        assert_eq!(fills_increment_table("DELETE FROM changed_plays"), None);
+        let filled: Vec<&str> = split_script(incremental("songplays", Dialect::Postgres).unwrap())
+            .into_iter()
+            .filter_map(fills_increment_table)
+            .collect();
+        assert_eq!(filled, ["changed_plays", "replaced_plays"]);
     }
 
     #[test]

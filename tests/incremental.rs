@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use sparkify::copy::load::LoadOptions;
-use sparkify::pipeline::{self, Audit, Build, Progress, Refresh, StageRequest};
+use sparkify::pipeline::{self, Audit, Build, Progress, Refresh, Silent, StageRequest};
 use sparkify::source::Source;
 use sparkify::warehouse::Warehouse;
 use sparkify::warehouse::duckdb::DuckDb;
@@ -508,4 +508,224 @@ fn a_staging_table_reloaded_whole_rebuilds_and_says_so() {
         staged + 1
     );
     assert_same_star(&star(&mut wh), &built, "after the reload");
+}
+
+/// One audited run of the files under `dir` that is expected to fail its checks: the rules it
+/// names.
+fn run_failing(wh: &mut dyn Warehouse, dir: &Path, jsonpaths: &Path, audit: Audit) -> String {
+    let requests = [
+        StageRequest {
+            table: "staging_events".into(),
+            source: Source::Local(dir.join("events")),
+            format: pipeline::FormatSpec::JsonPaths(Source::Local(jsonpaths.to_path_buf())),
+            repair_mojibake: true,
+            refresh: Refresh::Incremental,
+        },
+        StageRequest {
+            table: "staging_songs".into(),
+            source: Source::Local(dir.join("songs")),
+            format: pipeline::FormatSpec::Auto,
+            repair_mojibake: false,
+            refresh: Refresh::Incremental,
+        },
+    ];
+    match pipeline::etl(wh, &requests, &LoadOptions::default(), &Silent, audit) {
+        Err(e @ sparkify::error::Error::NotPublished { .. }) => e.to_string(),
+        Err(e) => panic!("run failed otherwise: {e}"),
+        Ok(report) => {
+            let failed = report.checks.map(|c| c.failed().len()).unwrap_or_default();
+            if audit == Audit::Off || failed > 0 {
+                format!("published with {failed} failed rules")
+            } else {
+                panic!("the run passed its checks")
+            }
+        }
+    }
+}
+
+/// Writes `day` of the sample into the events folder under another name, with the level of
+/// its first NextSong event changed to one the rules refuse.
+fn add_premium_day(dir: &Path, day: usize) {
+    let file = &json_files(&sample_dir().join("log_data"))[day];
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut changed = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if !changed && line.contains(r#""page":"NextSong""#) && line.contains(r#""level":"#) {
+                changed = true;
+                line.replace(r#""level":"free""#, r#""level":"premium""#)
+                    .replace(r#""level":"paid""#, r#""level":"premium""#)
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert!(changed);
+    std::fs::write(
+        dir.join("events").join(format!("premium-{day:04}.json")),
+        lines.join("\n"),
+    )
+    .unwrap();
+}
+
+/// An incremental run on a warehouse that passed its checks checks only the rows it changed;
+/// a new day that breaks a rule still fails the run and publishes nothing. A warehouse whose
+/// last build was not checked (`etl`) is checked whole by the next run, so what that build
+/// broke is still found.
+fn narrowed_checks_still_catch_what_a_new_day_breaks(wh: &mut dyn Warehouse) {
+    let data = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(data.path().join(folder)).unwrap();
+    }
+    let sample = sample_dir();
+    let jsonpaths = sample.join("log_json_path.json");
+    add(data.path(), &sample, &load(0..20, 0..71));
+    run(wh, data.path(), &jsonpaths, Refresh::Incremental);
+    let before = star(wh);
+
+    // A new day with a play at level "premium": the incremental run fails, nothing changes.
+    add_premium_day(data.path(), 20);
+    let said = run_failing(wh, data.path(), &jsonpaths, Audit::PublishIfPassing);
+    assert!(said.contains("songplays level in (free, paid)"), "{said}");
+    assert_same_star(&star(wh), &before, "after a failed new day");
+
+    // The same day loaded without checks (`etl`), then a clean day with checks: the run must
+    // check the whole warehouse, where the premium play of the day before is.
+    run_failing(wh, data.path(), &jsonpaths, Audit::Off);
+    add(data.path(), &sample, &load([21], []));
+    let said = run_failing(wh, data.path(), &jsonpaths, Audit::PublishIfPassing);
+    assert!(said.contains("songplays level in (free, paid)"), "{said}");
+
+    // Passing again (a full refresh without the premium day), then a song without a title
+    // COPYed straight into songs, then a clean day: checked whole again.
+    std::fs::remove_file(data.path().join("events/premium-0020.json")).unwrap();
+    run(wh, data.path(), &jsonpaths, Refresh::Full);
+    let untitled = data.path().join("untitled.json");
+    std::fs::write(
+        &untitled,
+        r#"{"song_id": "SOZZZ12A8C999999", "title": null, "artist_id": "ARZZZ1187B9999999", "year": 0, "duration": 100.5}"#,
+    )
+    .unwrap();
+    let copy = sparkify::copy::statement::parse_script(&format!(
+        "COPY songs FROM '{}' FORMAT AS JSON 'auto'",
+        untitled.display()
+    ))
+    .unwrap();
+    pipeline::copy_command::run_copy(wh, &copy[0], &LoadOptions::default(), &Silent).unwrap();
+    add(data.path(), &sample, &load([22], []));
+    let said = run_failing(wh, data.path(), &jsonpaths, Audit::PublishIfPassing);
+    assert!(said.contains("songs title not null"), "{said}");
+}
+
+#[test]
+fn duckdb_narrowed_checks_still_catch_what_a_new_day_breaks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    narrowed_checks_still_catch_what_a_new_day_breaks(&mut wh);
+}
+
+#[test]
+fn postgres_narrowed_checks_still_catch_what_a_new_day_breaks() {
+    let url = pg::server().new_database();
+    let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
+    narrowed_checks_still_catch_what_a_new_day_breaks(&mut wh);
+}
+
+/// The narrowed rules, run on a passing warehouse with an incremental run's scratch tables
+/// filled by hand, find each kind of break the run could make in the rows it changed: a bad
+/// value in a changed play, a changed play lost, its time row lost, and a user it touched
+/// removed while old plays still point to it. A bad value in a play the run did not touch is
+/// left to the full checks (that is the narrowing; the pipeline only narrows when the
+/// warehouse passed before).
+fn narrowed_rules_find_each_break(wh: &mut dyn Warehouse) {
+    use sparkify::checks::{self, Scope};
+    let data = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(data.path().join(folder)).unwrap();
+    }
+    let sample = sample_dir();
+    add(data.path(), &sample, &load(0..30, 0..71));
+    run(
+        wh,
+        data.path(),
+        &jsonpaths_of(&sample),
+        Refresh::Incremental,
+    );
+    // The changed pairs: every play of the latest time; the touched user: another user.
+    let setup = "INSERT INTO changed_plays (ts, start_time, user_id) \
+         SELECT ts, sparkify_epoch_ms(ts), userid FROM staging_events \
+         WHERE page = 'NextSong' AND ts = (SELECT MAX(ts) FROM staging_events WHERE page = 'NextSong'); \
+         INSERT INTO user_candidates (userid, ts) SELECT MIN(user_id), 0 FROM songplays \
+         WHERE user_id NOT IN (SELECT user_id FROM changed_plays)";
+    let changed = "start_time IN (SELECT start_time FROM changed_plays)";
+    let breaks = [
+        (
+            format!("UPDATE songplays SET level = 'premium' WHERE {changed}"),
+            "level in (free, paid)",
+            true,
+        ),
+        (
+            format!("DELETE FROM songplays WHERE {changed}"),
+            "one songplay per NextSong event",
+            true,
+        ),
+        (
+            format!("DELETE FROM time WHERE {changed}"),
+            "start_time references time.start_time",
+            true,
+        ),
+        (
+            "DELETE FROM users WHERE user_id IN (SELECT userid FROM user_candidates)".to_string(),
+            "user_id references users.user_id",
+            true,
+        ),
+        (
+            format!("UPDATE songplays SET level = 'premium' WHERE NOT {changed}"),
+            "level in (free, paid)",
+            false,
+        ),
+    ];
+    for (sql, rule, found) in breaks {
+        wh.begin().unwrap();
+        wh.execute(setup).unwrap();
+        let clean = checks::run_scoped(wh, Scope::Changed).unwrap();
+        assert!(clean.failed().is_empty(), "{:?}", clean.failed());
+        wh.execute(&sql).unwrap();
+        let narrowed = checks::run_scoped(wh, Scope::Changed).unwrap();
+        let whole = checks::run(wh).unwrap();
+        wh.rollback().unwrap();
+        let names = |r: &checks::CheckReport| -> Vec<String> {
+            r.failed().iter().map(|f| f.name.clone()).collect()
+        };
+        assert!(
+            names(&whole).iter().any(|n| n == rule),
+            "{sql}: {:?}",
+            names(&whole)
+        );
+        assert_eq!(
+            names(&narrowed).iter().any(|n| n == rule),
+            found,
+            "{sql}: {:?}",
+            names(&narrowed)
+        );
+    }
+}
+
+fn jsonpaths_of(sample: &Path) -> PathBuf {
+    sample.join("log_json_path.json")
+}
+
+#[test]
+fn duckdb_narrowed_rules_find_each_break() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
+    narrowed_rules_find_each_break(&mut wh);
+}
+
+#[test]
+fn postgres_narrowed_rules_find_each_break() {
+    let url = pg::server().new_database();
+    let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
+    narrowed_rules_find_each_break(&mut wh);
 }

@@ -258,7 +258,7 @@ fn ddl_and_transforms_are_pinned_and_parse() {
     );
     golden("redshift_backfill.sql", &backfill);
 
-    for (table, name, sql) in sparkify::checks::rule_sql().unwrap() {
+    for (table, name, sql) in sparkify::checks::rule_sql(sparkify::checks::Scope::All).unwrap() {
         parses(&format!("check {table}: {name}"), &sql.text);
     }
     for q in sparkify::analytics::questions() {

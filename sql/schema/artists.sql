@@ -1,6 +1,7 @@
 -- artists (dimension): one row per artist_id in the catalogue.
 -- check: unique artist_id
 -- check: not_null artist_id, name
+-- changed: artist_id IN (SELECT artist_id FROM staging_songs_new)
 -- On Redshift small: a copy on every node.
 -- redshift: DISTSTYLE ALL
 -- redshift: SORTKEY (artist_id)

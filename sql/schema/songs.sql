@@ -3,6 +3,7 @@
 -- check: not_null song_id, title
 -- check: expect duration > 0
 -- check: warn expect year BETWEEN 1900 AND CAST(:'next_year' AS INTEGER)
+-- changed: song_id IN (SELECT song_id FROM staging_songs_new)
 -- On Redshift the largest dimension, distributed on song_id like songplays so their join needs
 -- no data movement.
 -- redshift: DISTKEY (song_id)

@@ -2,6 +2,7 @@
 -- weekday counts from 0 = Sunday; week is the ISO week.
 -- check: unique start_time
 -- check: not_null start_time, hour, day, week, month, year, weekday
+-- changed: start_time IN (SELECT start_time FROM changed_plays)
 -- On Redshift one row per play time at most: a copy on every node, sorted like songplays.
 -- redshift: DISTSTYLE ALL
 -- redshift: SORTKEY (start_time)

@@ -2,6 +2,7 @@
 -- order events (ts, sessionid, iteminsession), so a later run compares a user's new events
 -- with this one row instead of reading all their earlier events again.
 -- check: unique userid
+-- changed: userid IN (SELECT userid FROM user_candidates)
 -- On Redshift small, like users.
 -- redshift: DISTSTYLE ALL
 CREATE TABLE IF NOT EXISTS user_latest (

@@ -3,6 +3,7 @@
 -- check: not_null user_id, level
 -- check: accepted_values level free, paid
 -- check: warn accepted_values gender F, M
+-- changed: user_id IN (SELECT userid FROM user_candidates)
 -- On Redshift small, so a copy on every node (DISTSTYLE ALL) makes every join local.
 -- redshift: DISTSTYLE ALL
 -- redshift: SORTKEY (user_id)

@@ -223,7 +223,14 @@ fn backfill_attempt(
             _ => None,
         };
         tally.build = Some(report.build.clone());
-        report.checks = audit_in(wh, plan.audit, &plan.checks, &mut failed_audit)?;
+        // A backfill changes rows anywhere in its days: every rule checks every row.
+        report.checks = audit_in(
+            wh,
+            plan.audit,
+            &plan.checks,
+            crate::checks::Scope::All,
+            &mut failed_audit,
+        )?;
         tally.checks = report.checks.clone();
         // Written before COMMIT: the row exists exactly when the backfill was published.
         let mut run = RunRecord::new(

@@ -94,6 +94,25 @@ pub(super) fn decide(wh: &mut dyn Warehouse, full: bool, progress: &dyn Progress
     Ok(Build::Rebuild(Some(reason)))
 }
 
+/// Whether the warehouse as it stands passed every check of the run that built it (see
+/// `sql/schema/audit_state.sql`): read before this run changes anything.
+pub(super) fn passed_checks(wh: &mut dyn Warehouse) -> Result<bool> {
+    let passed = wh.fetch(&sql::statement("bookkeeping/audit_state.sql", &[])?)?;
+    Ok(passed.scalar_i64()? > 0)
+}
+
+/// Records that every check passed on the warehouse as it now stands.
+pub(super) fn record_checks_passed(wh: &mut dyn Warehouse) -> Result<()> {
+    let now = crate::time::now_utc();
+    for statement in sql::statements(
+        "bookkeeping/record_checks_passed.sql",
+        &[("now", Param::Text(&now))],
+    )? {
+        wh.run(&statement)?;
+    }
+    Ok(())
+}
+
 /// Moves the rows this run staged into `staging_*_new` on into staging.
 pub(super) fn move_new_rows(wh: &mut dyn Warehouse) -> Result<()> {
     for table in sql::STAGING_TABLES {
@@ -136,10 +155,10 @@ pub(super) fn record_state(wh: &mut dyn Warehouse) -> Result<()> {
 
 /// Staging changed without the star schema: the next run must rebuild it.
 pub(super) fn forget_state(wh: &mut dyn Warehouse) -> Result<()> {
-    wh.run(&sql::statement(
-        "bookkeeping/forget_transform_state.sql",
-        &[],
-    )?)
+    for statement in sql::statements("bookkeeping/forget_transform_state.sql", &[])? {
+        wh.run(&statement)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

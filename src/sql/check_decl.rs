@@ -28,6 +28,11 @@
 //! `no_rows NAME` is a rule about several rows (periods that overlap, a level that disagrees
 //! with another table) that one line cannot say: `sql/violations/NAME.sql` is a query listing
 //! the rows that break it, named by its `-- rule:` header; the rule holds when it lists none.
+//!
+//! A table the incremental SQL updates also says which of its rows a run may have written or
+//! removed, as `-- changed: KEY IN (SELECT ... FROM scratch)`: the keys, read from the scratch
+//! tables of the run (`sql/incremental/`). An incremental run whose warehouse passed every check
+//! before it checks only those rows (see `src/checks.rs`).
 
 use super::file;
 use crate::error::{Error, Result};
@@ -170,4 +175,35 @@ pub fn checks(name: &str) -> Result<Vec<Declared>> {
         }
     }
     Ok(out)
+}
+
+/// The rows of a table an incremental run may have written or removed: those whose `key` is
+/// among the values `keys` (a `SELECT` of one column) returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub key: String,
+    pub keys: String,
+}
+
+/// The `-- changed: KEY IN (SELECT ...)` declaration of `sql/schema/NAME.sql`, if any.
+pub fn changed(name: &str) -> Result<Option<Changed>> {
+    let ddl = file(&format!("schema/{name}.sql"))?;
+    let bad = |decl: &str| Error::usage(format!("sql/schema/{name}.sql: bad changed {decl:?}"));
+    let mut found = None;
+    for line in ddl.lines() {
+        let Some(decl) = line.trim().strip_prefix("-- changed:") else {
+            continue;
+        };
+        let decl = decl.trim();
+        let (key, keys) = decl.split_once(" IN (").ok_or_else(|| bad(decl))?;
+        let keys = keys.strip_suffix(')').ok_or_else(|| bad(decl))?;
+        if found.is_some() || key.contains(' ') || !keys.trim_start().starts_with("SELECT ") {
+            return Err(bad(decl));
+        }
+        found = Some(Changed {
+            key: key.trim().to_string(),
+            keys: keys.trim().to_string(),
+        });
+    }
+    Ok(found)
 }

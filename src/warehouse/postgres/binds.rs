@@ -56,34 +56,12 @@ impl ToSql for Bind<'_> {
     }
 }
 
-/// Days from 1970-01-01 to 2000-01-01, where PostgreSQL's binary dates and timestamps count
-/// from.
-const PG_EPOCH_DAYS: i64 = 10_957;
-const DAY_MICROS: i64 = 86_400_000_000;
-
-/// A binary TIMESTAMP (microseconds since 2000-01-01, UTC for TIMESTAMPTZ) as text.
-fn pg_timestamp(micros: i64) -> String {
-    match micros {
-        i64::MAX => "infinity".into(),
-        i64::MIN => "-infinity".into(),
-        _ => {
-            crate::time::format_timestamp_micros(micros.saturating_add(PG_EPOCH_DAYS * DAY_MICROS))
-        }
-    }
-}
-
-/// A binary DATE (days since 2000-01-01) as text.
-fn pg_date(days: i32) -> String {
-    match days {
-        i32::MAX => "infinity".into(),
-        i32::MIN => "-infinity".into(),
-        _ => crate::time::format_date(i64::from(days) + PG_EPOCH_DAYS),
-    }
-}
+/// PostgreSQL's epoch, 2000-01-01, in microseconds since 1970-01-01.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
 /// One value of a bound query's answer, which arrives in binary format. Bookkeeping queries
-/// answer integers, floats, booleans, text, timestamps and dates; any other type is an error
-/// that says to cast.
+/// answer integers, floats, booleans, text and timestamps; any other type is an error that
+/// says to cast.
 pub(super) struct Cell(pub(super) Value);
 
 impl<'a> FromSql<'a> for Cell {
@@ -99,12 +77,15 @@ impl<'a> FromSql<'a> for Cell {
             Type::OID => Value::Int(u32::from_sql(ty, raw)?.into()),
             Type::FLOAT4 => Value::Double(f32::from_sql(ty, raw)?.into()),
             Type::FLOAT8 => Value::Double(f64::from_sql(ty, raw)?),
-            // Sample rows of rules with bound values (accepted_values, expect) carry the
-            // table's timestamps and dates: printed as the text protocol prints them.
-            Type::TIMESTAMP | Type::TIMESTAMPTZ => {
-                Value::Text(pg_timestamp(i64::from_sql(&Type::INT8, raw)?))
-            }
-            Type::DATE => Value::Text(pg_date(i32::from_sql(&Type::INT4, raw)?)),
+            // Sample rows of a rule with parameters (`SELECT *` of songplays): as the text a
+            // query without parameters answers. Binary: microseconds since 2000-01-01.
+            Type::TIMESTAMP => Value::Text(match i64::from_sql(&Type::INT8, raw)? {
+                i64::MAX => "infinity".to_string(),
+                i64::MIN => "-infinity".to_string(),
+                micros => crate::time::format_timestamp_micros(
+                    micros.saturating_add(POSTGRES_EPOCH_MICROS),
+                ),
+            }),
             _ if <String as FromSql>::accepts(ty) => Value::Text(String::from_sql(ty, raw)?),
             _ => {
                 return Err(format!(
