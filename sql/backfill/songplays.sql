@@ -8,7 +8,11 @@ DELETE FROM replaced_plays;
 INSERT INTO replaced_plays (start_time, user_id, songplay_id)
 SELECT p.start_time, p.user_id, p.songplay_id
 FROM songplays p
-JOIN changed_plays c ON c.start_time = p.start_time AND c.user_id = p.user_id;
+JOIN changed_plays c ON c.start_time = p.start_time AND c.user_id = p.user_id
+-- Implied by the join; said so the engine reads only the stretch of time that changed (an
+-- index on PostgreSQL, zone maps on DuckDB) instead of every play.
+WHERE p.start_time BETWEEN (SELECT MIN(start_time) FROM changed_plays)
+                       AND (SELECT MAX(start_time) FROM changed_plays);
 DELETE FROM songplays WHERE songplay_id IN (SELECT songplay_id FROM replaced_plays);
 -- A pair's plays take its earlier ids in play order (almost always one play, one id); a play
 -- new to its pair gets an id above every id given so far, so an id is never given twice.
@@ -39,6 +43,8 @@ FROM (
         FROM staging_events e
         JOIN changed_plays c ON c.ts = e.ts AND c.user_id = e.userid
         WHERE e.page = 'NextSong'
+          -- Implied by the join, as above: only the stretch of staged events that changed.
+          AND e.ts BETWEEN (SELECT MIN(ts) FROM changed_plays) AND (SELECT MAX(ts) FROM changed_plays)
     ) events
     WHERE copy_no = 1
 ) p
