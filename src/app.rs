@@ -325,6 +325,9 @@ fn etl(
     (outcome, Some(record))
 }
 
+/// How a job ended, and its record in `runs` when it got as far as the warehouse.
+type MaybeRecorded<T> = (Result<(Box<dyn Warehouse>, T)>, Option<RunRecord>);
+
 /// A backfill of `load.range` from the event source, as one transaction, started over on a new
 /// connection when the connection is lost (see [`pipeline::backfill`]); recorded in `runs`.
 fn backfill(
@@ -334,10 +337,7 @@ fn backfill(
     range: pipeline::DateRange,
     dry_run: bool,
     plan: &RunPlan,
-) -> (
-    Result<(Box<dyn Warehouse>, pipeline::BackfillReport)>,
-    Option<RunRecord>,
-) {
+) -> MaybeRecorded<pipeline::BackfillReport> {
     let requests = match stage_requests(ctx, load, dry_run) {
         Ok(requests) => requests,
         Err(e) => return (Err(e), None),

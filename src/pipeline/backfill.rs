@@ -33,9 +33,9 @@ use std::collections::{HashMap, HashSet};
 use super::ledger::ledger_key;
 use super::stage::{list_source, stage_listed};
 use super::{
-    Build, Progress, RunPlan, RunRecord, StageReport, StageRequest, Tally, TransformReport,
-    audit_in, build, create_in, finish_run, in_transaction, keep_audit_failures, keep_rejected,
-    run_models, transform_in, wait_for_lock,
+    Build, Progress, Recorded, RunPlan, RunRecord, StageReport, StageRequest, Tally,
+    TransformReport, audit_in, build, create_in, finish_run, in_transaction, keep_audit_failures,
+    keep_rejected, run_models, transform_in, wait_for_lock,
 };
 use crate::checks::CheckReport;
 use crate::copy::load::LoadOptions;
@@ -483,7 +483,7 @@ pub fn backfill_with_reconnect(
     progress: &dyn Progress,
     plan: &RunPlan,
     say: &dyn Fn(&str),
-) -> (Result<(Box<dyn Warehouse>, BackfillReport)>, RunRecord) {
+) -> Recorded<BackfillReport> {
     super::retry::recorded_with_reconnect(
         wh,
         open,

@@ -201,6 +201,10 @@ pub struct EtlReport {
 /// A run that published: the warehouse (a new connection after a reconnect) and its report.
 pub type Published = (Box<dyn Warehouse>, EtlReport);
 
+/// How a recorded job ended (with the warehouse it ended on, when it published) and its record
+/// in `runs`.
+pub type Recorded<T> = (Result<(Box<dyn Warehouse>, T)>, RunRecord);
+
 /// Whether a run checks its result before it commits (write-audit-publish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audit {

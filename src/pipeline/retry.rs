@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::{
-    EtlReport, Progress, Published, RunPlan, RunRecord, StageRequest, Tally, etl_attempt,
+    EtlReport, Progress, Published, Recorded, RunPlan, RunRecord, StageRequest, Tally, etl_attempt,
     finish_run,
 };
 use crate::copy::load::LoadOptions;
@@ -50,7 +50,7 @@ pub(super) fn recorded_with_reconnect<T>(
     say: &dyn Fn(&str),
     attempt_job: &mut dyn FnMut(&mut dyn Warehouse, &mut Tally) -> Result<T>,
     record_of: impl Fn(&T) -> RunRecord,
-) -> (Result<(Box<dyn Warehouse>, T)>, RunRecord) {
+) -> Recorded<T> {
     let mut attempt = 1;
     loop {
         let mut tally = Tally::default();
