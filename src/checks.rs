@@ -220,9 +220,17 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
         })
         .map(|declared| {
             let broken = match declared.check {
-                // A rule about several rows lists them itself; it is always checked whole.
+                // A rule about several rows lists them itself. An incremental run takes its
+                // narrowed form, `sql/violations/changed/NAME.sql`, where there is one (it lists
+                // the same rows among those the run may have changed); otherwise it is checked
+                // whole.
                 CheckDecl::NoRows { name, rule } => {
-                    let listed = sql::statement(&format!("violations/{name}.sql"), &[])?;
+                    let narrowed = format!("violations/changed/{name}.sql");
+                    let path = match scope {
+                        Scope::Changed if sql::file(&narrowed).is_ok() => narrowed,
+                        _ => format!("violations/{name}.sql"),
+                    };
+                    let listed = sql::statement(&path, &[])?;
                     return Ok(Rule {
                         table: table.into(),
                         name: rule,

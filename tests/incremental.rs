@@ -657,8 +657,12 @@ fn narrowed_rules_find_each_break(wh: &mut dyn Warehouse) {
          SELECT ts, sparkify_epoch_ms(ts), userid FROM staging_events \
          WHERE page = 'NextSong' AND ts = (SELECT MAX(ts) FROM staging_events WHERE page = 'NextSong'); \
          INSERT INTO user_candidates (userid, ts) SELECT MIN(user_id), 0 FROM songplays \
+         WHERE user_id NOT IN (SELECT user_id FROM changed_plays); \
+         INSERT INTO history_users (user_id, late) SELECT MAX(user_id), 0 FROM songplays \
          WHERE user_id NOT IN (SELECT user_id FROM changed_plays)";
     let changed = "start_time IN (SELECT start_time FROM changed_plays)";
+    let flip = "CASE level WHEN 'free' THEN 'paid' ELSE 'free' END";
+    let history_users = "user_id IN (SELECT user_id FROM history_users)";
     let breaks = [
         (
             format!("UPDATE songplays SET level = 'premium' WHERE {changed}"),
@@ -683,6 +687,25 @@ fn narrowed_rules_find_each_break(wh: &mut dyn Warehouse) {
         (
             format!("UPDATE songplays SET level = 'premium' WHERE NOT {changed}"),
             "level in (free, paid)",
+            false,
+        ),
+        // A play the run wrote that disagrees with the history, a history the run changed that
+        // disagrees with old plays, and neither (left to the full checks).
+        (
+            format!("UPDATE songplays SET level = {flip} WHERE {changed}"),
+            "level agrees with users_history at start_time",
+            true,
+        ),
+        (
+            format!("UPDATE users_history SET level = {flip} WHERE {history_users}"),
+            "level agrees with users_history at start_time",
+            true,
+        ),
+        (
+            format!(
+                "UPDATE songplays SET level = {flip} WHERE NOT {changed} AND NOT {history_users}"
+            ),
+            "level agrees with users_history at start_time",
             false,
         ),
     ];
