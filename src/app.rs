@@ -533,20 +533,9 @@ fn etl_job(
         if args.dry_run {
             return Ok(());
         }
-        let mut out = std::io::stdout().lock();
-        for line in backfill_lines(&done) {
-            let _ = writeln!(out, "{line}");
-        }
-        let _ = writeln!(out, "{}", stage_line(&done.staged));
-        for (model, rows) in &done.transformed.models {
-            let _ = writeln!(
-                out,
-                "{}",
-                step_row(&format!("transform {model}"), &thousands(*rows), "")
-            );
-        }
-        let _ = writeln!(out, "{}", build_line(&done.run));
-        let _ = writeln!(out, "done in {}", output::duration(start.elapsed()));
+        let mut lines = backfill_lines(&done);
+        lines.push(stage_line(&done.staged));
+        print_etl(lines, &done.transformed, &done.run, start);
         return Ok(());
     }
     let (outcome, done) = etl(
@@ -561,20 +550,32 @@ fn etl_job(
     if args.dry_run {
         return Ok(());
     }
+    let lines = done.staged.iter().map(stage_line).collect();
+    print_etl(lines, &done.transformed, &done.run, start);
+    Ok(())
+}
+
+/// What `etl` prints: `lines` (what was staged), each model's rows, how the star schema was
+/// built, and how long it all took.
+fn print_etl(
+    lines: Vec<String>,
+    transformed: &pipeline::TransformReport,
+    run: &RunRecord,
+    start: Instant,
+) {
     let mut out = std::io::stdout().lock();
-    for s in &done.staged {
-        let _ = writeln!(out, "{}", stage_line(s));
+    for line in lines {
+        let _ = writeln!(out, "{line}");
     }
-    for (model, rows) in &done.transformed.models {
+    for (model, rows) in &transformed.models {
         let _ = writeln!(
             out,
             "{}",
             step_row(&format!("transform {model}"), &thousands(*rows), "")
         );
     }
-    let _ = writeln!(out, "{}", build_line(&done.run));
+    let _ = writeln!(out, "{}", build_line(run));
     let _ = writeln!(out, "done in {}", output::duration(start.elapsed()));
-    Ok(())
 }
 
 fn cmd_create_tables(ctx: &Context, drop: bool, dry_run: bool) -> Result<()> {

@@ -237,7 +237,6 @@ fn ddl_and_transforms_are_pinned_and_parse() {
         "arrived",
         "users_history",
         "users",
-        "songplays",
         "time",
     ] {
         let text = sparkify::sql::file(&format!("backfill/{file}.sql")).unwrap();
@@ -253,8 +252,8 @@ fn ddl_and_transforms_are_pinned_and_parse() {
     }
     assert_eq!(
         sparkify::sql::files_in("backfill").count(),
-        11,
-        "every backfill file is pinned here"
+        10,
+        "every backfill file is pinned here (songplays runs the incremental update's step)"
     );
     golden("redshift_backfill.sql", &backfill);
 

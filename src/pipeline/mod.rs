@@ -373,15 +373,7 @@ fn etl_attempt(
             build::clear_increment(wh)?;
         }
         tally.checks = checks.clone();
-        // Written before COMMIT: the row exists exactly when the run was published.
-        let mut run = RunRecord::new(
-            &plan.meta,
-            wh.dialect().name(),
-            wh.describe(),
-            tally.clone(),
-            Ok(()),
-        );
-        run.insert(wh)?;
+        let run = insert_run_row(wh, plan, tally)?;
         Ok(EtlReport {
             created,
             staged: tally.staged.clone(),
@@ -390,6 +382,32 @@ fn etl_attempt(
             run,
         })
     });
+    after_attempt(wh, outcome, tally, failed_audit, &rejected)
+}
+
+/// The run's row in `runs`, inserted before COMMIT, so it exists exactly when the run (or
+/// backfill) was published.
+fn insert_run_row(wh: &mut dyn Warehouse, plan: &RunPlan, tally: &Tally) -> Result<RunRecord> {
+    let mut run = RunRecord::new(
+        &plan.meta,
+        wh.dialect().name(),
+        wh.describe(),
+        tally.clone(),
+        Ok(()),
+    );
+    run.insert(wh)?;
+    Ok(run)
+}
+
+/// After a run's (or backfill's) transaction: `tally` learns what failed, and the failed
+/// checks' samples and a rejected load's rows are kept, each in a transaction of its own.
+fn after_attempt<T>(
+    wh: &mut dyn Warehouse,
+    outcome: Result<T>,
+    tally: &mut Tally,
+    failed_audit: Option<CheckReport>,
+    rejected: &[(String, Vec<crate::copy::load::LoadError>)],
+) -> Result<T> {
     if let Some(report) = &failed_audit {
         tally.checks = Some(report.clone());
     }
@@ -397,7 +415,7 @@ fn etl_attempt(
         tally.rejected_by_failed_load = *rejected;
     }
     let outcome = keep_audit_failures(wh, outcome, failed_audit)?;
-    keep_rejected(wh, outcome, &rejected)
+    keep_rejected(wh, outcome, rejected)
 }
 
 /// The checks, inside the run's transaction. Passing clears the failures an earlier run left;
