@@ -329,7 +329,7 @@ fn etl(
 type MaybeRecorded<T> = (Result<(Box<dyn Warehouse>, T)>, Option<RunRecord>);
 
 /// A backfill of `load.range` from the event source, as one transaction, started over on a new
-/// connection when the connection is lost (see [`pipeline::backfill`]); recorded in `runs`.
+/// connection when the connection is lost (see [`pipeline::backfill_with_reconnect`]); recorded in `runs`.
 fn backfill(
     ctx: &Context,
     wh: Box<dyn Warehouse>,

@@ -211,13 +211,6 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
     };
     sql::checks(table)?
         .into_iter()
-        // Measured rather than counted: see [`Monitor`].
-        .filter(|d| {
-            !matches!(
-                d.check,
-                CheckDecl::Freshness { .. } | CheckDecl::Volume { .. }
-            )
-        })
         .map(|declared| {
             let broken = match declared.check {
                 // A rule about several rows lists them itself. An incremental run takes its
@@ -231,7 +224,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                         _ => format!("violations/{name}.sql"),
                     };
                     let listed = sql::statement(&path, &[])?;
-                    return Ok(Rule {
+                    return Ok(Some(Rule {
                         table: table.into(),
                         name: rule,
                         severity: declared.severity,
@@ -241,10 +234,10 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                         samples: Some(listed.map_text(|rows| {
                             format!("SELECT * FROM ({rows}) violations LIMIT {SAMPLES}")
                         })),
-                    });
+                    }));
                 }
-                // Filtered out above.
-                CheckDecl::Freshness { .. } | CheckDecl::Volume { .. } => unreachable!(),
+                // Measured rather than counted: see [`Monitor`].
+                CheckDecl::Freshness { .. } | CheckDecl::Volume { .. } => return Ok(None),
                 CheckDecl::Unique(cols) => {
                     let cols = cols.join(", ");
                     // A duplicate the run made has a copy among the rows it changed; its other
@@ -256,7 +249,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                             range("", c)
                         ),
                     };
-                    return Ok(Rule {
+                    return Ok(Some(Rule {
                         table: table.into(),
                         name: format!("unique ({cols})"),
                         severity: declared.severity,
@@ -268,7 +261,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                             "SELECT {cols}, COUNT(*) AS copies FROM {rows} GROUP BY {cols} \
                              HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
                         ))),
-                    });
+                    }));
                 }
                 CheckDecl::NotNull(col) => Broken {
                     name: format!("{col} not null"),
@@ -376,7 +369,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                     format!("{} LIMIT {SAMPLES}", samples.join(" UNION ALL ")),
                 )
             };
-            Ok(Rule {
+            Ok(Some(Rule {
                 table: table.into(),
                 name: broken.name,
                 severity: declared.severity,
@@ -388,8 +381,9 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                     text: samples,
                     binds: broken.binds,
                 }),
-            })
+            }))
         })
+        .filter_map(Result::transpose)
         .collect()
 }
 

@@ -34,8 +34,8 @@ use super::ledger::ledger_key;
 use super::stage::{list_source, stage_listed};
 use super::{
     Build, Progress, Recorded, RunPlan, RunRecord, StageReport, StageRequest, Tally,
-    TransformReport, after_attempt, audit_in, build, create_in, finish_run, in_transaction,
-    insert_run_row, run_models, transform_in, wait_for_lock,
+    TransformReport, after_attempt, audit_in, build, create_in, in_transaction, insert_run_row,
+    run_models, transform_in, wait_for_lock,
 };
 use crate::checks::CheckReport;
 use crate::copy::load::LoadOptions;
@@ -169,30 +169,9 @@ pub struct BackfillReport {
     pub run: RunRecord,
 }
 
-/// Reprocesses the days of `range` from `request`'s source (the event logs), as one
-/// transaction; audited by `plan` before it commits, like a run, and recorded in `runs`
-/// whatever the outcome. See the module's documentation for what is replaced.
-pub fn backfill(
-    wh: &mut dyn Warehouse,
-    request: &StageRequest,
-    range: DateRange,
-    options: &LoadOptions,
-    progress: &dyn Progress,
-    plan: &RunPlan,
-) -> (Result<BackfillReport>, RunRecord) {
-    let mut tally = Tally::default();
-    let outcome = backfill_attempt(wh, request, range, options, progress, plan, &mut tally);
-    finish_run(
-        Some(wh),
-        plan,
-        tally,
-        outcome,
-        progress,
-        |r: &BackfillReport| r.run.clone(),
-    )
-}
-
-/// One attempt at a backfill; `tally` says what it did, also when it fails.
+/// One attempt at reprocessing the days of `range` from `request`'s source (the event logs), as
+/// one transaction, audited by `plan` before it commits, like a run; `tally` says what it did,
+/// also when it fails. See the module's documentation for what is replaced.
 fn backfill_attempt(
     wh: &mut dyn Warehouse,
     request: &StageRequest,
@@ -474,7 +453,7 @@ fn ledger_rows(wh: &mut dyn Warehouse, table: &str) -> Result<HashMap<String, i6
     Ok(held)
 }
 
-/// Runs `backfill` once per attempt, starting over on a new connection when it is lost, as
+/// Runs a backfill ([`backfill_attempt`]) once per attempt, starting over on a new connection when it is lost, as
 /// `run` and `etl` do; recorded in `runs` once, whatever the outcome.
 #[allow(clippy::too_many_arguments)] // backfill's arguments, plus how to reconnect and say so
 pub fn backfill_with_reconnect(

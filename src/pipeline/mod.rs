@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::sql::{self, Dialect, Param};
 use crate::warehouse::Warehouse;
-pub use backfill::{BackfillReport, DateRange, backfill, backfill_with_reconnect, file_day};
+pub use backfill::{BackfillReport, DateRange, backfill_with_reconnect, file_day};
 pub use build::{Build, transform_hash};
 pub use history::{RunMeta, RunRecord, RunStatus, Tally};
 use ledger::keep_rejected;
