@@ -288,24 +288,27 @@ pub fn convert(
             _ => parse_int(s.trim(), ty),
         },
         Json::Number(n) => {
-            // With serde_json's `arbitrary_precision`, this is the number exactly as written.
-            let text = n.to_string();
+            // With serde_json's `arbitrary_precision`, this is the number exactly as written;
+            // borrowed, since only a text column keeps a copy of it.
+            let text = n.as_str();
             match ty {
-                ColumnType::Varchar(max) | ColumnType::Char(max) => text_cell(text, max),
-                ColumnType::Double => parse_double(&text),
-                ColumnType::Real => parse_real(&text),
-                ColumnType::Decimal(p, sc) => parse_decimal(&text, p, sc, conv.round_dec),
-                ColumnType::Timestamp => super::datetime::timestamp(&text, conv, true),
+                ColumnType::Varchar(max) | ColumnType::Char(max) => {
+                    text_cell(text.to_string(), max)
+                }
+                ColumnType::Double => parse_double(text),
+                ColumnType::Real => parse_real(text),
+                ColumnType::Decimal(p, sc) => parse_decimal(text, p, sc, conv.round_dec),
+                ColumnType::Timestamp => super::datetime::timestamp(text, conv, true),
                 ColumnType::Date => Err(format!(
                     "a number cannot load into column type DATE (a date is a string such as \
                      \"2018-11-01\"); got {text}"
                 )),
-                ColumnType::Boolean => match text.as_str() {
+                ColumnType::Boolean => match text {
                     "0" => Ok(Value::Bool(false)),
                     "1" => Ok(Value::Bool(true)),
                     _ => Err(format!("invalid boolean {text}")),
                 },
-                _ => parse_int(&text, ty),
+                _ => parse_int(text, ty),
             }
         }
         Json::Bool(b) => match ty {
