@@ -836,7 +836,8 @@ SELECT MAX(ts) FROM staging_events;
 SELECT file FROM load_ledger WHERE table_name = $1;
 --   $1 = "staging_events"
 
-SELECT CAST(FLOOR(ts / 86400000.0) AS BIGINT) AS day, COUNT(*) AS events
+SELECT CAST(FLOOR(CAST(ts AS DOUBLE PRECISION) / 86400000) AS BIGINT) AS day,
+       COUNT(*) AS events
 FROM staging_events
 WHERE ts IS NOT NULL
 GROUP BY 1
