@@ -752,3 +752,40 @@ fn postgres_narrowed_rules_find_each_break() {
     let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
     narrowed_rules_find_each_break(&mut wh);
 }
+
+/// The BRIN indexes an incremental PostgreSQL run reads by hold a summary of every page range
+/// after each run: a range never summarized is read by every statement that uses the index,
+/// and with autovacuum off (or not yet run, as right after a load) that is the whole history.
+#[test]
+fn postgres_runs_leave_every_brin_range_summarized() {
+    let url = pg::server().new_database();
+    let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
+    pipeline::create_tables(&mut wh, false).unwrap();
+    // Nothing but the run itself may summarize the ranges.
+    for table in ["staging_events", "songplays"] {
+        wh.execute(&format!(
+            "ALTER TABLE {table} SET (autovacuum_enabled = false)"
+        ))
+        .unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    for folder in ["events", "songs"] {
+        std::fs::create_dir(data.path().join(folder)).unwrap();
+    }
+    let sample = sample_dir();
+    let jsonpaths = sample.join("log_json_path.json");
+    let unsummarized = "SELECT brin_summarize_new_values('staging_events_ts'), \
+                        brin_summarize_new_values('songplays_start_time')";
+    for (what, step) in [
+        ("the first load", load(0..29, 0..71)),
+        ("a new day", load([29], [])),
+    ] {
+        add(data.path(), &sample, &step);
+        run(&mut wh, data.path(), &jsonpaths, Refresh::Incremental);
+        assert_eq!(
+            rows(&mut wh, unsummarized),
+            vec!["[Int(0), Int(0)]".to_string()],
+            "after {what}, ranges were left unsummarized"
+        );
+    }
+}

@@ -351,6 +351,7 @@ fn etl_attempt(
         if into_new {
             build::move_new_rows(wh)?;
         }
+        wh.after_append()?;
         // Before the scratch tables are emptied, the checks read what changed there.
         let scope = if passed_before && build == Build::Incremental {
             checks::Scope::Changed
@@ -367,6 +368,7 @@ fn etl_attempt(
             }
             Build::Rebuild(_) => transform_in(wh, build)?,
         };
+        wh.after_append()?;
         build::record_state(wh)?;
         let checks = audit_in(wh, plan.audit, &plan.checks, scope, &mut failed_audit)?;
         if into_new {
@@ -538,6 +540,7 @@ pub fn in_transaction<T>(
 pub fn transform(wh: &mut dyn Warehouse) -> Result<TransformReport> {
     in_transaction(wh, |wh| {
         let report = transform_in(wh, Build::Rebuild(None))?;
+        wh.after_append()?;
         build::record_state(wh)?;
         Ok(report)
     })

@@ -169,6 +169,13 @@ impl Warehouse for DryRun {
         }
         Ok(())
     }
+
+    fn after_append(&mut self) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            self.print(sql::file("bookkeeping/postgres_summarize.sql")?)?;
+        }
+        Ok(())
+    }
 }
 
 struct DryStager<'a> {

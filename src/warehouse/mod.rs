@@ -84,6 +84,13 @@ pub trait Warehouse {
         Ok(())
     }
 
+    /// Hook after a run appended rows to its tables, inside the transaction: once staging
+    /// holds the run's rows, and once the models are built (PostgreSQL summarizes the new page
+    /// ranges of its BRIN indexes, so the next statements read only the ranges they need).
+    fn after_append(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     fn begin(&mut self) -> Result<()> {
         self.execute("BEGIN TRANSACTION")
     }

@@ -127,6 +127,13 @@ impl Warehouse for Postgres {
         )?)
     }
 
+    fn after_append(&mut self) -> Result<()> {
+        if self.dialect == Dialect::Postgres {
+            self.execute(crate::sql::file("bookkeeping/postgres_summarize.sql")?)?;
+        }
+        Ok(())
+    }
+
     /// A session-level advisory lock, so a second run waits instead of interleaving with the
     /// first. It ends with the connection, also when the process holding it is killed.
     fn try_lock_for_load(&mut self) -> Result<bool> {
