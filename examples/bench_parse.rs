@@ -4,8 +4,13 @@
 //! them), reads each one whole and parses it with serde_json, the parser sparkify uses (with
 //! sparkify's features, `arbitrary_precision` and `preserve_order`), into `serde_json::Value`
 //! one record at a time: one line of NDJSON, or one object of a song file. Nothing is converted,
-//! checked or written anywhere, so staging can only be slower than this. Files are shared out
-//! to one thread per CPU through an atomic index over the file list.
+//! checked or written anywhere. Files are shared out to one thread per CPU through an atomic
+//! index over the file list.
+//!
+//! This is the parse a loader written the obvious way does, and what the staging target
+//! ("≥ 50 % of bare-parse speed") is measured against, unchanged since the target was set.
+//! Sparkify's own reader no longer builds each object as a hash map (`copy::record`), so its
+//! parse alone is faster than this one; staging still converts, checks and writes every row.
 //!
 //! Run by `scripts/bench.sh`, or by hand:
 //! `cargo run --release --example bench_parse -- DATA/song_data DATA/log_data`.

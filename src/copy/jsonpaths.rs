@@ -107,23 +107,32 @@ impl JsonPath {
     /// (an index past the end, or an index into something that is not an array) is an error
     /// that fails the whole COPY, in Redshift's words.
     pub fn lookup<'v>(&self, root: &'v Value) -> Result<Option<&'v Value>, String> {
-        let mut current = root;
-        for step in &self.steps {
-            current = match (step, current) {
-                (Step::Key(k), Value::Object(map)) => match map.get(k) {
-                    Some(v) => v,
-                    None => return Ok(None),
-                },
-                (Step::Index(i), Value::Array(items)) => match items.get(*i) {
-                    Some(v) => v,
-                    None => return Err(ARRAY_MISS.into()),
-                },
-                (_, Value::Null) | (Step::Key(_), _) => return Ok(None),
-                (Step::Index(_), _) => return Err(ARRAY_MISS.into()),
-            };
-        }
-        Ok(Some(current))
+        lookup_steps(&self.steps, root)
     }
+
+    /// [`JsonPath::lookup`] from the value the path's first step found.
+    pub fn lookup_rest<'v>(&self, first: &'v Value) -> Result<Option<&'v Value>, String> {
+        lookup_steps(self.steps.get(1..).unwrap_or_default(), first)
+    }
+}
+
+fn lookup_steps<'v>(steps: &[Step], root: &'v Value) -> Result<Option<&'v Value>, String> {
+    let mut current = root;
+    for step in steps {
+        current = match (step, current) {
+            (Step::Key(k), Value::Object(map)) => match map.get(k) {
+                Some(v) => v,
+                None => return Ok(None),
+            },
+            (Step::Index(i), Value::Array(items)) => match items.get(*i) {
+                Some(v) => v,
+                None => return Err(ARRAY_MISS.into()),
+            },
+            (_, Value::Null) | (Step::Key(_), _) => return Ok(None),
+            (Step::Index(_), _) => return Err(ARRAY_MISS.into()),
+        };
+    }
+    Ok(Some(current))
 }
 
 /// Redshift's error for a JSONPaths array element that is not in the data.

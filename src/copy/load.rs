@@ -191,11 +191,12 @@ fn parse_stream(
     mut emit: impl FnMut(std::result::Result<Row, LoadError>),
 ) -> std::io::Result<FileReport> {
     let mut report = FileReport::unread(file);
-    let mut items = reader::items(input);
+    // Objects are parsed into the converter's columns, not into hash maps (copy::record).
+    let mut items = reader::items_planned(input, converter.plan().clone());
     while let Some(item) = items.next_item()? {
         report.rows_read += 1;
         let rejected = match item {
-            Item::Value { value, line, raw } => match converter.row(&value) {
+            Item::Value { value, line, raw } => match converter.record_row(value) {
                 Ok(r) => {
                     emit(Ok(r));
                     None

@@ -16,6 +16,7 @@ pub mod jsonpaths;
 pub mod load;
 pub mod mojibake;
 pub mod reader;
+pub mod record;
 pub mod statement;
 mod tokens;
 
@@ -24,6 +25,7 @@ use serde_json::{Map, Value as Json};
 pub use convert::{Conversion, Tally};
 pub use domain::Domain;
 pub use jsonpaths::JsonPath;
+pub use record::{Plan, Record};
 
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, TableSpec};
@@ -162,6 +164,14 @@ pub struct Converter<'a> {
     fatal: std::sync::Mutex<Option<Fatal>>,
     /// Which data files are compressed, and how: by name (the pipeline) or COPY's keyword.
     compression: compressed::Rule,
+    /// Which first-level keys the reader parses into slots ([`record`]).
+    plan: Plan,
+    /// With a JSONPaths file, each path's slot in the plan: that of its first key (`None` when
+    /// the path starts with an array index).
+    path_slots: Vec<Option<usize>>,
+    /// Whether path `i` is its slot's only reader and only one step long, so the row may take
+    /// the slot's value rather than copy it.
+    path_takes: Vec<bool>,
 }
 
 /// What fails a whole load from inside one record or file.
@@ -199,7 +209,55 @@ impl<'a> Converter<'a> {
                 table.columns.len()
             ));
         }
+        let (plan, path_slots) = match format {
+            JsonFormat::Auto => (
+                Plan::Exact(table.columns.iter().map(|c| c.name.clone()).collect()),
+                Vec::new(),
+            ),
+            JsonFormat::AutoIgnoreCase => (
+                Plan::IgnoreCase(
+                    table
+                        .columns
+                        .iter()
+                        .map(|c| c.name.to_ascii_lowercase())
+                        .collect(),
+                ),
+                Vec::new(),
+            ),
+            JsonFormat::Paths(paths) => {
+                // One slot per distinct first key; the rest of each path is looked up in it.
+                let mut keys: Vec<String> = Vec::new();
+                let slots = paths
+                    .iter()
+                    .map(|path| match path.steps.first() {
+                        Some(jsonpaths::Step::Key(k)) => {
+                            Some(keys.iter().position(|x| x == k).unwrap_or_else(|| {
+                                keys.push(k.clone());
+                                keys.len() - 1
+                            }))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                (Plan::Exact(keys), slots)
+            }
+        };
+        let path_takes = match format {
+            JsonFormat::Paths(paths) => paths
+                .iter()
+                .zip(&path_slots)
+                .map(|(path, slot)| {
+                    path.steps.len() == 1
+                        && slot.is_some()
+                        && path_slots.iter().filter(|s| *s == slot).count() == 1
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(Converter {
+            plan,
+            path_slots,
+            path_takes,
             table,
             format,
             repair_mojibake,
@@ -220,6 +278,69 @@ impl<'a> Converter<'a> {
         })
     }
 
+    /// How the reader should parse records for this converter ([`Converter::record_row`]).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Converts one record, as the reader parsed it under [`Converter::plan`], into a row, or
+    /// says which field rejects it: the same row as [`Converter::row`] of the whole value. Text
+    /// a column takes as it is moves into the row rather than being copied.
+    pub fn record_row(&self, record: Record) -> Result<Row, FieldError> {
+        let mut slots = match record {
+            Record::Whole(value) => return self.row(&value),
+            Record::Slots(slots) => slots,
+        };
+        let n = self.table.columns.len();
+        let mut row = Vec::with_capacity(n);
+        match self.format {
+            JsonFormat::Paths(paths) => {
+                for (i, path) in paths.iter().enumerate() {
+                    let slot = self.path_slots.get(i).copied().flatten();
+                    if let Some(slot) = slot
+                        && self.path_takes.get(i).copied().unwrap_or(false)
+                    {
+                        row.push(self.cell_owned(i, slots.get_mut(slot).and_then(Option::take))?);
+                        continue;
+                    }
+                    // The path's first step was taken by the reader: its key's slot. A path
+                    // that starts with an array index finds an object, which is an error.
+                    let found = match slot {
+                        Some(slot) => match slots.get(slot).and_then(Option::as_ref) {
+                            Some(first) => path.lookup_rest(first),
+                            None => Ok(None),
+                        },
+                        None => Err(jsonpaths::ARRAY_MISS.to_string()),
+                    };
+                    row.push(self.cell(i, self.path_found(i, path, found)?)?);
+                }
+            }
+            JsonFormat::Auto | JsonFormat::AutoIgnoreCase => {
+                for i in 0..n {
+                    row.push(self.cell_owned(i, slots.get_mut(i).and_then(Option::take))?);
+                }
+            }
+        }
+        Ok(row)
+    }
+
+    /// A path's lookup, where an array element that is not there fails the whole load.
+    fn path_found<'v>(
+        &self,
+        column: usize,
+        path: &JsonPath,
+        found: std::result::Result<Option<&'v Json>, String>,
+    ) -> Result<Option<&'v Json>, FieldError> {
+        found.map_err(|reason| {
+            self.fail(Fatal::JsonPath(format!("{reason} (path {})", path.text)));
+            FieldError {
+                column,
+                raw_value: String::new(),
+                reason,
+            }
+        })
+    }
+
     /// Converts one root-level JSON value into a row, or says which field rejects it.
     pub fn row(&self, record: &Json) -> Result<Row, FieldError> {
         let n = self.table.columns.len();
@@ -227,14 +348,7 @@ impl<'a> Converter<'a> {
         match self.format {
             JsonFormat::Paths(paths) => {
                 for (i, path) in paths.iter().enumerate() {
-                    let found = path.lookup(record).map_err(|reason| {
-                        self.fail(Fatal::JsonPath(format!("{reason} (path {})", path.text)));
-                        FieldError {
-                            column: i,
-                            raw_value: String::new(),
-                            reason,
-                        }
-                    })?;
+                    let found = self.path_found(i, path, path.lookup(record))?;
                     row.push(self.cell(i, found)?);
                 }
             }
@@ -279,6 +393,48 @@ impl<'a> Converter<'a> {
             }
         }
         slots
+    }
+
+    /// [`Converter::cell`] of a value the row may keep: text that a text column takes as it is
+    /// (no repair, no NULL rule, within the length, no NUL) moves into the row; anything else
+    /// goes the usual way.
+    fn cell_owned(&self, column: usize, value: Option<Json>) -> Result<Value, FieldError> {
+        let col = &self.table.columns[column];
+        let Some(Json::String(text)) = value else {
+            return self.cell(column, value.as_ref());
+        };
+        let as_is = match col.ty {
+            ColumnType::Varchar(max) | ColumnType::Char(max) => {
+                let changed_or_rejected = text.len() > max as usize
+                    || text.is_empty()
+                    || (self.conversion.blanks_as_null && text.trim().is_empty())
+                    || text.contains('\0')
+                    || (self.repair_mojibake && mojibake::repair(&text).is_some());
+                !changed_or_rejected
+            }
+            _ => false,
+        };
+        if !as_is {
+            return self.cell(column, Some(&Json::String(text)));
+        }
+        let v = Value::Text(text);
+        match self
+            .domains
+            .get(column)
+            .copied()
+            .flatten()
+            .map(|d| d.check(&v))
+        {
+            Some(Err(reason)) => Err(FieldError {
+                column,
+                raw_value: match &v {
+                    Value::Text(t) => reader::clip(t.as_bytes()),
+                    _ => String::new(),
+                },
+                reason,
+            }),
+            _ => Ok(v),
+        }
     }
 
     fn cell(&self, column: usize, value: Option<&Json>) -> Result<Value, FieldError> {

@@ -16,8 +16,10 @@
 
 use std::io::{self, Read};
 
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeSeed, IgnoredAny};
 use serde_json::Value;
+
+use super::record::{ObjectSeed, Plan, Record};
 
 /// Redshift refuses a single JSON object larger than 4 MB.
 pub const MAX_OBJECT_BYTES: usize = 4 * 1024 * 1024;
@@ -35,10 +37,11 @@ const WINDOW: usize = MAX_OBJECT_BYTES + 1;
 /// One root-level item of a data file.
 #[derive(Debug)]
 pub enum Item<'a> {
-    /// A parsed value; `line` is the 1-based line its last byte is on (as in STL_LOAD_ERRORS);
-    /// `raw` its text, for the error report when it cannot be converted.
+    /// A parsed value, as far as the reader's [`Plan`] asks; `line` is the 1-based line its
+    /// last byte is on (as in STL_LOAD_ERRORS); `raw` its text, for the error report when it
+    /// cannot be converted.
     Value {
-        value: Value,
+        value: Record,
         line: u64,
         raw: &'a [u8],
     },
@@ -71,10 +74,19 @@ pub struct Items<R> {
     read: u64,
     /// The byte-order mark check has been made.
     started: bool,
+    /// How far each record is parsed.
+    plan: Plan,
 }
 
+/// Items parsed whole, as `serde_json::Value`s.
 pub fn items<R: Read>(input: R) -> Items<R> {
+    items_planned(input, Plan::Whole)
+}
+
+/// Items whose objects are parsed into the slots `plan` names ([`Record::Slots`]).
+pub fn items_planned<R: Read>(input: R, plan: Plan) -> Items<R> {
     Items {
+        plan,
         input,
         buf: Vec::new(),
         pos: 0,
@@ -87,7 +99,7 @@ pub fn items<R: Read>(input: R) -> Items<R> {
 
 /// What [`Items::next_item`] found, before the value's text is lent out.
 enum Found {
-    Value { value: Value, len: usize },
+    Value { value: Record, len: usize },
     Malformed(u64, String, String),
 }
 
@@ -217,7 +229,7 @@ impl<R: Read> Items<R> {
             // The first try parses at once; a record that did not fit is then only measured
             // (nothing is built) until it is known to end within the limit.
             let measured = if want == CHUNK {
-                parse_value(window).map(|(value, end)| (Some(value), end))
+                parse_record(window, &self.plan).map(|(value, end)| (Some(value), end))
             } else {
                 measure(window).map(|end| (None, end))
             };
@@ -236,7 +248,7 @@ impl<R: Read> Items<R> {
                     }
                     let value = match value {
                         Some(value) => value,
-                        None => match parse_value(&window[..end]) {
+                        None => match parse_record(&window[..end], &self.plan) {
                             Ok((value, _)) => value,
                             Err(e) => return self.bad(e, len, whole).map(Some),
                         },
@@ -348,6 +360,22 @@ fn parse_value(window: &[u8]) -> Result<(Value, usize), serde_json::Error> {
         Some(Err(e)) => Err(e),
         None => Err(serde::de::Error::custom("no value")),
     }
+}
+
+/// [`parse_value`] as far as `plan` asks: an object is parsed into its slots (the same parser,
+/// the same errors), anything else whole.
+fn parse_record(window: &[u8], plan: &Plan) -> Result<(Record, usize), serde_json::Error> {
+    if !plan.slots() || window.first() != Some(&b'{') {
+        return parse_value(window).map(|(value, end)| (Record::Whole(value), end));
+    }
+    let mut de = serde_json::Deserializer::from_slice(window);
+    let slots = ObjectSeed(plan).deserialize(&mut de)?;
+    // The deserializer has no public offset, but a stream made from it starts at its position:
+    // just past the object's `}` (an object needs no delimiter after it, unlike a number).
+    Ok((
+        Record::Slots(slots),
+        de.into_iter::<IgnoredAny>().byte_offset(),
+    ))
 }
 
 /// Where the value at the start of `window` ends, checked as JSON but not built.

@@ -11,7 +11,12 @@ fn collect_from(input: impl Read) -> Vec<(u64, Result<Value, String>)> {
     let mut got = Vec::new();
     while let Some(item) = items.next_item().unwrap() {
         got.push(match item {
-            Item::Value { value, line, .. } => (line, Ok(value)),
+            Item::Value {
+                value: Record::Whole(value),
+                line,
+                ..
+            } => (line, Ok(value)),
+            Item::Value { value, .. } => panic!("not parsed whole: {value:?}"),
             Item::Malformed { line, reason, .. } => (line, Err(reason)),
         });
     }
@@ -69,7 +74,12 @@ fn a_record_over_4_mb_is_measured_not_parsed_and_the_next_one_loads() {
     let mut got = Vec::new();
     while let Some(item) = items.next_item().unwrap() {
         got.push(match item {
-            Item::Value { value, line, .. } => (line, Ok(value)),
+            Item::Value {
+                value: Record::Whole(value),
+                line,
+                ..
+            } => (line, Ok(value)),
+            Item::Value { value, .. } => panic!("not parsed whole: {value:?}"),
             Item::Malformed { line, reason, .. } => (line, Err(reason)),
         });
     }

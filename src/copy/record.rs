@@ -1,0 +1,339 @@
+//! One root-level JSON record, parsed only as far as the load needs it.
+//!
+//! serde_json's `Value` builds every object as a hash map (an `IndexMap`, with
+//! `preserve_order`): one allocated `String` per key, one SipHash per key to insert it and
+//! another per column to look it up again. Staging then reads each record once, by column. A
+//! [`Plan`] says up front which first-level keys feed which slot, so an object record is parsed
+//! straight into those slots: keys are compared in place (borrowed from the input), never
+//! copied or hashed. A load that is otherwise the same spends about a tenth less of its time
+//! parsing (BENCHMARKS.md, 2026-12-03).
+//!
+//! Nothing of COPY's behaviour changes, because the record is parsed by the same parser with
+//! the same rules: every member's value is still built as a `Value` (so whatever made a record
+//! malformed before, invalid UTF-8 in a key nobody loads included, still does), a key that
+//! appears twice keeps its last value as the map did, and `'auto ignorecase'` still takes the
+//! first key (in document order) that matches a column. Records that are not objects are parsed
+//! whole, as before. `tests::planned_rows_equal_whole_rows` holds the two ways side by side.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::Value as Json;
+
+/// Which first-level keys a record's slots hold.
+#[derive(Debug, Clone, Default)]
+pub enum Plan {
+    /// Parse every record whole, as a `Value` (what the reader's own tests look at).
+    #[default]
+    Whole,
+    /// Slot `i` holds the value of the key equal to `keys[i]` (its last value, when the key
+    /// appears twice).
+    Exact(Vec<String>),
+    /// Slot `i` holds the value of the first key, in document order, equal to `names[i]`
+    /// ignoring ASCII case (`names` lower-case); a key matches the first name it can.
+    IgnoreCase(Vec<String>),
+}
+
+/// A record as the reader hands it over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// The whole value: under [`Plan::Whole`], and for a record that is not an object.
+    Whole(Json),
+    /// An object record's slots under an [`Plan::Exact`] or [`Plan::IgnoreCase`] plan; `None`
+    /// where no key matched. Members no slot asked for were parsed and dropped.
+    Slots(Vec<Option<Json>>),
+}
+
+impl Plan {
+    /// Whether records starting with `{` are parsed into slots.
+    pub fn slots(&self) -> bool {
+        !matches!(self, Plan::Whole)
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Plan::Whole => 0,
+            Plan::Exact(keys) => keys.len(),
+            Plan::IgnoreCase(names) => names.len(),
+        }
+    }
+
+    /// The slot `key` feeds, trying `hint` first: records of one file usually list their keys
+    /// in one order, so the slot after the last match is most often the right one.
+    fn slot_of(&self, key: &str, hint: usize) -> Option<usize> {
+        match self {
+            Plan::Whole => None,
+            Plan::Exact(keys) => {
+                if keys.get(hint).is_some_and(|k| k == key) {
+                    return Some(hint);
+                }
+                keys.iter().position(|k| k == key)
+            }
+            // The first name that matches, as `Converter::match_ignoring_case` did.
+            Plan::IgnoreCase(names) => names.iter().position(|n| n.eq_ignore_ascii_case(key)),
+        }
+    }
+}
+
+/// Parses one object (the deserializer must be at its `{`) into the plan's slots.
+pub(super) struct ObjectSeed<'p>(pub &'p Plan);
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
+    type Value = Vec<Option<Json>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_> {
+    type Value = Vec<Option<Json>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let plan = self.0;
+        let mut slots: Vec<Option<Json>> = vec![None; plan.len()];
+        // Under IgnoreCase, the exact key that claimed each slot: only a later member with that
+        // same key replaces the value (the map kept one entry per distinct key, at its first
+        // place, holding its last value); other spellings are ignored.
+        let mut claims: Vec<Option<Cow<'de, str>>> = match plan {
+            Plan::IgnoreCase(_) => vec![None; plan.len()],
+            _ => Vec::new(),
+        };
+        let mut hint = 0;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            // Every value is built, wanted or not, so that it is checked exactly as before.
+            let value: Json = map.next_value()?;
+            let Some(slot) = plan.slot_of(&key, hint) else {
+                continue;
+            };
+            hint = slot + 1;
+            match claims.get_mut(slot) {
+                None => slots[slot] = Some(value),
+                Some(claim @ None) => {
+                    *claim = Some(key);
+                    slots[slot] = Some(value);
+                }
+                Some(Some(claimed)) if *claimed == key => slots[slot] = Some(value),
+                Some(Some(_)) => {}
+            }
+        }
+        Ok(slots)
+    }
+}
+
+/// A key, borrowed from the input when it has no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::atomic::Ordering;
+
+    use super::super::reader::{self, Item};
+    use super::super::{Conversion, Converter, FieldError, JsonFormat, JsonPath};
+    use crate::schema::{Column, ColumnType, TableSpec};
+    use crate::value::Row;
+
+    /// What one record became: a row, a rejected field, or a malformed record.
+    type Outcome = (u64, Result<Row, Result<FieldError, String>>);
+
+    /// Every item of `text`, read whole and converted with `row`, or read under the
+    /// converter's plan and converted with `record_row`.
+    fn outcomes(text: &[u8], converter: &Converter<'_>, planned: bool) -> Vec<Outcome> {
+        let mut items = if planned {
+            reader::items_planned(text, converter.plan().clone())
+        } else {
+            reader::items(text)
+        };
+        let mut got = Vec::new();
+        while let Some(item) = items.next_item().unwrap() {
+            got.push(match item {
+                Item::Value { value, line, raw } => {
+                    // The point of a plan: objects are never built as maps.
+                    if planned {
+                        assert_eq!(
+                            matches!(value, super::Record::Slots(_)),
+                            raw.first() == Some(&b'{'),
+                            "{value:?}"
+                        );
+                    }
+                    let row = if planned {
+                        converter.record_row(value)
+                    } else {
+                        match &value {
+                            super::Record::Whole(json) => converter.row(json),
+                            other => panic!("read whole, got {other:?}"),
+                        }
+                    };
+                    (line, row.map_err(Ok))
+                }
+                Item::Malformed { line, reason, .. } => (line, Err(Err(reason))),
+            });
+        }
+        got
+    }
+
+    fn assert_same(text: &[u8], table: &TableSpec, format: &JsonFormat) {
+        // Without conversion options, and with those that change text on its way into a row.
+        let options = Conversion {
+            truncate_columns: true,
+            blanks_as_null: true,
+            empty_as_null: true,
+            ..Conversion::default()
+        };
+        for conversion in [Conversion::default(), options] {
+            let new = || Converter::with_conversion(table, format, true, conversion.clone());
+            let (whole, planned) = (new().unwrap(), new().unwrap());
+            let expected = outcomes(text, &whole, false);
+            let got = outcomes(text, &planned, true);
+            assert_eq!(
+                got,
+                expected,
+                "{format:?} on {}",
+                String::from_utf8_lossy(text)
+            );
+            assert_eq!(planned.fatal(), whole.fatal(), "{format:?}");
+            assert_eq!(
+                planned.tally.truncated.load(Ordering::Relaxed),
+                whole.tally.truncated.load(Ordering::Relaxed)
+            );
+        }
+    }
+
+    fn table(columns: &[(&str, ColumnType)]) -> TableSpec {
+        TableSpec {
+            name: "t".into(),
+            columns: columns
+                .iter()
+                .map(|(name, ty)| Column {
+                    name: name.to_string(),
+                    ty: *ty,
+                    not_null: *name == "id",
+                })
+                .collect(),
+        }
+    }
+
+    fn paths(texts: &[&str]) -> JsonFormat {
+        JsonFormat::Paths(texts.iter().map(|t| JsonPath::parse(t).unwrap()).collect())
+    }
+
+    /// Records that probe each rule the map used to apply: duplicate keys (the last value, at
+    /// the first key's place), spellings that differ only in case, escaped keys, nested values,
+    /// NULLs, keys no column wants (still parsed, so still rejected when malformed), records
+    /// that are not objects, and malformed ones.
+    const HOSTILE: &[u8] = b"{\"id\":1,\"Name\":\"a\",\"name\":\"b\",\"NAME\":\"c\",\"Name\":\"d\"}
+{\"id\":2,\"name\":\"x\",\"name\":\"y\",\"n\":[1,{\"k\":\"v\"}],\"extra\":{\"deep\":[1,2]}}
+{\"i\\u0064\":3,\"na\\u006de\":\"escaped keys\",\"n\":{\"k\":[10,20]}}
+{\"id\":4,\"name\":null,\"n\":null}
+{\"name\":\"no id\"}
+{\"id\":5,\"unused\":\"\xff\xfe\",\"name\":\"bad UTF-8 in a key nobody loads\"}
+{\"id\":6,\"name\":\"t\",\"n\":[1,2,3],}
+[1,2,3]
+\"a string\"
+42
+{\"id\":7,\"ID\":8,\"Id\":9,\"n\":{\"k\":\"not an array\"}}
+{\"id\":8,\"name\":\"sp\xc3\xa4ter\", \"n\" : { \"k\" : [ 1 ] } }
+{}
+{\"id\":9,\"name\":
+{\"id\":10,\"name\":\"after a truncated record\"}
+{\"id\":11,\"name\":\"sp\xc3\x83\xc2\xa4ter\",\"n\":\"\"}
+{\"id\":12,\"name\":\"NUL \\u0000 inside\",\"n\":\"   \"}
+{\"id\":13,\"name\":\"0123456789012345678901234567890123456789012345678901234567890123456789\"}
+{\"id\":\"14\",\"name\":14.5,\"n\":true}
+";
+
+    #[test]
+    fn planned_rows_equal_whole_rows() {
+        let t = table(&[
+            ("id", ColumnType::Integer),
+            ("name", ColumnType::Varchar(64)),
+            ("n", ColumnType::Varchar(64)),
+        ]);
+        assert_same(HOSTILE, &t, &JsonFormat::Auto);
+        assert_same(HOSTILE, &t, &JsonFormat::AutoIgnoreCase);
+        for format in [
+            paths(&["$['id']", "$['name']", "$['n']"]),
+            paths(&["$.id", "$.n.k", "$.name"]),
+            // One key feeding two columns, and an array index under a key.
+            paths(&["$['id']", "$['n']['k'][1]", "$['n']['k']"]),
+            // A path that starts with an array index finds an object: the load fails.
+            paths(&["$['id']", "$[0]", "$['name']"]),
+            paths(&["$['ID']", "$['Name']", "$['missing']['deeper']"]),
+        ] {
+            assert_same(HOSTILE, &t, &format);
+        }
+        // Columns whose names differ only in case: a key matches the first of them.
+        let cased = table(&[
+            ("Name", ColumnType::Varchar(8)),
+            ("NAME", ColumnType::Varchar(8)),
+        ]);
+        assert_same(HOSTILE, &cased, &JsonFormat::AutoIgnoreCase);
+        assert_same(HOSTILE, &cased, &JsonFormat::Auto);
+    }
+
+    #[test]
+    fn planned_rows_equal_whole_rows_on_the_sample_data() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sparkify");
+        let jsonpaths = std::fs::read(data.join("log_json_path.json")).unwrap();
+        let events = JsonFormat::Paths(super::super::jsonpaths::parse_file(&jsonpaths).unwrap());
+        let events_table = crate::sql::table_spec("staging_events").unwrap();
+        let songs_table = crate::sql::table_spec("staging_songs").unwrap();
+        let mut files = 0;
+        for entry in walkdir::WalkDir::new(&data).sort_by_file_name() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let text = std::fs::read(path).unwrap();
+            if path.starts_with(data.join("log_data")) {
+                assert_same(&text, &events_table, &events);
+            } else if path.starts_with(data.join("song_data")) {
+                assert_same(&text, &songs_table, &JsonFormat::AutoIgnoreCase);
+                assert_same(&text, &songs_table, &JsonFormat::Auto);
+            } else {
+                continue;
+            }
+            files += 1;
+        }
+        assert_eq!(
+            files,
+            30 + 71,
+            "the sample's 30 log files and 71 song files"
+        );
+    }
+}
