@@ -14,6 +14,9 @@
 //! appears twice keeps its last value as the map did, and `'auto ignorecase'` still takes the
 //! first key (in document order) that matches a column. Records that are not objects are parsed
 //! whole, as before. `tests::planned_rows_equal_whole_rows` holds the two ways side by side.
+//! One serde_json quirk is gone at the top level: with `arbitrary_precision`, a `Value` takes an
+//! object whose first key is `$serde_json::private::Number` for a number; the slots see the
+//! object it is, as Redshift would.
 
 use std::borrow::Cow;
 use std::fmt;
