@@ -192,7 +192,7 @@ fn parse_stream(
 ) -> std::io::Result<FileReport> {
     let mut report = FileReport::unread(file);
     // Objects are parsed into the converter's columns, not into hash maps (copy::record).
-    let mut items = reader::items_planned(input, converter.plan().clone());
+    let mut items = reader::items_planned(input, converter.plan());
     while let Some(item) = items.next_item()? {
         report.rows_read += 1;
         let rejected = match item {

@@ -20,7 +20,7 @@ pub mod record;
 pub mod statement;
 mod tokens;
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 pub use convert::{Conversion, Tally};
 pub use domain::Domain;
@@ -151,8 +151,6 @@ pub struct Converter<'a> {
     table: &'a TableSpec,
     format: &'a JsonFormat,
     repair_mojibake: bool,
-    /// Lower-cased column names, for `'auto ignorecase'`.
-    lower_names: Vec<String>,
     /// What each column accepts beyond its type ([`domain`]).
     domains: Vec<Option<Domain>>,
     /// The COPY's data-conversion options.
@@ -164,14 +162,23 @@ pub struct Converter<'a> {
     fatal: std::sync::Mutex<Option<Fatal>>,
     /// Which data files are compressed, and how: by name (the pipeline) or COPY's keyword.
     compression: compressed::Rule,
-    /// Which first-level keys the reader parses into slots ([`record`]).
+    /// Which first-level keys feed which slot: columns under `'auto'` and `'auto ignorecase'`,
+    /// the paths' first keys under JSONPaths ([`record`]).
     plan: Plan,
-    /// With a JSONPaths file, each path's slot in the plan: that of its first key (`None` when
-    /// the path starts with an array index).
-    path_slots: Vec<Option<usize>>,
-    /// Whether path `i` is its slot's only reader and only one step long, so the row may take
-    /// the slot's value rather than copy it.
-    path_takes: Vec<bool>,
+    /// With a JSONPaths file, how each path reads the slots.
+    path_reads: Vec<PathRead>,
+}
+
+/// How a JSONPaths path finds its value in a record parsed into slots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PathRead {
+    /// The path is its first key alone, and no other path reads that key's slot: the row may
+    /// take the value rather than copy it.
+    Take(usize),
+    /// The rest of the path is looked up in the first key's slot.
+    Lookup(usize),
+    /// The path starts with an array index, which finds nothing in an object: an error.
+    Index,
 }
 
 /// What fails a whole load from inside one record or file.
@@ -209,7 +216,7 @@ impl<'a> Converter<'a> {
                 table.columns.len()
             ));
         }
-        let (plan, path_slots) = match format {
+        let (plan, path_reads) = match format {
             JsonFormat::Auto => (
                 Plan::Exact(table.columns.iter().map(|c| c.name.clone()).collect()),
                 Vec::new(),
@@ -227,7 +234,7 @@ impl<'a> Converter<'a> {
             JsonFormat::Paths(paths) => {
                 // One slot per distinct first key; the rest of each path is looked up in it.
                 let mut keys: Vec<String> = Vec::new();
-                let slots = paths
+                let slots: Vec<Option<usize>> = paths
                     .iter()
                     .map(|path| match path.steps.first() {
                         Some(jsonpaths::Step::Key(k)) => {
@@ -239,33 +246,29 @@ impl<'a> Converter<'a> {
                         _ => None,
                     })
                     .collect();
-                (Plan::Exact(keys), slots)
+                let reads = paths
+                    .iter()
+                    .zip(&slots)
+                    .map(|(path, slot)| match *slot {
+                        None => PathRead::Index,
+                        Some(i)
+                            if path.steps.len() == 1
+                                && slots.iter().filter(|s| **s == Some(i)).count() == 1 =>
+                        {
+                            PathRead::Take(i)
+                        }
+                        Some(i) => PathRead::Lookup(i),
+                    })
+                    .collect();
+                (Plan::Exact(keys), reads)
             }
-        };
-        let path_takes = match format {
-            JsonFormat::Paths(paths) => paths
-                .iter()
-                .zip(&path_slots)
-                .map(|(path, slot)| {
-                    path.steps.len() == 1
-                        && slot.is_some()
-                        && path_slots.iter().filter(|s| *s == slot).count() == 1
-                })
-                .collect(),
-            _ => Vec::new(),
         };
         Ok(Converter {
             plan,
-            path_slots,
-            path_takes,
+            path_reads,
             table,
             format,
             repair_mojibake,
-            lower_names: table
-                .columns
-                .iter()
-                .map(|c| c.name.to_ascii_lowercase())
-                .collect(),
             domains: table
                 .columns
                 .iter()
@@ -295,22 +298,20 @@ impl<'a> Converter<'a> {
         let mut row = Vec::with_capacity(n);
         match self.format {
             JsonFormat::Paths(paths) => {
-                for (i, path) in paths.iter().enumerate() {
-                    let slot = self.path_slots.get(i).copied().flatten();
-                    if let Some(slot) = slot
-                        && self.path_takes.get(i).copied().unwrap_or(false)
-                    {
-                        row.push(self.cell_owned(i, slots.get_mut(slot).and_then(Option::take))?);
-                        continue;
-                    }
-                    // The path's first step was taken by the reader: its key's slot. A path
-                    // that starts with an array index finds an object, which is an error.
-                    let found = match slot {
-                        Some(slot) => match slots.get(slot).and_then(Option::as_ref) {
+                for ((i, path), read) in paths.iter().enumerate().zip(&self.path_reads) {
+                    // The path's first step was taken by the reader: its key's slot.
+                    let found = match *read {
+                        PathRead::Take(slot) => {
+                            row.push(
+                                self.cell_owned(i, slots.get_mut(slot).and_then(Option::take))?,
+                            );
+                            continue;
+                        }
+                        PathRead::Lookup(slot) => match slots.get(slot).and_then(Option::as_ref) {
                             Some(first) => path.lookup_rest(first),
                             None => Ok(None),
                         },
-                        None => Err(jsonpaths::ARRAY_MISS.to_string()),
+                        PathRead::Index => Err(jsonpaths::ARRAY_MISS.to_string()),
                     };
                     row.push(self.cell(i, self.path_found(i, path, found)?)?);
                 }
@@ -364,40 +365,19 @@ impl<'a> Converter<'a> {
                         ),
                     });
                 };
-                if matches!(self.format, JsonFormat::Auto) {
-                    for (i, col) in self.table.columns.iter().enumerate() {
-                        row.push(self.cell(i, map.get(&col.name))?);
-                    }
-                } else {
-                    let slots = self.match_ignoring_case(map);
-                    for (i, slot) in slots.into_iter().enumerate() {
-                        row.push(self.cell(i, slot)?);
-                    }
+                // The plan matches keys to columns, as the reader does for a record it parses
+                // into slots itself.
+                for (i, slot) in self.plan.map_slots(map).into_iter().enumerate() {
+                    row.push(self.cell(i, slot)?);
                 }
             }
         }
         Ok(row)
     }
 
-    /// For each column, the first key (in document order) equal to its name ignoring case.
-    fn match_ignoring_case<'v>(&self, map: &'v Map<String, Json>) -> Vec<Option<&'v Json>> {
-        let mut slots = vec![None; self.lower_names.len()];
-        for (key, value) in map {
-            if let Some(i) = self
-                .lower_names
-                .iter()
-                .position(|name| name.eq_ignore_ascii_case(key))
-                && slots[i].is_none()
-            {
-                slots[i] = Some(value);
-            }
-        }
-        slots
-    }
-
-    /// [`Converter::cell`] of a value the row may keep: text that a text column takes as it is
-    /// (no repair, no NULL rule, within the length, no NUL) moves into the row; anything else
-    /// goes the usual way.
+    /// [`Converter::cell`] of a value the row may keep: text that a text column without a
+    /// [`Domain`] takes as it is (no repair, no NULL rule, within the length, no NUL) moves into
+    /// the row; anything else goes the usual way.
     fn cell_owned(&self, column: usize, value: Option<Json>) -> Result<Value, FieldError> {
         let col = &self.table.columns[column];
         let Some(Json::String(text)) = value else {
@@ -409,31 +389,16 @@ impl<'a> Converter<'a> {
                     || text.is_empty()
                     || (self.conversion.blanks_as_null && text.trim().is_empty())
                     || text.contains('\0')
-                    || (self.repair_mojibake && mojibake::repair(&text).is_some());
+                    || (self.repair_mojibake && mojibake::repair(&text).is_some())
+                    || self.domains.get(column).copied().flatten().is_some();
                 !changed_or_rejected
             }
             _ => false,
         };
-        if !as_is {
-            return self.cell(column, Some(&Json::String(text)));
-        }
-        let v = Value::Text(text);
-        match self
-            .domains
-            .get(column)
-            .copied()
-            .flatten()
-            .map(|d| d.check(&v))
-        {
-            Some(Err(reason)) => Err(FieldError {
-                column,
-                raw_value: match &v {
-                    Value::Text(t) => reader::clip(t.as_bytes()),
-                    _ => String::new(),
-                },
-                reason,
-            }),
-            _ => Ok(v),
+        if as_is {
+            Ok(Value::Text(text))
+        } else {
+            self.cell(column, Some(&Json::String(text)))
         }
     }
 
@@ -539,7 +504,7 @@ mod tests {
     use crate::schema::Column;
     use serde_json::json;
 
-    fn spec(cols: &[(&str, ColumnType)]) -> TableSpec {
+    pub(super) fn spec(cols: &[(&str, ColumnType)]) -> TableSpec {
         TableSpec {
             name: "t".into(),
             columns: cols

@@ -61,7 +61,7 @@ pub fn clip(bytes: &[u8]) -> String {
 }
 
 /// Reads the root-level items of a stream, one at a time ([`Items::next_item`]).
-pub struct Items<R> {
+pub struct Items<'p, R> {
     input: R,
     /// Bytes read from `input`; those before `pos` are done with.
     buf: Vec<u8>,
@@ -74,17 +74,18 @@ pub struct Items<R> {
     read: u64,
     /// The byte-order mark check has been made.
     started: bool,
-    /// How far each record is parsed.
-    plan: Plan,
+    /// How far each record is parsed (the converter's plan, borrowed for the file).
+    plan: &'p Plan,
 }
 
 /// Items parsed whole, as `serde_json::Value`s.
-pub fn items<R: Read>(input: R) -> Items<R> {
-    items_planned(input, Plan::Whole)
+pub fn items<R: Read>(input: R) -> Items<'static, R> {
+    static WHOLE: Plan = Plan::Whole;
+    items_planned(input, &WHOLE)
 }
 
 /// Items whose objects are parsed into the slots `plan` names ([`Record::Slots`]).
-pub fn items_planned<R: Read>(input: R, plan: Plan) -> Items<R> {
+pub fn items_planned<R: Read>(input: R, plan: &Plan) -> Items<'_, R> {
     Items {
         plan,
         input,
@@ -103,7 +104,7 @@ enum Found {
     Malformed(u64, String, String),
 }
 
-impl<R: Read> Items<R> {
+impl<R: Read> Items<'_, R> {
     /// How many bytes were read from the input: its whole size once every item is read.
     pub fn bytes_read(&self) -> u64 {
         self.read
@@ -229,7 +230,7 @@ impl<R: Read> Items<R> {
             // The first try parses at once; a record that did not fit is then only measured
             // (nothing is built) until it is known to end within the limit.
             let measured = if want == CHUNK {
-                parse_record(window, &self.plan).map(|(value, end)| (Some(value), end))
+                parse_record(window, self.plan).map(|(value, end)| (Some(value), end))
             } else {
                 measure(window).map(|end| (None, end))
             };
@@ -248,7 +249,7 @@ impl<R: Read> Items<R> {
                     }
                     let value = match value {
                         Some(value) => value,
-                        None => match parse_record(&window[..end], &self.plan) {
+                        None => match parse_record(&window[..end], self.plan) {
                             Ok((value, _)) => value,
                             Err(e) => return self.bad(e, len, whole).map(Some),
                         },
