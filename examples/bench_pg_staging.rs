@@ -73,7 +73,7 @@ fn main() -> anyhow::Result<()> {
     };
     let report = generate(data.path(), &opts, |_| {})?;
     let mut wh = Postgres::connect(Target::parse(&url, 5432, "prefer")?)?;
-    pipeline::create_tables(&mut wh, false)?;
+    pipeline::create_tables(&mut wh, false, &pipeline::Silent)?;
     let request = StageRequest {
         table: "staging_events".into(),
         source: Source::Local(data.path().join("log_data")),

@@ -580,7 +580,7 @@ fn print_etl(
 
 fn cmd_create_tables(ctx: &Context, drop: bool, dry_run: bool) -> Result<()> {
     let mut wh = ctx.open_or_dry(dry_run)?;
-    let took = pipeline::create_tables(wh.as_mut(), drop)?;
+    let took = pipeline::create_tables(wh.as_mut(), drop, &Bar::new(ctx.quiet))?;
     if dry_run {
         return Ok(());
     }

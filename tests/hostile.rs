@@ -74,14 +74,14 @@ macro_rules! on_every_warehouse {
 fn with_duckdb(case: &str, check: fn(&mut dyn Warehouse, &str)) {
     let tmp = tempfile::tempdir().unwrap();
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     check(&mut wh, &format!("duckdb: {case}"));
 }
 
 fn with_postgres(case: &str, check: fn(&mut dyn Warehouse, &str)) {
     let url = pg::server().new_database();
     let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     check(&mut wh, &format!("postgres: {case}"));
 }
 
@@ -561,7 +561,7 @@ fn a_hostile_file_name_cannot_inject_sql() {
     let evil = dir.join("x'); DROP TABLE users; --.json");
     std::fs::copy(corpus().join("events/extra_keys.json"), &evil).unwrap();
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     let r = pipeline::stage(
         &mut wh,
         &request(&dir, FormatSpec::AutoIgnoreCase),

@@ -760,7 +760,7 @@ fn postgres_narrowed_rules_find_each_break() {
 fn postgres_runs_leave_every_brin_range_summarized() {
     let url = pg::server().new_database();
     let mut wh = Postgres::connect(Target::parse(&url, 5432, "disable").unwrap()).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     // Nothing but the run itself may summarize the ranges.
     for table in ["staging_events", "songplays"] {
         wh.execute(&format!(

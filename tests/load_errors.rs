@@ -46,7 +46,7 @@ fn rejected_rows_are_recorded_and_counted() {
     let tmp = tempfile::tempdir().unwrap();
     write_events(tmp.path());
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
 
     let report = stage(&mut wh, tmp.path(), 2).unwrap();
     assert_eq!(
@@ -85,7 +85,7 @@ fn exceeding_max_errors_loads_nothing_but_keeps_the_errors() {
     let tmp = tempfile::tempdir().unwrap();
     write_events(tmp.path());
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     // A good earlier load, which a failed load must leave untouched.
     stage(&mut wh, tmp.path(), 10).unwrap();
     assert_eq!(count(&mut wh, "SELECT COUNT(*) FROM staging_events"), 3);
@@ -135,7 +135,7 @@ fn a_jsonpaths_file_with_the_wrong_number_of_paths_fails_before_loading() {
     )
     .unwrap();
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     let request = events_request(
         tmp.path(),
         FormatSpec::JsonPaths(sparkify::source::Source::Local(
@@ -157,7 +157,7 @@ fn a_jsonpaths_file_with_the_wrong_number_of_paths_fails_before_loading() {
 fn a_missing_source_folder_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     let err = pipeline::stage(
         &mut wh,
         &songs_request(&tmp.path().join("nowhere")),
@@ -174,7 +174,7 @@ fn parallel_loading_gives_the_same_rows_as_one_thread() {
     let dir = sample_dir();
     let tmp = tempfile::tempdir().unwrap();
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
     let mut dumps = Vec::new();
     for (threads, batch_rows) in [(1, 4096), (4, 7)] {
         let options = LoadOptions {
@@ -205,7 +205,7 @@ fn the_kept_load_errors_stop_at_max_errors_plus_one_and_all_are_counted() {
     let text = vec![bad_user.as_str(); 5000].join("\n");
     std::fs::write(tmp.path().join("log_data/day1.json"), text).unwrap();
     let mut wh = DuckDb::open(&tmp.path().join("w.duckdb")).unwrap();
-    pipeline::create_tables(&mut wh, false).unwrap();
+    pipeline::create_tables(&mut wh, false, &Silent).unwrap();
 
     let err = stage(&mut wh, tmp.path(), 5).unwrap_err();
     match &err {

@@ -119,7 +119,7 @@ fn staged(
             pipeline::etl(&mut wh, &requests, &options, &Silent, Audit::Off).expect("etl");
         }
         Route::FullReload => {
-            pipeline::create_tables(&mut wh, false).unwrap();
+            pipeline::create_tables(&mut wh, false, &Silent).unwrap();
             pipeline::stage(&mut wh, request, &options, &Silent).expect("stage");
         }
     }

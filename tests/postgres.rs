@@ -94,7 +94,7 @@ fn load_errors_and_max_errors_behave_as_on_duckdb() {
     )
     .unwrap();
     let mut wh = connect(&pg::server().new_database());
-    sparkify::pipeline::create_tables(&mut wh, false).unwrap();
+    sparkify::pipeline::create_tables(&mut wh, false, &sparkify::pipeline::Silent).unwrap();
     let request = events_request(dir, jsonpaths(dir), true);
     let opts = |max_errors| sparkify::copy::load::LoadOptions {
         max_errors,
@@ -179,7 +179,7 @@ fn the_cli_runs_against_postgres_with_the_password_in_the_url_or_pgpassword() {
 fn a_copy_the_server_refuses_is_reported_once_not_as_a_lost_connection() {
     let url = pg::server().new_database();
     let mut wh = connect(&url);
-    sparkify::pipeline::create_tables(&mut wh, false).unwrap();
+    sparkify::pipeline::create_tables(&mut wh, false, &sparkify::pipeline::Silent).unwrap();
     wh.execute("ALTER TABLE staging_events ADD CONSTRAINT no_teapots CHECK (status <> 418)")
         .unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -291,7 +291,7 @@ fn values_reach_postgres_as_parameters_even_with_nonstandard_strings() {
     )
     .unwrap();
     let mut wh = connect(&url);
-    sparkify::pipeline::create_tables(&mut wh, false).unwrap();
+    sparkify::pipeline::create_tables(&mut wh, false, &sparkify::pipeline::Silent).unwrap();
     let request = events_request(dir, jsonpaths(dir), true);
     let opts = |max_errors| sparkify::copy::load::LoadOptions {
         max_errors,

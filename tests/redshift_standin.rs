@@ -483,7 +483,7 @@ fn with_a_manifest_prefix_each_redshift_run_copies_only_the_new_files() {
         sparkify::warehouse::postgres::Target::parse(&url, 5432, "disable").unwrap(),
     )
     .unwrap();
-    sparkify::pipeline::create_tables(&mut wh, false).unwrap();
+    sparkify::pipeline::create_tables(&mut wh, false, &sparkify::pipeline::Silent).unwrap();
     for file in all
         .iter()
         .filter(|f| f.ends_with(".json") && !f.contains("json_path"))

@@ -35,7 +35,7 @@ use super::stage::{list_source, stage_listed};
 use super::{
     Build, Progress, Recorded, RunPlan, RunRecord, StageReport, StageRequest, Tally,
     TransformReport, after_attempt, audit_in, build, create_in, in_transaction, insert_run_row,
-    run_models, transform_in, wait_for_lock,
+    run_models, transform_in, upgrade_in, wait_for_lock,
 };
 use crate::checks::CheckReport;
 use crate::copy::load::LoadOptions;
@@ -192,7 +192,7 @@ fn backfill_attempt(
     let mut rejected = Vec::new();
     let mut failed_audit = None;
     let outcome = in_transaction(wh, |wh| {
-        let created = create_in(wh, false)?;
+        let created = upgrade_in(wh, progress)? + create_in(wh, false)?;
         wh.lock_in_transaction()?;
         let mut report = backfill_in(wh, request, range, options, progress, plan, &mut rejected)?;
         report.created = created;

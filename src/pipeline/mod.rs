@@ -176,8 +176,31 @@ pub fn incremental_script(dialect: Dialect) -> Result<String> {
 }
 
 /// Creates every table that does not exist; with `drop`, drops `sparkify`'s tables first.
-pub fn create_tables(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
-    in_transaction(wh, |wh| create_in(wh, drop))
+/// Tables an older sparkify created are brought to today's DDL first, saying so.
+pub fn create_tables(
+    wh: &mut dyn Warehouse,
+    drop: bool,
+    progress: &dyn Progress,
+) -> Result<Duration> {
+    in_transaction(wh, |wh| {
+        let start = Instant::now();
+        if !drop {
+            upgrade_in(wh, progress)?;
+        }
+        create_in(wh, drop)?;
+        Ok(start.elapsed())
+    })
+}
+
+/// Brings tables an older sparkify created to today's DDL ([`Warehouse::upgrade_tables`]).
+/// Done where a run creates its tables, not where a failed run's bookkeeping does: those
+/// only need the tables to exist.
+fn upgrade_in(wh: &mut dyn Warehouse, progress: &dyn Progress) -> Result<Duration> {
+    let start = Instant::now();
+    for note in wh.upgrade_tables(&sql::all_tables()?)? {
+        progress.note(&note);
+    }
+    Ok(start.elapsed())
 }
 
 fn create_in(wh: &mut dyn Warehouse, drop: bool) -> Result<Duration> {
@@ -317,7 +340,8 @@ fn etl_attempt(
     let mut rejected = Vec::new();
     let mut failed_audit = None;
     let outcome = in_transaction(wh, |wh| {
-        let created = create_in(wh, false)?;
+        // The step "create tables" includes bringing older tables up to date.
+        let created = upgrade_in(wh, progress)? + create_in(wh, false)?;
         // Decided under the run's lock, so no other run changes the warehouse in between.
         wh.lock_in_transaction()?;
         let full = requests.iter().any(|r| r.refresh == Refresh::Full);

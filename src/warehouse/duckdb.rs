@@ -157,6 +157,51 @@ impl Warehouse for DuckDb {
         Ok(Box::new(DuckStager { db: self }))
     }
 
+    /// Tables created with a PRIMARY KEY (sparkify before 2026-12) are rebuilt without it: see
+    /// `sql::without_primary_key` for why DuckDB's tables have none. Once per warehouse; the
+    /// rows stay as they are, so the star schema stays incremental.
+    fn upgrade_tables(&mut self, tables: &[&str]) -> Result<Vec<String>> {
+        let keyed = self.fetch(&crate::sql::statement(
+            "bookkeeping/duckdb_keyed_tables.sql",
+            &[],
+        )?)?;
+        let keyed: Vec<String> = keyed
+            .rows
+            .iter()
+            .filter_map(|r| match r.first() {
+                Some(Value::Text(t)) if tables.contains(&t.as_str()) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        if keyed.is_empty() {
+            return Ok(Vec::new());
+        }
+        for table in &keyed {
+            let old = format!("{table}__keyed");
+            let statements = crate::sql::statements(
+                "bookkeeping/duckdb_drop_primary_key.sql",
+                &[("table", Param::Text(table)), ("old", Param::Text(&old))],
+            )?;
+            let Some((rename, rest)) = statements.split_first() else {
+                return Err(Error::usage(
+                    "sql/bookkeeping/duckdb_drop_primary_key.sql is empty",
+                ));
+            };
+            self.run(rename)?;
+            self.execute(&crate::sql::schema(table, Dialect::DuckDb)?)?;
+            for statement in rest {
+                self.run(statement)?;
+            }
+        }
+        Ok(vec![format!(
+            "{}: dropped the PRIMARY KEY of {} (sparkify no longer gives DuckDB tables one: \
+             its index made rebuilds run out of memory; the unique checks enforce the same keys \
+             before every commit); the rows are unchanged",
+            self.describe(),
+            keyed.join(", ")
+        )])
+    }
+
     /// Bookkeeping rows (the ledger: one per file, 15,000 for the song files) through DuckDB's
     /// appender: an `INSERT ... VALUES` of thousands of bound rows spent seconds in DuckDB's
     /// parser and planner alone. The appender writes in the current transaction, and casts a

@@ -71,6 +71,13 @@ pub trait Warehouse {
         Ok(true)
     }
 
+    /// Hook in a run's transaction before its tables are created: brings tables an older
+    /// sparkify created (any of `tables`) to today's DDL, keeping their rows, and says what it
+    /// changed, one line each.
+    fn upgrade_tables(&mut self, _tables: &[&str]) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
     /// Hook at the start of a load's transaction, after the tables exist: engines without a
     /// session lock ([`Warehouse::try_lock_for_load`]) take a lock here that holds until the
     /// transaction ends.

@@ -139,7 +139,7 @@ pub fn jsonpaths(dir: &Path) -> FormatSpec {
 
 /// create → stage (JSONPaths for events, as the seed does) → transform.
 pub fn build(wh: &mut dyn Warehouse, dir: &Path) -> Vec<StageReport> {
-    pipeline::create_tables(wh, false).expect("create tables");
+    pipeline::create_tables(wh, false, &pipeline::Silent).expect("create tables");
     let options = LoadOptions::default();
     let staged = vec![
         pipeline::stage(
