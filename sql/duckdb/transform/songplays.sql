@@ -11,7 +11,9 @@
 -- * an event with one copy (nearly all) takes its number by a join on the key;
 -- * only the copies of repeated events are ranked as the common statement ranks them.
 -- IS NOT DISTINCT FROM: a session or item may be NULL, and PARTITION BY groups NULLs together
--- (DuckDB hash-joins on it; PostgreSQL could not, so the other engines keep the common form).
+-- (DuckDB hash-joins on it). PostgreSQL keeps the common form: this plan, written with
+-- hash-joinable NULL tests, took 129 s there (71 s inserting in key order) against the common
+-- statement's 52 s at 10M, its default work_mem being 4 MB.
 DELETE FROM songplays;
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id,
                        session_id, location, user_agent)
