@@ -300,8 +300,9 @@ pub fn schema(name: &str, dialect: Dialect) -> Result<Cow<'static, str>> {
 /// the incremental joins use the indexes); Redshift's are informational anyway.
 pub fn without_primary_key(ddl: &str) -> Cow<'_, str> {
     let is_key = |line: &str| {
-        let code = line.split("--").next().unwrap_or("").trim();
-        code.to_ascii_uppercase().starts_with("PRIMARY KEY")
+        code_of(line)
+            .to_ascii_uppercase()
+            .starts_with("PRIMARY KEY")
     };
     if !ddl.lines().any(is_key) {
         return Cow::Borrowed(ddl);
@@ -310,11 +311,7 @@ pub fn without_primary_key(ddl: &str) -> Cow<'_, str> {
     for line in ddl.lines() {
         if is_key(line) {
             // The column before it ends with the comma that separated them.
-            if let Some(previous) = out
-                .iter_mut()
-                .rev()
-                .find(|l| !l.split("--").next().unwrap_or("").trim().is_empty())
-            {
+            if let Some(previous) = out.iter_mut().rev().find(|l| !code_of(l).is_empty()) {
                 let code_end = previous.find("--").unwrap_or(previous.len());
                 if let Some(comma) = previous[..code_end].rfind(',') {
                     previous.remove(comma);
@@ -329,6 +326,12 @@ pub fn without_primary_key(ddl: &str) -> Cow<'_, str> {
         text.push('\n');
     }
     Cow::Owned(text)
+}
+
+/// The SQL of one line of a `sql/` file: the text before its `--` comment, trimmed (the DDL is
+/// written a column per line, so a line's code is what the DDL helpers read).
+pub(crate) fn code_of(line: &str) -> &str {
+    line.split("--").next().unwrap_or("").trim()
 }
 
 /// The statements that rebuild one model from staging.
@@ -417,8 +420,7 @@ pub fn column_definitions(ddl: &str) -> std::result::Result<Vec<(String, String)
     let open = ddl[create..].find('(').ok_or("no column list")? + create;
     let mut columns = Vec::new();
     for line in ddl[open + 1..].lines() {
-        let line = line.split("--").next().unwrap_or("").trim();
-        let line = line.trim_end_matches(',').trim();
+        let line = code_of(line).trim_end_matches(',').trim();
         if line.starts_with(')') {
             // Table options (DISTKEY, SORTKEY, ...) follow the column list.
             break;

@@ -313,9 +313,9 @@ fn keyed_tables(wh: &mut dyn Warehouse) -> Vec<String> {
     keyed.rows.iter().map(|r| format!("{:?}", r[0])).collect()
 }
 
-// DuckDB enforces a PRIMARY KEY with an ART index kept up row by row and held in memory until
-// COMMIT: a rebuild of a 10M-event warehouse (`--full-refresh`) ran out of the 1 GB memory cap
-// there. The `unique` checks enforce the same keys before every COMMIT.
+// DuckDB enforces a PRIMARY KEY with an in-memory ART index kept up row by row: a rebuild of a
+// 10M-event warehouse (`--full-refresh`) ran out of a 1 GB memory cap with the keys (see
+// `sql::without_primary_key`). The `unique` checks enforce the same keys before every COMMIT.
 #[test]
 fn duckdb_tables_carry_no_primary_key() {
     let tmp = tempfile::tempdir().unwrap();

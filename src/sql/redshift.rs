@@ -41,7 +41,7 @@ pub(crate) fn apply(path: &str, ddl: &str) -> Result<String, String> {
     let mut in_columns = false;
     let mut closed = false;
     for line in ddl.split_inclusive('\n') {
-        let code = line.split("--").next().unwrap_or("").trim();
+        let code = super::code_of(line);
         if !in_columns && !closed && code.to_ascii_uppercase().starts_with("CREATE TABLE") {
             in_columns = true;
         } else if in_columns && code.starts_with(')') {
