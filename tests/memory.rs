@@ -142,6 +142,62 @@ fn a_2_gb_file_of_rejected_rows_stays_under_500_mb() {
     assert_eq!(common::ok(&out), "count_star()\n11\n");
 }
 
+/// A good event of about 2.5 kB, most of it in the columns a row keeps (as text, each value
+/// its own allocation), so that a file's rows take more memory than the file itself.
+fn wide_event() -> String {
+    let long = |word: &str, n: usize| word.repeat(n);
+    format!(
+        r#"{{"artist":"{}","auth":"Logged In","firstName":"A","gender":"F","itemInSession":0,"lastName":"B","length":null,"level":"free","location":"{}","method":"GET","page":"Home","registration":1540919166796.0,"sessionId":1,"song":"{}","status":200,"ts":1541105830796,"userAgent":"{}","userId":"7"}}"#,
+        long("Artist ", 70),
+        long("Town, ST ", 55),
+        long("Song ", 100),
+        long("Mozilla/5.0 ", 80)
+    )
+}
+
+/// A 1 GiB local file of good rows, staged into DuckDB under a 250 MB cap: the rows go to
+/// DuckDB a vector at a time as they are parsed. Before, the thread that parsed a file held
+/// all its rows until DuckDB had taken them (here over 1 GB).
+#[test]
+fn a_1_gb_file_of_good_rows_is_staged_under_500_mb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let events = tmp.path().join("events.json");
+    let rows = write_repeated(&events, &wide_event(), 1 << 30);
+    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
+    let jsonpaths = sample_dir().join("log_json_path.json");
+    let songs = sample_dir().join("song_data");
+    let mut args = etl_args(
+        &warehouse,
+        events.to_str().unwrap(),
+        jsonpaths.to_str().unwrap(),
+    );
+    args.extend(["--songs", songs.to_str().unwrap()]);
+    let env = [("SPARKIFY_DUCKDB_MEMORY", "250MB".to_string())];
+    let (code, stderr, kib) = peak(tmp.path(), &env, &args);
+    std::fs::remove_file(&events).unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        kib < LIMIT_KIB,
+        "peak RSS {kib} KiB for a 1 GiB file of good rows"
+    );
+    // Every row arrived, whole.
+    let out = common::sparkify()
+        .current_dir(tmp.path())
+        .args([
+            "query",
+            "SELECT COUNT(*), MIN(LENGTH(useragent)), MAX(LENGTH(useragent)) \
+             FROM staging_events",
+            "--format",
+            "csv",
+        ])
+        .args(["--warehouse", &warehouse])
+        .output();
+    assert_eq!(
+        common::ok(&out).lines().nth(1),
+        Some(format!("{rows},960,960").as_str())
+    );
+}
+
 /// A local 1 GiB file whose first record is one object of 1 GiB, followed by a good record.
 /// The object is rejected for the 4 MB limit without being parsed or held (its size is found
 /// by scanning the stream), and the next record still loads. This proves the size check and

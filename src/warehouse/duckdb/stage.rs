@@ -1,10 +1,14 @@
 //! Staging on every core: sparkify's loader registered as the DuckDB table function
 //! `sparkify_stage(job)`, so that `INSERT INTO staging_x SELECT * FROM sparkify_stage(...)`
 //! (sql/bookkeeping/duckdb_stage.sql) runs inside the run's transaction on DuckDB's own
-//! threads. Each thread takes the next file from a shared queue, reads, parses and converts it
-//! with the same code as every other engine ([`load::parse_file`], the [`Converter`], the
-//! mojibake repair), and writes the rows straight into DuckDB's output vectors; DuckDB's
-//! parallel insert sinks them. Rejected rows and file reports go to one shared collector.
+//! threads. Parser threads (one per core) take the next file from a shared queue, read, parse
+//! and convert it with the same code as every other engine ([`load::parse_file`], the
+//! [`Converter`], the mojibake repair), and send its rows in chunks of a vector's size through
+//! a short channel; DuckDB's threads write each chunk straight into their output vectors and
+//! DuckDB's parallel insert sinks them. Rejected rows and file reports go to one shared
+//! collector. Why separate parser threads: a DuckDB thread that parsed a whole file before
+//! emitting it held that file's rows (90 MB for a 100,000-event file), and one that emitted
+//! as it parsed would have to keep a parser's state between calls.
 //!
 //! Why not the appender: one appender is fed by one thread, and that thread (building Arrow
 //! batches and appending them) was the limit of staging, at 21-31 % of a bare parse
@@ -57,13 +61,15 @@ struct Job {
     /// Which files are compressed (by name in the pipeline, COPY's keyword in `sparkify copy`).
     compression: Rule,
     max_errors: u64,
+    /// DuckDB threads that emit rows (DuckDB caps it at its own `threads` setting).
     threads: usize,
     /// The next file to claim.
     next: AtomicUsize,
     /// Set on MAXERROR or a failure: threads claim no more files.
     stop: AtomicBool,
-    /// Chunks of files already parsed, waiting for any thread to emit them.
-    ready: Mutex<Vec<Vec<Row>>>,
+    /// Full chunks from the parser threads, for whichever DuckDB thread asks next. Taken
+    /// (closed) when the load is over, so a parser blocked on a full channel returns.
+    chunks: Mutex<Option<mpsc::Receiver<Vec<Row>>>>,
     collected: Mutex<Collected>,
     /// File reports for the calling thread's progress.
     progress: mpsc::Sender<FileReport>,
@@ -98,10 +104,6 @@ impl Drop for Registered {
 impl Job {
     /// The next chunk of rows for one DuckDB thread, or `None` when the scan is over for it.
     fn next_chunk(&self) -> std::result::Result<Option<Vec<Row>>, String> {
-        // Rows of the files this call reads, in chunks of at most CHUNK_ROWS. Small files are
-        // gathered until a chunk is full (a song file holds one row), so that DuckDB sinks
-        // whole vectors rather than one row per call.
-        let mut chunks: Vec<Vec<Row>> = Vec::new();
         loop {
             if crate::interrupt::requested() {
                 return Err(self.fail(Error::Interrupted));
@@ -109,75 +111,97 @@ impl Job {
             if self.stop.load(Ordering::Relaxed) {
                 return Ok(None);
             }
-            if chunks.is_empty()
-                && let Some(chunk) = lock(&self.ready).pop()
-            {
-                return Ok(Some(chunk));
-            }
-            if chunks.len() > 1 || chunks.last().is_some_and(|c| c.len() >= CHUNK_ROWS) {
-                break;
-            }
-            // A thread only claims a file when nothing parsed is waiting, so memory holds at
-            // most one parsed file (and one chunk) per thread.
-            let Some(file) = self.files.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
-                break;
+            let chunks = lock(&self.chunks);
+            let Some(chunks) = chunks.as_ref() else {
+                return Ok(None);
             };
-            self.parse(file, &mut chunks)?;
+            // Waits a little at a time, so that Ctrl-C is seen while the parsers work.
+            match chunks.recv_timeout(Duration::from_millis(50)) {
+                Ok(chunk) => return Ok(Some(chunk)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                // Every parser is done: every row has been handed out.
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
+            }
         }
-        // The last chunk is the one that may be partly filled; the others wait in `ready` for
-        // whichever thread asks next (this one, at the latest, on its next call: a thread
-        // ends its scan only when `ready` is empty). The order of rows in a staging table
-        // carries no meaning.
-        let Some(last) = chunks.pop() else {
-            return Ok(None);
-        };
-        if !chunks.is_empty() {
-            lock(&self.ready).append(&mut chunks);
-        }
-        Ok(Some(last))
     }
 
-    /// Reads and converts one file into `chunks`; its report and rejected rows go to the
-    /// collector. A load over MAXERROR sets `stop`.
-    fn parse(
-        &self,
-        file: &SourceFile,
-        chunks: &mut Vec<Vec<Row>>,
-    ) -> std::result::Result<(), String> {
-        let converter = Converter::new(&self.spec, &self.format, self.repair_mojibake)
-            .map_err(|message| {
+    /// One parser thread: claims files until none is left, and sends their rows in full
+    /// chunks (small files gathered, a song file holds one row), so that DuckDB sinks whole
+    /// vectors. Rows are sent as they are parsed: memory holds a few chunks per parser, not a
+    /// file's rows (a 100,000-event file was 90 MB of rows).
+    fn produce(&self, chunks: mpsc::SyncSender<Vec<Row>>) {
+        // One converter for every file this thread reads, not one per file (a song file holds
+        // one row). It keeps nothing from one file to the next but the first fatal error,
+        // which ends the load at that file anyway; its tally of conversions stays 0 here (only
+        // loads without conversion options come here).
+        let converter = match Converter::new(&self.spec, &self.format, self.repair_mojibake) {
+            Ok(converter) => converter.with_compression(self.compression),
+            Err(message) => {
                 self.fail(Error::JsonPaths {
                     path: format!("for {}", self.spec.name),
                     message,
-                })
-            })?
-            .with_compression(self.compression);
+                });
+                return;
+            }
+        };
+        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        // Set when the receiver is gone (the load is over, or failed): the rest is discarded.
+        let mut closed = false;
+        while !closed && !self.stop.load(Ordering::Relaxed) {
+            if crate::interrupt::requested() {
+                self.fail(Error::Interrupted);
+                return;
+            }
+            let Some(file) = self.files.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let mut sink = |row: Row| {
+                if closed {
+                    return;
+                }
+                chunk.push(row);
+                if chunk.len() == CHUNK_ROWS {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                    closed = chunks.send(full).is_err();
+                }
+            };
+            if self.parse(file, &converter, &mut sink).is_err() {
+                return;
+            }
+        }
+        if !closed && !chunk.is_empty() {
+            let _ = chunks.send(chunk);
+        }
+    }
+
+    /// Reads and converts one file, handing each row to `sink`; its report and rejected rows
+    /// go to the collector. A load over MAXERROR sets `stop`.
+    fn parse(
+        &self,
+        file: &SourceFile,
+        converter: &Converter<'_>,
+        sink: &mut dyn FnMut(Row),
+    ) -> std::result::Result<(), String> {
         // The report (and so the ledger) describes what was read, which may differ from the
-        // listing when the file changed in between. Streamed: the file's bytes are never held whole (its converted rows are, until this
-        // thread emits them: one file's rows per thread).
+        // listing when the file changed in between. Streamed: neither the file's bytes nor its
+        // rows are ever held whole.
         let Opened {
             mut reader,
             file: read_file,
         } = self.source.open(file).map_err(|e| self.fail(e))?;
         let mut errors = ErrorCollector::new(self.max_errors);
-        let report = load::parse_file(
-            reader.as_mut(),
-            &read_file,
-            &self.spec,
-            &converter,
-            |item| match item {
-                Ok(row) => match chunks.last_mut() {
-                    Some(c) if c.len() < CHUNK_ROWS => c.push(row),
-                    _ => {
-                        let mut c = Vec::with_capacity(CHUNK_ROWS);
-                        c.push(row);
-                        chunks.push(c);
-                    }
+        let report =
+            load::parse_file(
+                reader.as_mut(),
+                &read_file,
+                &self.spec,
+                converter,
+                |item| match item {
+                    Ok(row) => sink(row),
+                    Err(e) => errors.push(e),
                 },
-                Err(e) => errors.push(e),
-            },
-        )
-        .map_err(|e| self.fail(e))?;
+            )
+            .map_err(|e| self.fail(e))?;
         // A JSONPaths array element that is not there fails the whole COPY, as on Redshift.
         if let Some(Fatal::JsonPath(message)) = converter.fatal() {
             return Err(self.fail(Error::JsonPaths {
@@ -244,7 +268,7 @@ pub(super) fn load_parallel(
         .max(1),
         next: AtomicUsize::new(0),
         stop: AtomicBool::new(false),
-        ready: Mutex::new(Vec::new()),
+        chunks: Mutex::new(None),
         collected: Mutex::new(Collected {
             files: Vec::new(),
             errors: ErrorCollector::new(options.max_errors),
@@ -266,7 +290,26 @@ pub(super) fn load_parallel(
             ("job", Param::Text(&id_text)),
         ],
     )?;
+    // Parser threads, as many as DuckDB's threads that emit their rows: parsing a chunk and
+    // sinking the previous one overlap. The channel holds two chunks per parser.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let parsers = match options.threads {
+        0 => cores,
+        n => n,
+    }
+    .min(files.len())
+    .max(1);
+    let (sender, receiver) = mpsc::sync_channel(parsers * 2);
+    *lock(&job.chunks) = Some(receiver);
     let inserted = std::thread::scope(|scope| {
+        let parsing: Vec<_> = (0..parsers)
+            .map(|_| {
+                let (job, sender) = (&job, sender.clone());
+                scope.spawn(move || job.produce(sender))
+            })
+            .collect();
+        // The parsers hold the only senders: the channel closes when the last one is done.
+        drop(sender);
         // The statement runs on its own thread so that this one can report progress (the
         // caller's `on_file` need not be Send) while DuckDB's threads load.
         let running = scope.spawn(move || -> std::result::Result<(), duckdb::Error> {
@@ -295,7 +338,17 @@ pub(super) fn load_parallel(
         for report in reports.try_iter() {
             on_file(&report);
         }
-        running.join()
+        let inserted = running.join();
+        // However the statement ended, no thread takes rows any more: a parser waiting on a
+        // full channel gets an error and returns, claiming nothing further.
+        job.stop.store(true, Ordering::Relaxed);
+        drop(lock(&job.chunks).take());
+        for parser in parsing {
+            if let Err(panic) = parser.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        inserted
     });
     let inserted = match inserted {
         Ok(result) => result,
