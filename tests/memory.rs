@@ -142,7 +142,7 @@ fn a_2_gb_file_of_rejected_rows_stays_under_500_mb() {
     assert_eq!(common::ok(&out), "count_star()\n11\n");
 }
 
-/// A good event of about 2.5 kB, most of it in the columns a row keeps (as text, each value
+/// A good event of about 2.7 kB, most of it in the columns a row keeps (as text, each value
 /// its own allocation), so that a file's rows take more memory than the file itself.
 fn wide_event() -> String {
     let long = |word: &str, n: usize| word.repeat(n);
