@@ -42,21 +42,26 @@ fn thousands(n: u64) -> String {
 }
 
 /// `sparkify ARGS` under GNU time: (exit code, stderr without time's line, peak RSS in KiB).
-fn peak(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> (Option<i32>, String, u64) {
+fn peak<S: AsRef<str>>(
+    cwd: &Path,
+    env: &[(&str, String)],
+    args: &[S],
+) -> (Option<i32>, String, u64) {
     let (code, _, stderr, kib) = peak_output(cwd, env, args);
     (code, stderr, kib)
 }
 
 /// [`peak`] with stdout: (exit code, stdout, stderr without time's line, peak RSS in KiB).
-fn peak_output(
+fn peak_output<S: AsRef<str>>(
     cwd: &Path,
     env: &[(&str, String)],
-    args: &[&str],
+    args: &[S],
 ) -> (Option<i32>, String, String, u64) {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let out = Sparkify::under("/usr/bin/time", &["-f", "%M"])
         .current_dir(cwd)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .args(args)
+        .args(&args)
         .output();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let (rest, last) = stderr
@@ -88,16 +93,26 @@ fn write_repeated(path: &Path, line: &str, bytes: u64) -> u64 {
     lines
 }
 
-fn etl_args<'a>(warehouse: &'a str, events: &'a str, jsonpaths: &'a str) -> Vec<&'a str> {
-    vec![
-        "etl",
-        "--warehouse",
-        warehouse,
-        "--events",
-        events,
-        "--jsonpaths",
-        jsonpaths,
-    ]
+/// `sparkify etl` of `events` (a path or an s3:// URI) into the DuckDB warehouse `w.duckdb` in
+/// `dir`, with the sample's song files and JSONPaths file, then `extra`: (the warehouse, the
+/// arguments).
+fn sample_etl(dir: &Path, events: &str, extra: &[&str]) -> (String, Vec<String>) {
+    let warehouse = format!("duckdb:{}", dir.join("w.duckdb").display());
+    let jsonpaths = sample_dir().join("log_json_path.json");
+    let songs = sample_dir().join("song_data");
+    let mut args = vec![
+        "etl".to_string(),
+        "--warehouse".to_string(),
+        warehouse.clone(),
+        "--events".to_string(),
+        events.to_string(),
+        "--jsonpaths".to_string(),
+        jsonpaths.display().to_string(),
+        "--songs".to_string(),
+        songs.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    (warehouse, args)
 }
 
 /// A 2 GiB local file in which every row is rejected, with --max-errors 10: the file is
@@ -109,15 +124,11 @@ fn a_2_gb_file_of_rejected_rows_stays_under_500_mb() {
     let tmp = tempfile::tempdir().unwrap();
     let events = tmp.path().join("events.json");
     let rows = write_repeated(&events, &bad_event(), 2 << 30);
-    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
-    let jsonpaths = sample_dir().join("log_json_path.json");
-    let songs = sample_dir().join("song_data");
-    let mut args = etl_args(
-        &warehouse,
+    let (warehouse, args) = sample_etl(
+        tmp.path(),
         events.to_str().unwrap(),
-        jsonpaths.to_str().unwrap(),
+        &["--max-errors", "10"],
     );
-    args.extend(["--songs", songs.to_str().unwrap(), "--max-errors", "10"]);
     let (code, stderr, kib) = peak(tmp.path(), &[], &args);
     std::fs::remove_file(&events).unwrap();
     assert_eq!(code, Some(4), "{stderr}");
@@ -163,15 +174,7 @@ fn a_1_gb_file_of_good_rows_is_staged_under_500_mb() {
     let tmp = tempfile::tempdir().unwrap();
     let events = tmp.path().join("events.json");
     let rows = write_repeated(&events, &wide_event(), 1 << 30);
-    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
-    let jsonpaths = sample_dir().join("log_json_path.json");
-    let songs = sample_dir().join("song_data");
-    let mut args = etl_args(
-        &warehouse,
-        events.to_str().unwrap(),
-        jsonpaths.to_str().unwrap(),
-    );
-    args.extend(["--songs", songs.to_str().unwrap()]);
+    let (warehouse, args) = sample_etl(tmp.path(), events.to_str().unwrap(), &[]);
     let env = [("SPARKIFY_DUCKDB_MEMORY", "250MB".to_string())];
     let (code, stderr, kib) = peak(tmp.path(), &env, &args);
     std::fs::remove_file(&events).unwrap();
@@ -226,15 +229,8 @@ fn a_1_gb_single_object_stays_under_500_mb() {
         writeln!(out, "{GOOD_EVENT}").unwrap();
         out.flush().unwrap();
     }
-    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
-    let jsonpaths = sample_dir().join("log_json_path.json");
-    let songs = sample_dir().join("song_data");
-    let mut args = etl_args(
-        &warehouse,
-        events.to_str().unwrap(),
-        jsonpaths.to_str().unwrap(),
-    );
-    args.extend(["--songs", songs.to_str().unwrap(), "--max-errors", "1"]);
+    let (warehouse, args) =
+        sample_etl(tmp.path(), events.to_str().unwrap(), &["--max-errors", "1"]);
     let (code, stderr, kib) = peak(tmp.path(), &[], &args);
     std::fs::remove_file(&events).unwrap();
     assert_eq!(code, Some(0), "{stderr}");
@@ -300,15 +296,11 @@ fn a_1_gb_gzip_file_is_decompressed_as_a_stream_under_500_mb() {
     }
     let stored = std::fs::metadata(&events).unwrap().len();
     assert!(stored > size, "the gzip file is {stored} bytes");
-    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
-    let jsonpaths = sample_dir().join("log_json_path.json");
-    let songs = sample_dir().join("song_data");
-    let mut args = etl_args(
-        &warehouse,
+    let (_, args) = sample_etl(
+        tmp.path(),
         events.to_str().unwrap(),
-        jsonpaths.to_str().unwrap(),
+        &["--max-errors", "10"],
     );
-    args.extend(["--songs", songs.to_str().unwrap(), "--max-errors", "10"]);
     let (code, stderr, kib) = peak(tmp.path(), &[], &args);
     std::fs::remove_file(&events).unwrap();
     assert_eq!(code, Some(4), "{stderr}");
@@ -436,15 +428,7 @@ fn an_s3_object_is_streamed_not_held_whole() {
     let body = format!("{bad_event}\n").repeat(rows as usize).into_bytes();
     m.put("memory", "log_data/big.json", body);
     let tmp = tempfile::tempdir().unwrap();
-    let warehouse = format!("duckdb:{}", tmp.path().join("w.duckdb").display());
-    let jsonpaths = sample_dir().join("log_json_path.json");
-    let songs = sample_dir().join("song_data");
-    let mut args = etl_args(
-        &warehouse,
-        "s3://memory/log_data",
-        jsonpaths.to_str().unwrap(),
-    );
-    args.extend(["--songs", songs.to_str().unwrap(), "--max-errors", "10"]);
+    let (_, args) = sample_etl(tmp.path(), "s3://memory/log_data", &["--max-errors", "10"]);
     let (code, stderr, kib) = peak(tmp.path(), &env, &args);
     assert_eq!(code, Some(4), "{stderr}");
     assert!(
