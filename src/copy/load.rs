@@ -239,6 +239,16 @@ fn parse_stream(
     Ok(report)
 }
 
+/// How many threads parse `files` files: `requested`, or one per CPU when it is 0, and never
+/// more than there are files (but at least one).
+pub fn parser_threads(requested: usize, files: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    }
+    .min(files.max(1))
+}
+
 enum Msg {
     Batch(Vec<Row>, Vec<LoadError>),
     Done(FileReport),
@@ -268,11 +278,7 @@ pub fn load(
         message,
     })?
     .with_compression(options.compression);
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-        n => n,
-    }
-    .min(files.len().max(1));
+    let threads = parser_threads(options.threads, files.len());
     let batch_rows = options.batch_rows.max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);

@@ -134,13 +134,15 @@ impl Job {
         // one row). It keeps nothing from one file to the next but the first fatal error,
         // which ends the load at that file anyway; its tally of conversions stays 0 here (only
         // loads without conversion options come here).
-        let converter = match Converter::new(&self.spec, &self.format, self.repair_mojibake) {
-            Ok(converter) => converter.with_compression(self.compression),
-            Err(message) => {
-                self.fail(Error::JsonPaths {
-                    path: format!("for {}", self.spec.name),
-                    message,
-                });
+        let converter = match converter(
+            &self.spec,
+            &self.format,
+            self.repair_mojibake,
+            self.compression,
+        ) {
+            Ok(converter) => converter,
+            Err(e) => {
+                self.fail(e);
                 return;
             }
         };
@@ -232,6 +234,22 @@ impl Job {
     }
 }
 
+/// The converter of one load: the one [`load_parallel`] checks before anything is read, and
+/// the one each parser thread builds for itself.
+fn converter<'a>(
+    table: &'a TableSpec,
+    format: &'a JsonFormat,
+    repair_mojibake: bool,
+    compression: Rule,
+) -> Result<Converter<'a>> {
+    Converter::new(table, format, repair_mojibake)
+        .map(|converter| converter.with_compression(compression))
+        .map_err(|message| Error::JsonPaths {
+            path: format!("for {}", table.name),
+            message,
+        })
+}
+
 /// Loads `files` into `table` through `sparkify_stage`, on DuckDB's threads, inside the
 /// connection's current transaction. `on_file` sees each file as it finishes. As with
 /// [`load::load`], a report with `exceeded_max_errors` (or an `Err`) leaves the transaction to
@@ -247,10 +265,7 @@ pub(super) fn load_parallel(
     on_file: &mut dyn FnMut(&FileReport),
 ) -> Result<LoadReport> {
     // A JSONPaths file with the wrong number of paths fails before anything is read.
-    Converter::new(table, format, options.repair_mojibake).map_err(|message| Error::JsonPaths {
-        path: format!("for {}", table.name),
-        message,
-    })?;
+    converter(table, format, options.repair_mojibake, options.compression)?;
     let (progress, reports) = mpsc::channel();
     let job = Arc::new(Job {
         spec: table.clone(),
@@ -290,15 +305,10 @@ pub(super) fn load_parallel(
             ("job", Param::Text(&id_text)),
         ],
     )?;
-    // Parser threads, as many as DuckDB's threads that emit their rows: parsing a chunk and
-    // sinking the previous one overlap. The channel holds two chunks per parser.
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let parsers = match options.threads {
-        0 => cores,
-        n => n,
-    }
-    .min(files.len())
-    .max(1);
+    // Parser threads, as many as the other engines' loader uses (DuckDB's threads that emit
+    // their rows come on top): parsing a chunk and sinking the previous one overlap. The
+    // channel holds two chunks per parser.
+    let parsers = load::parser_threads(options.threads, files.len());
     let (sender, receiver) = mpsc::sync_channel(parsers * 2);
     *lock(&job.chunks) = Some(receiver);
     let inserted = std::thread::scope(|scope| {
