@@ -125,7 +125,6 @@ pub(super) fn plan_files(
         full_reload: false,
         whole_source: false,
     };
-    let listed_count = listed.len();
     if loaded.is_empty() {
         // Nothing loaded yet: every listed file is new, and no key need be resolved (a
         // `realpath` per file, the main thread's largest cost in a first load of 15,000 song
@@ -133,6 +132,7 @@ pub(super) fn plan_files(
         plan.files = listed;
         return Ok(plan);
     }
+    let listed_count = listed.len();
     for file in &listed {
         match loaded.get(&ledger_key(&file.location)) {
             None => plan.files.push(file.clone()),
