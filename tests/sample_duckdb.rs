@@ -344,11 +344,7 @@ fn a_run_drops_the_primary_keys_an_older_sparkify_created() {
         let mut wh = DuckDb::open(&file).unwrap();
         for table in star {
             // The DDL as sql/schema has it, keys included: what older versions created.
-            let ddl = std::fs::read_to_string(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join(format!("sql/schema/{table}.sql")),
-            )
-            .unwrap();
+            let ddl = sparkify::sql::file(&format!("schema/{table}.sql")).unwrap();
             assert!(ddl.contains("PRIMARY KEY"), "{table}");
             wh.execute(&format!(
                 "BEGIN; ALTER TABLE {table} RENAME TO {table}_now; {ddl}
