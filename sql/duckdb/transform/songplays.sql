@@ -14,7 +14,7 @@
 -- * only the copies of repeated events are ranked as the common statement ranks them.
 -- An earlier form grouped the keys, numbered the groups and joined the plays back on all four
 -- key columns: 9.4 s and 980 MB at 10M events under the 800 MB cap, 17.6 s under 500 MB; this
--- one 7.9 s and 8.6 s (BENCHMARKS.md 2026-12-04).
+-- one 7.9 s and 8.6 s (BENCHMARKS.md 2026-12-03, night).
 -- IS NOT DISTINCT FROM: a session or item may be NULL, and ORDER BY puts NULL keys together
 -- as peers, so two copies of an event without a session are one play. PostgreSQL keeps the
 -- common form: a plan like the earlier one, written with hash-joinable NULL tests, took 129 s
