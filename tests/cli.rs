@@ -259,7 +259,7 @@ fn the_duckdb_memory_cap_is_applied_and_a_bad_one_is_refused() {
     assert!(out.status.success(), "{stderr}");
     // The default cap, as DuckDB reports it.
     assert!(
-        stdout.contains("762.9 MiB") || stdout.contains("800.0 MB"),
+        stdout.contains("476.8 MiB") || stdout.contains("500.0 MB"),
         "{stdout}"
     );
     let out = query("lots");
@@ -388,7 +388,7 @@ fn a_developers_settings_do_not_reach_the_sparkify_a_test_starts() {
     // The default warehouse, in the working directory, with the default memory cap.
     assert!(tmp.path().join("sparkify.duckdb").is_file(), "{stdout}");
     assert!(
-        stdout.contains("762.9 MiB") || stdout.contains("800.0 MB"),
+        stdout.contains("476.8 MiB") || stdout.contains("500.0 MB"),
         "{stdout}"
     );
 }

@@ -301,7 +301,7 @@ pub static DECLS: &[Decl] = &[
         flag: None,
         env: &["SPARKIFY_DUCKDB_MEMORY"],
         ini: &[],
-        default: Some("800MB"),
+        default: Some("500MB"),
         help: "DuckDB's memory cap; beyond it DuckDB spills to <file>.tmp",
     },
     Decl {

@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn every_declared_default_that_looks_like_a_value_parses() {
         // A default written as a number must be one, or `parsed` would fail at run time (a
-        // memory size such as DuckDB's `800MB` is DuckDB's to read).
+        // memory size such as DuckDB's `500MB` is DuckDB's to read).
         for d in DECLS {
             if let Some(def) = d.default
                 && def.starts_with(|c: char| c.is_ascii_digit())

@@ -613,7 +613,7 @@ mod tests {
         let s = settings("[DWH]\nWAREHOUSE=duckdb:from-cfg.duckdb\n");
         assert!(matches!(
             s.warehouse(None).unwrap(),
-            WarehouseConfig::DuckDb { path, memory_limit } if path.as_path() == Path::new("from-cfg.duckdb") && memory_limit == "800MB"
+            WarehouseConfig::DuckDb { path, memory_limit } if path.as_path() == Path::new("from-cfg.duckdb") && memory_limit == "500MB"
         ));
         assert!(
             Settings::default()

@@ -24,7 +24,7 @@ pub struct DuckDb {
 }
 
 /// DuckDB's memory cap unless configured otherwise (the `duckdb_memory` setting).
-pub const DEFAULT_MEMORY_LIMIT: &str = "800MB";
+pub const DEFAULT_MEMORY_LIMIT: &str = "500MB";
 
 impl DuckDb {
     /// Opens (or creates) a DuckDB file, turning DuckDB's low-level messages about locks and
@@ -53,10 +53,12 @@ impl DuckDb {
         }
         let conn = Connection::open(path).map_err(|e| open_error(path, &e))?;
         // DuckDB's default buffer pool (80 % of RAM) let a 10M-event run hold 5.4 GB; with a
-        // cap DuckDB spills to `<file>.tmp` instead. The process holds 100-200 MB beyond the
-        // cap (allocations outside DuckDB's buffer pool): at 10M events a 1 GB cap peaked at
-        // 1.08-1.21 GB, 800 MB at 1.0 GB in the same time (40.2 s against 40.1 s; 600 MB cost
-        // 5 %, 500 MB 20 %), BENCHMARKS.md 2026-12-03. A 1M-event run needs 0.4 GB either way.
+        // cap DuckDB spills to `<file>.tmp` instead, and the process holds about 200 MB beyond
+        // it (allocations outside DuckDB's buffer pool). 500 MB since songplays is numbered by
+        // a narrow sort (sql/duckdb/transform/songplays.sql): at 10M events it peaked at
+        // 694-703 MB in 45.6-48.9 s, against 977-992 MB in 45.5-49.0 s under 800 MB; before
+        // that change 500 MB cost 20 %. A 1M-event run peaks at 0.32 GB under either cap
+        // below 800 MB (BENCHMARKS.md 2026-12-03, night).
         let limit = memory_limit;
         // SET takes no parameters; the value is quoted for DuckDB and checked by DuckDB.
         let quoted = crate::sql::quote_literal_in(Dialect::DuckDb, limit)?;
