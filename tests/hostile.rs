@@ -209,12 +209,18 @@ on_every_warehouse! {
             loaded: 1,
             rejected: &[],
         },
+        user_without_ts: Expect {
+            read: 4,
+            loaded: 4,
+            rejected: &[],
+        },
     }
     checks {
         ten_mb_line,
         auto_matches_keys_by_case_and_ignorecase_does_not,
         blanks_around_digits_are_accepted,
         duplicate_events_make_one_song_play,
+        a_user_whose_events_have_no_ts_is_still_a_user,
         an_out_of_range_ts_does_not_block_the_transform,
         ts_at_the_limits_is_the_same_timestamp_on_every_engine,
         jsonpaths_with_a_wildcard,
@@ -428,6 +434,38 @@ fn duplicate_events_make_one_song_play(wh: &mut dyn Warehouse, name: &str) {
     assert_eq!(count(wh, "SELECT COUNT(*) FROM songplays"), 1, "{name}");
     assert_eq!(
         count(wh, "SELECT COUNT(*) FROM songplays WHERE song_id = 'SO1'"),
+        1,
+        "{name}"
+    );
+}
+
+/// A user is the attributes of their latest event; when none of their events has a `ts`, the
+/// latest is the one with the highest session (then item), and an event with a `ts` beats any
+/// without.
+fn a_user_whose_events_have_no_ts_is_still_a_user(wh: &mut dyn Warehouse, name: &str) {
+    let file = corpus().join("events/user_without_ts.json");
+    pipeline::stage(
+        wh,
+        &request(&file, FormatSpec::AutoIgnoreCase),
+        &options(0),
+        &Silent,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    pipeline::transform(wh).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(count(wh, "SELECT COUNT(*) FROM users"), 2, "{name}");
+    assert_eq!(
+        count(
+            wh,
+            "SELECT COUNT(*) FROM users WHERE user_id = 8 AND level = 'paid' AND last_name = 'New'"
+        ),
+        1,
+        "{name}"
+    );
+    assert_eq!(
+        count(
+            wh,
+            "SELECT COUNT(*) FROM users WHERE user_id = 9 AND level = 'free' AND last_name = 'Timed'"
+        ),
         1,
         "{name}"
     );
