@@ -252,6 +252,23 @@ fn request(file: &Path, format: FormatSpec) -> StageRequest {
     }
 }
 
+/// Stages `file` into staging_events with `'auto ignorecase'` and `--max-errors max_errors`,
+/// failing the test (named `name`) if the load fails.
+fn stage_ignorecase(
+    wh: &mut dyn Warehouse,
+    name: &str,
+    file: &Path,
+    max_errors: u64,
+) -> pipeline::StageReport {
+    pipeline::stage(
+        wh,
+        &request(file, FormatSpec::AutoIgnoreCase),
+        &options(max_errors),
+        &Silent,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 fn options(max_errors: u64) -> LoadOptions {
     LoadOptions {
         max_errors,
@@ -377,13 +394,7 @@ fn auto_matches_keys_by_case_and_ignorecase_does_not(wh: &mut dyn Warehouse, nam
         0,
         "{name}"
     );
-    pipeline::stage(
-        wh,
-        &request(&case_file, FormatSpec::AutoIgnoreCase),
-        &options(0),
-        &Silent,
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    stage_ignorecase(wh, name, &case_file, 0);
     assert_eq!(
         count(wh, "SELECT MAX(userid) FROM staging_events"),
         5,
@@ -394,13 +405,7 @@ fn auto_matches_keys_by_case_and_ignorecase_does_not(wh: &mut dyn Warehouse, nam
 /// Leading and trailing blanks around digits are accepted, as COPY does.
 fn blanks_around_digits_are_accepted(wh: &mut dyn Warehouse, name: &str) {
     let s = corpus().join("events/string_for_number.json");
-    pipeline::stage(
-        wh,
-        &request(&s, FormatSpec::AutoIgnoreCase),
-        &options(5),
-        &Silent,
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    stage_ignorecase(wh, name, &s, 5);
     assert_eq!(
         count(wh, "SELECT MAX(userid) FROM staging_events"),
         7,
@@ -411,13 +416,7 @@ fn blanks_around_digits_are_accepted(wh: &mut dyn Warehouse, name: &str) {
 /// Duplicate events stage as read but make one song play.
 fn duplicate_events_make_one_song_play(wh: &mut dyn Warehouse, name: &str) {
     let dup = corpus().join("events/duplicate_events.json");
-    pipeline::stage(
-        wh,
-        &request(&dup, FormatSpec::AutoIgnoreCase),
-        &options(0),
-        &Silent,
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    stage_ignorecase(wh, name, &dup, 0);
     let songs = StageRequest {
         table: "staging_songs".into(),
         source: Source::Local(corpus().join("songs")),
@@ -444,13 +443,7 @@ fn duplicate_events_make_one_song_play(wh: &mut dyn Warehouse, name: &str) {
 /// without.
 fn a_user_whose_events_have_no_ts_is_still_a_user(wh: &mut dyn Warehouse, name: &str) {
     let file = corpus().join("events/user_without_ts.json");
-    pipeline::stage(
-        wh,
-        &request(&file, FormatSpec::AutoIgnoreCase),
-        &options(0),
-        &Silent,
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    stage_ignorecase(wh, name, &file, 0);
     pipeline::transform(wh).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(count(wh, "SELECT COUNT(*) FROM users"), 2, "{name}");
     assert_eq!(
@@ -474,13 +467,7 @@ fn a_user_whose_events_have_no_ts_is_still_a_user(wh: &mut dyn Warehouse, name: 
 /// The rows an out-of-range `ts` cost are rejected at load; the transform then runs.
 fn an_out_of_range_ts_does_not_block_the_transform(wh: &mut dyn Warehouse, name: &str) {
     let file = corpus().join("events/ts_out_of_range.json");
-    let r = pipeline::stage(
-        wh,
-        &request(&file, FormatSpec::AutoIgnoreCase),
-        &options(3),
-        &Silent,
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let r = stage_ignorecase(wh, name, &file, 3);
     assert_eq!((r.rows_loaded, r.rows_rejected), (1, 3), "{name}");
     pipeline::transform(wh).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(count(wh, "SELECT COUNT(*) FROM songplays"), 1, "{name}");
@@ -490,13 +477,7 @@ fn an_out_of_range_ts_does_not_block_the_transform(wh: &mut dyn Warehouse, name:
 /// printed alike, on every engine.
 fn ts_at_the_limits_is_the_same_timestamp_on_every_engine(wh: &mut dyn Warehouse, name: &str) {
     let file = corpus().join("events/ts_at_the_limits.json");
-    pipeline::stage(
-        wh,
-        &request(&file, FormatSpec::AutoIgnoreCase),
-        &options(0),
-        &Silent,
-    )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    stage_ignorecase(wh, name, &file, 0);
     pipeline::transform(wh).unwrap_or_else(|e| panic!("{name}: {e}"));
     let got = wh
         .query("SELECT t.start_time, t.year FROM time t ORDER BY t.start_time")
