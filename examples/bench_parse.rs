@@ -12,6 +12,9 @@
 //! Sparkify's own reader no longer builds each object as a hash map (`copy::record`), so its
 //! parse alone is faster than this one; staging still converts, checks and writes every row.
 //!
+//! It runs on the allocator the `sparkify` binary runs on (mimalloc), so that the ratio measures
+//! staging's work rather than a difference of allocators.
+//!
 //! Run by `scripts/bench.sh`, or by hand:
 //! `cargo run --release --example bench_parse -- DATA/song_data DATA/log_data`.
 //! Prints one line: `files=N records=N bytes=N seconds=S threads=N mb_per_s=X`.
@@ -19,6 +22,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Every `.json` file under `dir`, in file-name order, hidden files and folders skipped.
 fn list_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {

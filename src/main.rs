@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use sparkify::{Error, app, cli, interrupt, output, secrets};
 
+// Staging allocates a short string per JSON member on every parser thread; mimalloc does that
+// with less locking and fewer page faults than glibc (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::parse();
     // The first Ctrl-C asks the running step to roll back and stop; a second one exits now.
