@@ -728,7 +728,7 @@ SELECT CAST((SELECT COUNT(*) FROM users_history WHERE level IS NOT NULL AND leve
 --   $1 = "free"
 --   $2 = "paid"
 
-SELECT CAST((SELECT COUNT(*) FROM users_history f WHERE f.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users d WHERE d.user_id = f.user_id)) AS BIGINT);
+SELECT CAST((SELECT COUNT(*) FROM users_history f LEFT JOIN users d ON d.user_id = f.user_id WHERE f.user_id IS NOT NULL AND d.user_id IS NULL) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM users_history WHERE valid_to IS NOT NULL AND NOT (valid_to > valid_from)) AS BIGINT);
 
@@ -781,13 +781,13 @@ SELECT CAST((SELECT COUNT(*) FROM songplays WHERE start_time IS NULL) AS BIGINT)
 
 SELECT CAST((SELECT COUNT(*) FROM songplays WHERE user_id IS NULL) AS BIGINT);
 
-SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users d WHERE d.user_id = f.user_id)) AS BIGINT);
+SELECT CAST((SELECT COUNT(*) FROM songplays f LEFT JOIN users d ON d.user_id = f.user_id WHERE f.user_id IS NOT NULL AND d.user_id IS NULL) AS BIGINT);
 
-SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.song_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM songs d WHERE d.song_id = f.song_id)) AS BIGINT);
+SELECT CAST((SELECT COUNT(*) FROM songplays f LEFT JOIN songs d ON d.song_id = f.song_id WHERE f.song_id IS NOT NULL AND d.song_id IS NULL) AS BIGINT);
 
-SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.artist_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM artists d WHERE d.artist_id = f.artist_id)) AS BIGINT);
+SELECT CAST((SELECT COUNT(*) FROM songplays f LEFT JOIN artists d ON d.artist_id = f.artist_id WHERE f.artist_id IS NOT NULL AND d.artist_id IS NULL) AS BIGINT);
 
-SELECT CAST((SELECT COUNT(*) FROM songplays f WHERE f.start_time IS NOT NULL AND NOT EXISTS (SELECT 1 FROM time d WHERE d.start_time = f.start_time)) AS BIGINT);
+SELECT CAST((SELECT COUNT(*) FROM songplays f LEFT JOIN time d ON d.start_time = f.start_time WHERE f.start_time IS NOT NULL AND d.start_time IS NULL) AS BIGINT);
 
 SELECT CAST((SELECT COUNT(*) FROM songplays WHERE level IS NOT NULL AND level NOT IN ($1, $2)) AS BIGINT);
 --   $1 = "free"
