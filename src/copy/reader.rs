@@ -467,8 +467,10 @@ fn trim_end(bytes: &[u8]) -> &[u8] {
     &bytes[..bytes.len() - blanks]
 }
 
+/// Every consumed byte passes through here once; `memchr` looks for the newline with SIMD, where
+/// a byte-by-byte filter took 2 % of a 1M-event run's samples.
 fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 /// Byte offset where 1-based `line` starts in `bytes`.
