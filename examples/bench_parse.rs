@@ -12,8 +12,9 @@
 //! Sparkify's own reader no longer builds each object as a hash map (`copy::record`), so its
 //! parse alone is faster than this one; staging still converts, checks and writes every row.
 //!
-//! It runs on the allocator the `sparkify` binary runs on (mimalloc), so that the ratio measures
-//! staging's work rather than a difference of allocators.
+//! It runs on the allocator the `sparkify` binary runs on, with the same settings
+//! (`sparkify::allocator`), so that the ratio measures staging's work rather than a difference of
+//! allocators.
 //!
 //! Run by `scripts/bench.sh`, or by hand:
 //! `cargo run --release --example bench_parse -- DATA/song_data DATA/log_data`.
@@ -24,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: sparkify::allocator::Allocator = sparkify::allocator::Allocator {};
 
 /// Every `.json` file under `dir`, in file-name order, hidden files and folders skipped.
 fn list_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
@@ -63,6 +64,7 @@ fn parse_files(files: &[PathBuf], next: &AtomicUsize) -> Result<(u64, u64), Stri
 }
 
 fn main() {
+    sparkify::allocator::configure();
     let dirs: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if dirs.is_empty() {
         eprintln!("usage: bench_parse DIR...   (parses every .json file under the folders)");

@@ -4,6 +4,7 @@
 //! with Redshift COPY semantics, a [`warehouse`] stores them, [`pipeline`] runs the SQL
 //! transforms in `sql/`, and [`checks`] verifies the result.
 
+pub mod allocator;
 pub mod analytics;
 pub mod app;
 pub mod aws;

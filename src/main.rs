@@ -5,29 +5,11 @@ use std::process::ExitCode;
 
 use sparkify::{Error, app, cli, interrupt, output, secrets};
 
-// Staging allocates a short string per JSON member on the parser threads and frees it on
-// DuckDB's; mimalloc does that with less contention than glibc's arenas (BENCHMARKS.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// `mi_option_purge_delay` in mimalloc 3's `mi_option_e`, which the bindings do not name.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// mimalloc 3 keeps freed pages for 1 s before giving them back; sparkify's memory bounds
-/// (tests/generate.rs, tests/memory.rs) want them back as soon as mimalloc 2 gave them, after
-/// 10 ms. Set only when the option at that index holds the purge delay's default (1000 ms), so a
-/// renumbered enum in a later mimalloc leaves every option as it is.
-fn return_freed_memory_promptly() {
-    // SAFETY: plain reads and writes of mimalloc's option table, before any other thread runs.
-    unsafe {
-        if libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) == 1000 {
-            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
-        }
-    }
-}
+static ALLOCATOR: sparkify::allocator::Allocator = sparkify::allocator::Allocator {};
 
 fn main() -> ExitCode {
-    return_freed_memory_promptly();
+    sparkify::allocator::configure();
     let cli = cli::parse();
     // The first Ctrl-C asks the running step to roll back and stop; a second one exits now.
     let _ = ctrlc::set_handler(|| {
