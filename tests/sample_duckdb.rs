@@ -380,50 +380,7 @@ fn duckdb_songplays_are_the_rows_of_the_common_statement() {
     let tmp = tempfile::tempdir().unwrap();
     let mut wh = open(&tmp);
     build(&mut wh, &sample_dir());
-    // Between the sample's own times (November 2018), so numbers interleave with its plays.
-    wh.execute(
-        "INSERT INTO staging_events (page, ts, userid, sessionid, iteminsession, level, song, \
-         artist, length, location, useragent) VALUES
-         ('NextSong', 1542000000000, 9001, 1, 0, 'free', 'B', 'x', 1.0, 'here', 'ua'),
-         ('NextSong', 1542000000000, 9001, 1, 0, 'paid', 'A', 'x', 1.0, 'here', 'ua'),
-         ('NextSong', 1542000000000, 9001, 1, 0, 'free', NULL, 'x', 1.0, 'here', 'ua'),
-         ('NextSong', 1542000000000, 9001, 2, 0, 'free', 'C', 'x', 1.0, 'here', 'ua'),
-         ('NextSong', 1542000000000, 9001, NULL, NULL, 'free', 'D', 'y', 2.0, NULL, NULL),
-         ('NextSong', 1542000000000, 9001, NULL, NULL, 'paid', 'D', 'y', 2.0, NULL, NULL),
-         ('NextSong', 1542000000000, 9001, NULL, 3, 'paid', 'E', 'y', 2.0, 'a', 'b'),
-         ('NextSong', 1542000000000, 9001, NULL, 3, 'paid', 'E', 'y', 2.0, 'a', 'b'),
-         ('NextSong', 1542000000001, 9002, 5, NULL, 'free', 'F', 'z', 3.0, 'b', 'c'),
-         ('NextSong', 1542000000001, 9002, 5, 1, 'free', 'F', 'z', 3.0, 'b', 'c'),
-         ('NextSong', 1542000000003, 9002, NULL, 7, 'free', 'F', 'z', 3.0, 'b', 'c'),
-         ('NextSong', NULL, 9003, 1, 1, 'free', 'G', 'z', 3.0, 'b', 'c'),
-         ('NextSong', 1542000000002, NULL, 1, 1, 'free', 'G', 'z', 3.0, 'b', 'c'),
-         ('Home', 1542000000002, 9003, 1, 2, 'free', NULL, NULL, NULL, 'b', 'c')",
-    )
-    .unwrap();
-    // Two catalogue songs alike in title, artist and duration: the lowest song_id is taken.
-    wh.execute(
-        "INSERT INTO staging_songs (song_id, title, artist_id, artist_name, duration) VALUES
-         ('SOTWINB', 'A', 'ARX', 'x', 1.0), ('SOTWINA', 'A', 'ARX', 'x', 1.0)",
-    )
-    .unwrap();
-    let common = sparkify::sql::file("transform/songplays.sql").unwrap();
-    let duck = sparkify::sql::transform("songplays", sparkify::sql::Dialect::DuckDb).unwrap();
-    assert_ne!(common, duck, "DuckDB has its own songplays statement");
-    wh.execute(common).unwrap();
-    let expected = dump(&mut wh, "songplays");
-    wh.execute(duck).unwrap();
-    assert_eq!(dump(&mut wh, "songplays"), expected);
-    // The sample's 6,820 plays and the 7 distinct events above: the first copy by song, so
-    // the repeated (9001, 1, 0) is the paid play of 'A'.
-    assert_eq!(expected.len(), 6820 + 7);
-    assert_eq!(
-        count(
-            &mut wh,
-            "SELECT COUNT(*) FROM songplays WHERE user_id = 9001 AND session_id = 1 \
-             AND level = 'paid' AND song_id = 'SOTWINA'"
-        ),
-        1
-    );
+    assert_songplays_are_the_rows_of_the_common_statement(&mut wh, sparkify::sql::Dialect::DuckDb);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
