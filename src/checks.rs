@@ -149,6 +149,9 @@ struct Rule {
     severity: Severity,
     sql: Statement,
     samples: Option<Statement>,
+    /// A `unique` rule's columns: on PostgreSQL a primary key among them makes the rule hold
+    /// without reading the table ([`primary_key_holds`]).
+    unique: Option<Vec<String>>,
 }
 
 impl Rule {
@@ -234,12 +237,13 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                         samples: Some(listed.map_text(|rows| {
                             format!("SELECT * FROM ({rows}) violations LIMIT {SAMPLES}")
                         })),
+                        unique: None,
                     }));
                 }
                 // Measured rather than counted: see [`Monitor`].
                 CheckDecl::Freshness { .. } | CheckDecl::Volume { .. } => return Ok(None),
-                CheckDecl::Unique(cols) => {
-                    let cols = cols.join(", ");
+                CheckDecl::Unique(columns) => {
+                    let cols = columns.join(", ");
                     // A duplicate the run made has a copy among the rows it changed; its other
                     // copy may be anywhere, so every row with those keys is grouped.
                     let rows = match &changed {
@@ -261,6 +265,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                             "SELECT {cols}, COUNT(*) AS copies FROM {rows} GROUP BY {cols} \
                              HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
                         ))),
+                        unique: Some(columns),
                     }));
                 }
                 CheckDecl::NotNull(col) => Broken {
@@ -386,6 +391,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                     text: samples,
                     binds: broken.binds,
                 }),
+                unique: None,
             }))
         })
         .filter_map(Result::transpose)
@@ -433,6 +439,7 @@ fn reconciliation_rules(scope: Scope) -> Result<Vec<Rule>> {
                 severity: Severity::Error,
                 sql: sql::statement(path, &[("table", Param::Text(table))])?,
                 samples: None,
+                unique: None,
             });
         }
     }
@@ -505,7 +512,15 @@ pub fn run_in(wh: &mut dyn Warehouse, options: &CheckOptions, scope: Scope) -> R
     let rules = all_rules(scope)?;
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
-        let violations = wh.fetch(&rule.statement())?.scalar_i64()?;
+        let held = match &rule.unique {
+            Some(columns) => primary_key_holds(wh, &rule.table, columns)?,
+            None => false,
+        };
+        let violations = if held {
+            0
+        } else {
+            wh.fetch(&rule.statement())?.scalar_i64()?
+        };
         let samples = match &rule.samples {
             Some(sql) if violations != 0 => sample_rows(&wh.fetch(sql)?),
             _ => Vec::new(),
@@ -541,6 +556,27 @@ pub fn run_in(wh: &mut dyn Warehouse, options: &CheckOptions, scope: Scope) -> R
         kept_rejected,
         elapsed: start.elapsed(),
     })
+}
+
+/// Whether `table`'s primary key makes a `unique` rule on `columns` hold by itself: only on
+/// PostgreSQL, which enforces the key (DuckDB's tables have none, see
+/// `sql::without_primary_key`; Redshift's keys are informational only), and only when the
+/// key's columns are among the rule's (`sql/bookkeeping/postgres_primary_key_holds.sql`).
+pub fn primary_key_holds(wh: &mut dyn Warehouse, table: &str, columns: &[String]) -> Result<bool> {
+    if wh.dialect() != sql::Dialect::Postgres {
+        return Ok(false);
+    }
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let found = wh
+        .fetch(&sql::statement(
+            "bookkeeping/postgres_primary_key_holds.sql",
+            &[
+                ("table", Param::Text(table)),
+                ("columns", Param::TextList(&columns)),
+            ],
+        )?)?
+        .scalar_i64()?;
+    Ok(found > 0)
 }
 
 /// A `freshness` or `volume` rule: measured from a few figures the warehouse answers, judged
