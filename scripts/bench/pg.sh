@@ -4,6 +4,7 @@
 # on 127.0.0.1 on a free port, socket in the temp folder. Source this file, then:
 #   pg_start          sets PG_BIN, PG_DIR, PG_PORT, PG_VERSION; PG_URL (no database)
 #   pg_fresh_db NAME  drops and creates database NAME
+#   pg_warm           fills the server's WAL once (see below); pg_start calls it
 #   pg_stop           stops the server and removes the folder (safe to call twice)
 # The caller installs the trap, e.g. `trap pg_stop EXIT`.
 
@@ -35,6 +36,21 @@ pg_start() {
   PG_VERSION=$("$PG_BIN/postgres" --version | awk '{ print $3 }')
   # shellcheck disable=SC2034
   PG_URL="postgres://postgres@127.0.0.1:$PG_PORT"
+  pg_warm
+}
+
+# A new server has almost no WAL segment files: until its WAL reaches max_wal_size, every
+# 16 MB of WAL written creates and zero-fills a new file, and after that the files are
+# recycled. So the first load into a new server pays for that and the next does not, which
+# made the row timed first (sparkify -> PostgreSQL) pay for the baseline after it: staging 10M
+# events took 38.6 s on a new server and 22.6 s on one that had loaded before (BENCHMARKS.md
+# 2026-12-03, evening). Writing a little more WAL than max_wal_size once, before any row is
+# timed, gives every row the same server.
+pg_warm() {
+  pg_psql -c "CREATE TABLE bench_warm_wal AS SELECT g AS id, repeat('x', 100) AS pad
+                FROM generate_series(1, (SELECT CAST(setting AS BIGINT) * 1024 * 1024 / 100
+                                           FROM pg_settings WHERE name = 'max_wal_size')) g" \
+    -c "DROP TABLE bench_warm_wal" -c "CHECKPOINT" >/dev/null
 }
 
 pg_psql() {
