@@ -44,8 +44,8 @@ pg_start() {
 # recycled. So the first load into a new server pays for that and the next does not, which
 # made the row timed first (sparkify -> PostgreSQL) pay for the baseline after it: staging 10M
 # events took 38.6 s on a new server and 22.6 s on one that had loaded before (BENCHMARKS.md
-# 2026-12-03, evening). Writing a little more WAL than max_wal_size once, before any row is
-# timed, gives every row the same server.
+# 2026-12-03, before midnight). Writing a little more WAL than max_wal_size once, before any
+# row is timed, gives every row the same server.
 pg_warm() {
   pg_psql -c "CREATE TABLE bench_warm_wal AS SELECT g AS id, repeat('x', 100) AS pad
                 FROM generate_series(1, (SELECT CAST(setting AS BIGINT) * 1024 * 1024 / 100

@@ -176,6 +176,7 @@ pub fn assert_songplays_are_the_rows_of_the_common_statement(
     wh: &mut dyn Warehouse,
     dialect: sparkify::sql::Dialect,
 ) {
+    // Between the sample's own times (November 2018), so numbers interleave with its plays.
     wh.execute(
         "INSERT INTO staging_events (page, ts, userid, sessionid, iteminsession, level, song, \
          artist, length, location, useragent) VALUES

@@ -14,7 +14,8 @@
 -- on start_time needs (sql/indexes/postgres.sql); numbering before the join was 1-2 s
 -- faster, but a catalogue too big for work_mem splits a hash join into batches, and then the
 -- rows would no longer come in order. Measured at 10M events, each in a rolled-back
--- transaction (BENCHMARKS.md 2026-12-03, evening): 59.0 s for the common statement, 38.1-43.9 s.
+-- transaction (BENCHMARKS.md 2026-12-03, before midnight): 59.0 s for the common statement,
+-- 38.1-43.9 s for this one.
 DELETE FROM songplays;
 INSERT INTO songplays (songplay_id, start_time, user_id, level, song_id, artist_id,
                        session_id, location, user_agent)
