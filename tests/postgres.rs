@@ -7,6 +7,8 @@ use std::net::TcpListener;
 
 use common::*;
 use sparkify::checks;
+use sparkify::pipeline;
+use sparkify::value::Value;
 use sparkify::warehouse::duckdb::DuckDb;
 use sparkify::warehouse::postgres::{Postgres, Target};
 use sparkify::warehouse::{Warehouse, open};
@@ -419,4 +421,84 @@ fn unique_rules_trust_an_enforced_primary_key_and_only_that() {
         .unwrap_or_else(|| panic!("{failed:?}"));
     assert_eq!(rule.violations, 2);
     assert_eq!(rule.samples.len(), 2, "{:?}", rule.samples);
+}
+
+/// Each star table's primary key index, by table: its OID (new when the key is built again),
+/// and the key as PostgreSQL defines it (name, columns, valid and immediately enforced).
+fn primary_keys(wh: &mut Postgres) -> Vec<(String, i64, String)> {
+    let result = wh
+        .query(
+            "SELECT CAST(c.relname AS TEXT), CAST(i.indexrelid AS BIGINT),
+                    k.conname || ' ' || pg_get_constraintdef(k.oid)
+                    || CASE WHEN i.indisvalid AND i.indimmediate THEN ' enforced' ELSE '' END
+             FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indrelid
+             JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'p'
+             WHERE i.indisprimary
+               AND c.relname IN ('songplays', 'users', 'songs', 'artists', 'time', 'users_history')
+             ORDER BY 1",
+        )
+        .unwrap();
+    result
+        .rows
+        .iter()
+        .map(|row| match row.as_slice() {
+            [Value::Text(table), Value::Int(index), Value::Text(key)] => {
+                (table.clone(), *index, key.clone())
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// A first build fills empty star tables, and PostgreSQL keeps a B-tree up row by row during an
+/// INSERT: the build drops each empty table's primary key and adds it back after the table is
+/// filled (one sorted build; at 10M events `time` and `songplays` took 2.5 s and 3 s less).
+/// The same keys come back, enforced. A rebuild of tables that hold rows keeps their keys (so
+/// readers are not locked out of the old rows until the run commits), and so does a table
+/// whose key another table's foreign key references.
+#[test]
+fn a_first_build_adds_the_primary_keys_after_the_load_and_only_then() {
+    let mut wh = connect(&pg::server().new_database());
+    pipeline::create_tables(&mut wh, false, &pipeline::Silent).unwrap();
+    let created = primary_keys(&mut wh);
+    assert_eq!(created.len(), 6, "{created:?}");
+    build(&mut wh, &sample_dir());
+    assert_sample_counts(&mut wh);
+    let built = primary_keys(&mut wh);
+    for (before, after) in created.iter().zip(&built) {
+        assert_eq!((&before.0, &before.2), (&after.0, &after.2), "the same key");
+        assert!(after.2.ends_with(" enforced"), "{after:?}");
+        assert_ne!(
+            before.1, after.1,
+            "{}: key not built after the load",
+            before.0
+        );
+    }
+    // The keys hold: a copied row is refused.
+    assert!(
+        wh.execute("INSERT INTO time SELECT * FROM time LIMIT 1")
+            .is_err()
+    );
+    pipeline::transform(&mut wh).unwrap();
+    assert_eq!(
+        primary_keys(&mut wh),
+        built,
+        "a rebuild over rows kept its keys"
+    );
+
+    let mut wh = connect(&pg::server().new_database());
+    pipeline::create_tables(&mut wh, false, &pipeline::Silent).unwrap();
+    wh.execute("CREATE TABLE play_notes (songplay_id BIGINT REFERENCES songplays (songplay_id))")
+        .unwrap();
+    let created = primary_keys(&mut wh);
+    build(&mut wh, &sample_dir());
+    assert_sample_counts(&mut wh);
+    for (before, after) in created.iter().zip(&primary_keys(&mut wh)) {
+        assert_eq!(
+            before.0 == "songplays",
+            before.1 == after.1,
+            "{before:?} {after:?}"
+        );
+    }
 }

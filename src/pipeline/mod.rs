@@ -619,7 +619,11 @@ fn run_models(
                 wh.execute(&batch)?;
             }
         } else if !script.is_empty() {
+            let add_key = wh.defer_key(model)?;
             wh.execute(script)?;
+            if let Some(add_key) = add_key {
+                wh.execute(&add_key)?;
+            }
         }
         let count = sql::statement(
             "bookkeeping/row_count.sql",

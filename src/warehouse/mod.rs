@@ -98,6 +98,14 @@ pub trait Warehouse {
         Ok(())
     }
 
+    /// Hook before a rebuild fills the star table `table`, inside the transaction: an engine
+    /// that keeps a key index up row by row may drop the key of an empty table and return the
+    /// statement that adds it back, which the build runs once the table is filled
+    /// (PostgreSQL; DuckDB's star tables have no keys, Redshift's are not enforced).
+    fn defer_key(&mut self, _table: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+
     fn begin(&mut self) -> Result<()> {
         self.execute("BEGIN TRANSACTION")
     }

@@ -134,6 +134,25 @@ impl Warehouse for Postgres {
         Ok(())
     }
 
+    /// A first build drops each empty star table's primary key and adds it back once the table
+    /// is filled (sql/bookkeeping/postgres_defer_key.sql says when and why).
+    fn defer_key(&mut self, table: &str) -> Result<Option<String>> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(None);
+        }
+        let found = self.fetch(&crate::sql::statement(
+            "bookkeeping/postgres_defer_key.sql",
+            &[("table", crate::sql::Param::Text(table))],
+        )?)?;
+        match found.rows.first().map(Vec::as_slice) {
+            Some([Value::Text(drop), Value::Text(add)]) => {
+                self.execute(drop)?;
+                Ok(Some(add.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// A session-level advisory lock, so a second run waits instead of interleaving with the
     /// first. It ends with the connection, also when the process holding it is killed.
     fn try_lock_for_load(&mut self) -> Result<bool> {
