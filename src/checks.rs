@@ -149,9 +149,18 @@ struct Rule {
     severity: Severity,
     sql: Statement,
     samples: Option<Statement>,
-    /// A `unique` rule's columns: on PostgreSQL a primary key among them makes the rule hold
-    /// without reading the table ([`primary_key_holds`]).
-    unique: Option<Vec<String>>,
+    /// The constraint that, where the engine enforces it, makes the rule hold without reading
+    /// the table ([`enforced`]).
+    enforced: Option<Enforced>,
+}
+
+/// A constraint a rule can trust instead of reading every row.
+#[derive(Debug, Clone)]
+enum Enforced {
+    /// A `unique` rule's columns: a primary key among them.
+    PrimaryKey(Vec<String>),
+    /// A `not_null` rule's column: its NOT NULL constraint.
+    NotNull(String),
 }
 
 impl Rule {
@@ -184,6 +193,7 @@ struct Broken {
     clauses: Vec<String>,
     binds: Vec<Value>,
     sample_cols: &'static str,
+    enforced: Option<Enforced>,
 }
 
 fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
@@ -237,7 +247,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                         samples: Some(listed.map_text(|rows| {
                             format!("SELECT * FROM ({rows}) violations LIMIT {SAMPLES}")
                         })),
-                        unique: None,
+                        enforced: None,
                     }));
                 }
                 // Measured rather than counted: see [`Monitor`].
@@ -265,7 +275,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                             "SELECT {cols}, COUNT(*) AS copies FROM {rows} GROUP BY {cols} \
                              HAVING COUNT(*) > 1 ORDER BY {cols} LIMIT {SAMPLES}"
                         ))),
-                        unique: Some(columns),
+                        enforced: Some(Enforced::PrimaryKey(columns)),
                     }));
                 }
                 CheckDecl::NotNull(col) => Broken {
@@ -279,6 +289,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                     }],
                     binds: Vec::new(),
                     sample_cols: "*",
+                    enforced: Some(Enforced::NotNull(col)),
                 },
                 CheckDecl::References {
                     column,
@@ -321,6 +332,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                         clauses,
                         binds: Vec::new(),
                         sample_cols: "f.*",
+                        enforced: None,
                     }
                 }
                 CheckDecl::AcceptedValues { column, values } => {
@@ -334,6 +346,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                         )],
                         binds: values.into_iter().map(Value::Text).collect(),
                         sample_cols: "*",
+                        enforced: None,
                     }
                 }
                 CheckDecl::Expect { column, condition } => {
@@ -353,6 +366,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                         )],
                         binds: filled.binds,
                         sample_cols: "*",
+                        enforced: None,
                     }
                 }
             };
@@ -391,7 +405,7 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                     text: samples,
                     binds: broken.binds,
                 }),
-                unique: None,
+                enforced: broken.enforced,
             }))
         })
         .filter_map(Result::transpose)
@@ -439,7 +453,7 @@ fn reconciliation_rules(scope: Scope) -> Result<Vec<Rule>> {
                 severity: Severity::Error,
                 sql: sql::statement(path, &[("table", Param::Text(table))])?,
                 samples: None,
-                unique: None,
+                enforced: None,
             });
         }
     }
@@ -512,8 +526,9 @@ pub fn run_in(wh: &mut dyn Warehouse, options: &CheckOptions, scope: Scope) -> R
     let rules = all_rules(scope)?;
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
-        let held = match &rule.unique {
-            Some(columns) => primary_key_holds(wh, &rule.table, columns)?,
+        let held = match &rule.enforced {
+            Some(Enforced::PrimaryKey(columns)) => primary_key_holds(wh, &rule.table, columns)?,
+            Some(Enforced::NotNull(column)) => not_null_holds(wh, &rule.table, column)?,
             None => false,
         };
         let violations = if held {
@@ -573,6 +588,26 @@ pub fn primary_key_holds(wh: &mut dyn Warehouse, table: &str, columns: &[String]
             &[
                 ("table", Param::Text(table)),
                 ("columns", Param::TextList(&columns)),
+            ],
+        )?)?
+        .scalar_i64()?;
+    Ok(found > 0)
+}
+
+/// Whether `table`'s `column` is declared NOT NULL, which makes a `not_null` rule on it hold by
+/// itself: only on PostgreSQL, which enforces the constraint for every row (DuckDB's star
+/// tables are checked as they are, Redshift's constraints hold only for what COPY and INSERT
+/// check), and only for a validated one (`sql/bookkeeping/postgres_not_null_holds.sql`).
+pub fn not_null_holds(wh: &mut dyn Warehouse, table: &str, column: &str) -> Result<bool> {
+    if wh.dialect() != sql::Dialect::Postgres {
+        return Ok(false);
+    }
+    let found = wh
+        .fetch(&sql::statement(
+            "bookkeeping/postgres_not_null_holds.sql",
+            &[
+                ("table", Param::Text(table)),
+                ("column", Param::Text(column)),
             ],
         )?)?
         .scalar_i64()?;
