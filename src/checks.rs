@@ -150,7 +150,7 @@ struct Rule {
     sql: Statement,
     samples: Option<Statement>,
     /// The constraint that, where the engine enforces it, makes the rule hold without reading
-    /// the table ([`enforced`]).
+    /// the table ([`primary_key_holds`], [`not_null_holds`]).
     enforced: Option<Enforced>,
 }
 

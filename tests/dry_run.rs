@@ -135,6 +135,40 @@ fn a_dry_run_on_the_seed_cluster_prints_every_statement_in_order() {
     assert!(at("INSERT INTO runs") < at("COMMIT"));
 }
 
+/// A PostgreSQL build asks the catalogue before each model whether to add its primary key after
+/// filling the table (a first build does): the dry run shows the question, which answers no
+/// rows there, and so no `ALTER TABLE` after it.
+#[test]
+fn a_postgres_dry_run_shows_the_key_question_before_each_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(
+        tmp.path(),
+        "postgres://ann@127.0.0.1:1/dwh",
+        &sample_sources(),
+        &["--dry-run"],
+    );
+    let stdout = ok(&out);
+    let at = |s: &str| {
+        stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("{s:?} not in:\n{stdout}"))
+    };
+    for model in ["songplays", "time", "users_history"] {
+        let delete = at(&format!("DELETE FROM {model};"));
+        let question = stdout[..delete]
+            .rfind("FROM pg_constraint k")
+            .unwrap_or_else(|| panic!("no key question before {model}"));
+        assert!(
+            stdout[question..delete].contains(&format!("= \"{model}\"")),
+            "the question before {model} is about {model}"
+        );
+    }
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("ALTER TABLE")),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_dry_run_connects_to_nothing() {
     // Nothing listens on port 1: a connection attempt would fail the command.
