@@ -196,7 +196,7 @@ struct Broken {
     enforced: Option<Enforced>,
 }
 
-fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
+fn declared_rules(table: &str, scope: Scope, dialect: sql::Dialect) -> Result<Vec<Rule>> {
     let now = crate::time::now_utc();
     let next_year = now
         .get(..4)
@@ -229,12 +229,12 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
                 // A rule about several rows lists them itself. An incremental run takes its
                 // narrowed form, `sql/violations/changed/NAME.sql`, where there is one (it lists
                 // the same rows among those the run may have changed); otherwise it is checked
-                // whole.
+                // whole, in the dialect's own text where it has one.
                 CheckDecl::NoRows { name, rule } => {
                     let narrowed = format!("violations/changed/{name}.sql");
                     let path = match scope {
                         Scope::Changed if sql::file(&narrowed).is_ok() => narrowed,
-                        _ => format!("violations/{name}.sql"),
+                        _ => sql::dialect_path(&format!("violations/{name}.sql"), dialect),
                     };
                     let listed = sql::statement(&path, &[])?;
                     return Ok(Some(Rule {
@@ -415,15 +415,16 @@ fn declared_rules(table: &str, scope: Scope) -> Result<Vec<Rule>> {
 /// The rules of `sql/checks/*.sql`, per table in creation order, then in file-name order. A
 /// file names its rule in `-- rule:` and the tables it checks in `-- tables:`; `:table` /
 /// `:'table'` in it stand for each of those tables.
-fn reconciliation_rules(scope: Scope) -> Result<Vec<Rule>> {
+fn reconciliation_rules(scope: Scope, dialect: sql::Dialect) -> Result<Vec<Rule>> {
     let mut files = Vec::new();
     for (name, text) in sql::files_in("checks") {
         // An incremental run takes a rule's narrowed form, `sql/checks/changed/NAME.sql`, where
-        // there is one (it names the same rule and tables).
+        // there is one (it names the same rule and tables); otherwise the rule is checked
+        // whole, in the dialect's own text where it has one.
         let narrowed = format!("checks/changed/{name}.sql");
         let path = match scope {
             Scope::Changed if sql::file(&narrowed).is_ok() => narrowed,
-            _ => format!("checks/{name}.sql"),
+            _ => sql::dialect_path(&format!("checks/{name}.sql"), dialect),
         };
         let text = sql::file(&path).unwrap_or(text);
         let missing = |key: &str| Error::usage(format!("sql/{path}: no `-- {key}:` header"));
@@ -460,19 +461,20 @@ fn reconciliation_rules(scope: Scope) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
-fn all_rules(scope: Scope) -> Result<Vec<Rule>> {
+fn all_rules(scope: Scope, dialect: sql::Dialect) -> Result<Vec<Rule>> {
     let mut rules = Vec::new();
     // Every table's declarations run, staging and bookkeeping tables' too.
     for table in sql::all_tables()? {
-        rules.extend(declared_rules(table, scope)?);
+        rules.extend(declared_rules(table, scope, dialect)?);
     }
-    rules.extend(reconciliation_rules(scope)?);
+    rules.extend(reconciliation_rules(scope, dialect)?);
     Ok(rules)
 }
 
-/// `(table, rule name, SQL counting violations)` of every rule, for review and dialect tests.
-pub fn rule_sql(scope: Scope) -> Result<Vec<(String, String, Statement)>> {
-    let mut out: Vec<(String, String, Statement)> = all_rules(scope)?
+/// `(table, rule name, SQL counting violations)` of every rule as `dialect` runs it, for review
+/// and dialect tests.
+pub fn rule_sql(scope: Scope, dialect: sql::Dialect) -> Result<Vec<(String, String, Statement)>> {
+    let mut out: Vec<(String, String, Statement)> = all_rules(scope, dialect)?
         .into_iter()
         .map(|r| {
             let statement = r.statement();
@@ -523,7 +525,7 @@ pub fn run_scoped(wh: &mut dyn Warehouse, scope: Scope) -> Result<CheckReport> {
 /// whole table whatever the scope (a new day is exactly what they judge).
 pub fn run_in(wh: &mut dyn Warehouse, options: &CheckOptions, scope: Scope) -> Result<CheckReport> {
     let start = Instant::now();
-    let rules = all_rules(scope)?;
+    let rules = all_rules(scope, wh.dialect())?;
     let mut results = Vec::with_capacity(rules.len());
     for rule in rules {
         let held = match &rule.enforced {

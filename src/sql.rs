@@ -260,6 +260,17 @@ pub fn header<'a>(text: &'a str, key: &str) -> Option<&'a str> {
         })
 }
 
+/// `path` (under `sql/`), or the dialect's own version of it, `DIALECT/path`, where there is one
+/// (the check rules whose plan PostgreSQL gets wrong on the common text).
+pub fn dialect_path(path: &str, dialect: Dialect) -> String {
+    let specific = format!("{}/{path}", dialect.name());
+    if file(&specific).is_ok() {
+        specific
+    } else {
+        path.to_string()
+    }
+}
+
 fn find(kind: &str, name: &str, dialect: Dialect) -> Result<&'static str> {
     let specific = format!("{}/{kind}/{name}.sql", dialect.name());
     file(&specific).or_else(|_| file(&format!("{kind}/{name}.sql")))

@@ -529,3 +529,47 @@ fn not_null_rules_trust_a_not_null_column_and_only_that() {
         .unwrap_or_else(|| panic!("{failed:?}"));
     assert_eq!(rule.violations, 3);
 }
+
+/// Two rules have PostgreSQL's own text (sql/postgres/checks/, sql/postgres/violations/), for a
+/// better plan on the same rows: on a warehouse broken on purpose both count what the common
+/// text counts, and the checks run the PostgreSQL text.
+#[test]
+fn postgres_rule_texts_count_what_the_common_ones_count() {
+    use sparkify::checks::Scope;
+    use sparkify::sql::Dialect;
+    let mut wh = connect(&pg::server().new_database());
+    build(&mut wh, &sample_dir());
+    wh.execute(
+        "UPDATE songplays SET level = CASE level WHEN 'free' THEN 'paid' ELSE 'free' END
+         WHERE songplay_id % 50 = 0",
+    )
+    .unwrap();
+    wh.execute("DELETE FROM songplays WHERE songplay_id % 70 = 0")
+        .unwrap();
+    let report = checks::run(&mut wh).unwrap();
+    let common = checks::rule_sql(Scope::All, Dialect::DuckDb).unwrap();
+    let own = checks::rule_sql(Scope::All, Dialect::Postgres).unwrap();
+    for rule in [
+        "level agrees with users_history at start_time",
+        "one songplay per NextSong event",
+    ] {
+        let text = |rules: &[(String, String, sparkify::sql::Statement)]| {
+            rules
+                .iter()
+                .find(|(_, name, _)| name == rule)
+                .map(|(_, _, sql)| sql.text.clone())
+                .unwrap_or_else(|| panic!("no rule {rule}"))
+        };
+        let (common, own) = (text(&common), text(&own));
+        assert_ne!(common, own, "{rule}: PostgreSQL has its own text");
+        let expected = count(&mut wh, &common);
+        assert!(expected > 0, "{rule}: the warehouse breaks it");
+        assert_eq!(count(&mut wh, &own), expected, "{rule}");
+        let found = report
+            .results
+            .iter()
+            .find(|r| r.name == rule)
+            .unwrap_or_else(|| panic!("{rule} not run"));
+        assert_eq!(found.violations, expected, "{rule}");
+    }
+}

@@ -262,7 +262,9 @@ fn ddl_and_transforms_are_pinned_and_parse() {
         sparkify::checks::Scope::All,
         sparkify::checks::Scope::Changed,
     ] {
-        for (table, name, sql) in sparkify::checks::rule_sql(scope).unwrap() {
+        for (table, name, sql) in
+            sparkify::checks::rule_sql(scope, sparkify::sql::Dialect::Redshift).unwrap()
+        {
             parses(&format!("check {table}: {name} ({scope:?})"), &sql.text);
         }
     }
