@@ -580,20 +580,15 @@ pub fn run_in(wh: &mut dyn Warehouse, options: &CheckOptions, scope: Scope) -> R
 /// `sql::without_primary_key`; Redshift's keys are informational only), and only when the
 /// key's columns are among the rule's (`sql/bookkeeping/postgres_primary_key_holds.sql`).
 pub fn primary_key_holds(wh: &mut dyn Warehouse, table: &str, columns: &[String]) -> Result<bool> {
-    if wh.dialect() != sql::Dialect::Postgres {
-        return Ok(false);
-    }
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let found = wh
-        .fetch(&sql::statement(
-            "bookkeeping/postgres_primary_key_holds.sql",
-            &[
-                ("table", Param::Text(table)),
-                ("columns", Param::TextList(&columns)),
-            ],
-        )?)?
-        .scalar_i64()?;
-    Ok(found > 0)
+    postgres_catalogue_says(
+        wh,
+        "bookkeeping/postgres_primary_key_holds.sql",
+        &[
+            ("table", Param::Text(table)),
+            ("columns", Param::TextList(&columns)),
+        ],
+    )
 }
 
 /// Whether `table`'s `column` is declared NOT NULL, which makes a `not_null` rule on it hold by
@@ -601,19 +596,27 @@ pub fn primary_key_holds(wh: &mut dyn Warehouse, table: &str, columns: &[String]
 /// tables are checked as they are, Redshift's constraints hold only for what COPY and INSERT
 /// check), and only for a validated one (`sql/bookkeeping/postgres_not_null_holds.sql`).
 pub fn not_null_holds(wh: &mut dyn Warehouse, table: &str, column: &str) -> Result<bool> {
+    postgres_catalogue_says(
+        wh,
+        "bookkeeping/postgres_not_null_holds.sql",
+        &[
+            ("table", Param::Text(table)),
+            ("column", Param::Text(column)),
+        ],
+    )
+}
+
+/// Whether PostgreSQL's catalogue query `path` finds the constraint it looks for (a count above
+/// 0); on other engines, which do not enforce the constraints a rule could trust, never.
+fn postgres_catalogue_says(
+    wh: &mut dyn Warehouse,
+    path: &str,
+    params: &[(&str, Param)],
+) -> Result<bool> {
     if wh.dialect() != sql::Dialect::Postgres {
         return Ok(false);
     }
-    let found = wh
-        .fetch(&sql::statement(
-            "bookkeeping/postgres_not_null_holds.sql",
-            &[
-                ("table", Param::Text(table)),
-                ("column", Param::Text(column)),
-            ],
-        )?)?
-        .scalar_i64()?;
-    Ok(found > 0)
+    Ok(wh.fetch(&sql::statement(path, params)?)?.scalar_i64()? > 0)
 }
 
 /// A `freshness` or `volume` rule: measured from a few figures the warehouse answers, judged

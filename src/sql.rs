@@ -260,8 +260,9 @@ pub fn header<'a>(text: &'a str, key: &str) -> Option<&'a str> {
         })
 }
 
-/// `path` (under `sql/`), or the dialect's own version of it, `DIALECT/path`, where there is one
-/// (the check rules whose plan PostgreSQL gets wrong on the common text).
+/// `path` (under `sql/`), or the dialect's own version of it, `DIALECT/path`, where there is one:
+/// a transform or incremental update arranged for one engine, or a check rule whose plan
+/// PostgreSQL gets wrong on the common text.
 pub fn dialect_path(path: &str, dialect: Dialect) -> String {
     let specific = format!("{}/{path}", dialect.name());
     if file(&specific).is_ok() {
@@ -272,8 +273,7 @@ pub fn dialect_path(path: &str, dialect: Dialect) -> String {
 }
 
 fn find(kind: &str, name: &str, dialect: Dialect) -> Result<&'static str> {
-    let specific = format!("{}/{kind}/{name}.sql", dialect.name());
-    file(&specific).or_else(|_| file(&format!("{kind}/{name}.sql")))
+    file(&dialect_path(&format!("{kind}/{name}.sql"), dialect))
 }
 
 /// Helper functions the transforms call (`sparkify_epoch_ms`), in the dialect's own syntax.
