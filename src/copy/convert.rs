@@ -252,6 +252,41 @@ impl<R: Read> Read for ReplaceInvalid<'_, R> {
     }
 }
 
+/// One JSON value as the conversion looks at it: text and numbers borrowed, from a `Value`
+/// serde_json built or straight from the input (copy::record::fast).
+#[derive(Debug, Clone, Copy)]
+pub enum View<'a> {
+    Null,
+    Bool(bool),
+    Text(&'a str),
+    /// The number as written (serde_json's `arbitrary_precision` keeps that text too).
+    Number(&'a str),
+    /// An array or an object.
+    Nested(&'a Json),
+}
+
+impl<'a> View<'a> {
+    pub fn of(value: &'a Json) -> Self {
+        match value {
+            Json::Null => View::Null,
+            Json::Bool(b) => View::Bool(*b),
+            Json::String(s) => View::Text(s),
+            Json::Number(n) => View::Number(n.as_str()),
+            Json::Array(_) | Json::Object(_) => View::Nested(value),
+        }
+    }
+
+    /// The value's JSON text, as a load error shows it (text without its quotes).
+    pub fn raw_text(self) -> String {
+        match self {
+            View::Null => "null".into(),
+            View::Bool(b) => b.to_string(),
+            View::Text(s) | View::Number(s) => s.to_string(),
+            View::Nested(json) => json.to_string(),
+        }
+    }
+}
+
 /// Converts one JSON value to a column type under COPY's rules.
 pub fn convert(
     value: &Json,
@@ -260,10 +295,21 @@ pub fn convert(
     conv: &Conversion,
     tally: &Tally,
 ) -> Result<Value, String> {
+    convert_view(View::of(value), ty, repair_mojibake, conv, tally)
+}
+
+/// [`convert`] of a [`View`].
+pub fn convert_view(
+    value: View<'_>,
+    ty: ColumnType,
+    repair_mojibake: bool,
+    conv: &Conversion,
+    tally: &Tally,
+) -> Result<Value, String> {
     let text_cell = |text: String, max: u32| text_cell(text, max, conv, tally);
     match value {
-        Json::Null => Ok(Value::Null),
-        Json::String(s) => match ty {
+        View::Null => Ok(Value::Null),
+        View::Text(s) => match ty {
             ColumnType::Varchar(max) | ColumnType::Char(max) => {
                 if (conv.empty_as_null && s.is_empty())
                     || (conv.blanks_as_null && !s.is_empty() && s.trim().is_empty())
@@ -271,9 +317,9 @@ pub fn convert(
                     return Ok(Value::Null);
                 }
                 let text = if repair_mojibake {
-                    mojibake::repair(s).unwrap_or_else(|| s.clone())
+                    mojibake::repair(s).unwrap_or_else(|| s.to_string())
                 } else {
-                    s.clone()
+                    s.to_string()
                 };
                 text_cell(text, max)
             }
@@ -287,10 +333,8 @@ pub fn convert(
             ColumnType::Date => super::datetime::date(s.trim(), conv),
             _ => parse_int(s.trim(), ty),
         },
-        Json::Number(n) => {
-            // With serde_json's `arbitrary_precision`, this is the number exactly as written;
-            // borrowed, since only a text column keeps a copy of it.
-            let text = n.as_str();
+        View::Number(text) => {
+            // The number exactly as written; borrowed, since only a text column keeps a copy.
             match ty {
                 ColumnType::Varchar(max) | ColumnType::Char(max) => {
                     text_cell(text.to_string(), max)
@@ -311,15 +355,15 @@ pub fn convert(
                 _ => parse_int(text, ty),
             }
         }
-        Json::Bool(b) => match ty {
-            ColumnType::Boolean => Ok(Value::Bool(*b)),
+        View::Bool(b) => match ty {
+            ColumnType::Boolean => Ok(Value::Bool(b)),
             ColumnType::Varchar(max) | ColumnType::Char(max) => text_cell(b.to_string(), max),
             _ => Err(format!(
                 "a boolean cannot load into column type {}",
                 ty.sql_name()
             )),
         },
-        Json::Array(_) | Json::Object(_) => match ty {
+        View::Nested(value) => match ty {
             // Redshift loads a nested object or array into a text column as its JSON text.
             ColumnType::Varchar(max) | ColumnType::Char(max) => text_cell(value.to_string(), max),
             _ => Err(format!(

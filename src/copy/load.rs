@@ -10,7 +10,7 @@ use super::compressed::{self, DecompressError};
 use super::convert::ReplaceInvalid;
 use super::errors::ErrorCollector;
 use super::reader::{self, Item};
-use super::{Conversion, Converter, Fatal, JsonFormat};
+use super::{Conversion, Converter, Fatal, FieldError, JsonFormat, Record};
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
 use crate::source::{Opened, SourceFile};
@@ -158,6 +158,51 @@ pub fn parse_file(
     converter: &Converter<'_>,
     emit: impl FnMut(std::result::Result<Row, LoadError>),
 ) -> Result<FileReport> {
+    parse_file_into(input, file, table, converter, &mut Emit(emit))
+}
+
+/// Where [`parse_file_into`] puts each record of a file: converted into the next row, or
+/// rejected.
+pub trait Target {
+    /// Converts one record (`raw` its text) into the next row with `converter`
+    /// ([`Converter::record_into`]); on an error, no part of the row may remain.
+    fn row(
+        &mut self,
+        converter: &Converter<'_>,
+        record: Record,
+        raw: &[u8],
+    ) -> std::result::Result<(), FieldError>;
+
+    fn reject(&mut self, error: LoadError);
+}
+
+/// [`parse_file`]'s target: each row built as a [`Row`] and handed over.
+struct Emit<F>(F);
+
+impl<F: FnMut(std::result::Result<Row, LoadError>)> Target for Emit<F> {
+    fn row(
+        &mut self,
+        converter: &Converter<'_>,
+        record: Record,
+        raw: &[u8],
+    ) -> std::result::Result<(), FieldError> {
+        (self.0)(Ok(converter.record_row(record, raw)?));
+        Ok(())
+    }
+
+    fn reject(&mut self, error: LoadError) {
+        (self.0)(Err(error));
+    }
+}
+
+/// [`parse_file`] into any [`Target`].
+pub fn parse_file_into(
+    input: &mut dyn std::io::Read,
+    file: &SourceFile,
+    table: &TableSpec,
+    converter: &Converter<'_>,
+    target: &mut impl Target,
+) -> Result<FileReport> {
     let (counting, source) = compressed::Counting::new(input);
     let mut stream: Box<dyn std::io::Read + '_> = Box::new(counting);
     let rule = converter.compression();
@@ -167,7 +212,7 @@ pub fn parse_file(
     if let Some(with) = converter.replacement() {
         stream = Box::new(ReplaceInvalid::new(stream, with, &converter.tally));
     }
-    let report = parse_stream(stream.as_mut(), file, table, converter, emit).map_err(|e| {
+    let report = parse_stream(stream.as_mut(), file, table, converter, target).map_err(|e| {
         match DecompressError::in_error(&e) {
             Some(message) => Error::Source {
                 path: file.location.clone(),
@@ -188,7 +233,7 @@ fn parse_stream(
     file: &SourceFile,
     table: &TableSpec,
     converter: &Converter<'_>,
-    mut emit: impl FnMut(std::result::Result<Row, LoadError>),
+    target: &mut impl Target,
 ) -> std::io::Result<FileReport> {
     let mut report = FileReport::unread(file);
     // Objects are parsed into the converter's columns, not into hash maps (copy::record).
@@ -196,11 +241,8 @@ fn parse_stream(
     while let Some(item) = items.next_item()? {
         report.rows_read += 1;
         let rejected = match item {
-            Item::Value { value, line, raw } => match converter.record_row(value) {
-                Ok(r) => {
-                    emit(Ok(r));
-                    None
-                }
+            Item::Value { value, line, raw } => match target.row(converter, value, raw) {
+                Ok(()) => None,
                 Err(field) => {
                     let column = table.columns.get(field.column);
                     Some(LoadError {
@@ -231,7 +273,7 @@ fn parse_stream(
         match rejected {
             Some(e) => {
                 report.rows_rejected += 1;
-                emit(Err(e));
+                target.reject(e);
             }
             None => report.rows_loaded += 1,
         }

@@ -20,12 +20,14 @@ pub mod record;
 pub mod statement;
 mod tokens;
 
+use std::borrow::Cow;
+
 use serde_json::Value as Json;
 
-pub use convert::{Conversion, Tally};
+pub use convert::{Conversion, Tally, View};
 pub use domain::Domain;
 pub use jsonpaths::JsonPath;
-pub use record::{Plan, Record};
+pub use record::{Member, Plan, Record};
 
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, TableSpec};
@@ -188,6 +190,29 @@ pub enum Fatal {
     JsonPath(String),
 }
 
+/// Where [`Converter::record_into`] puts a row's cells, in column order. A `Vec<Value>` is
+/// one (a [`Row`]); DuckDB's staging keeps a chunk's text in one buffer instead of a `String`
+/// per value.
+pub trait Cells {
+    fn value(&mut self, value: Value);
+
+    /// Text the column takes exactly as it is in the input.
+    fn text(&mut self, text: &str) {
+        self.value(Value::Text(text.to_string()));
+    }
+
+    /// Text the column takes as it is, already built (it had escapes).
+    fn string(&mut self, text: String) {
+        self.value(Value::Text(text));
+    }
+}
+
+impl Cells for Vec<Value> {
+    fn value(&mut self, value: Value) {
+        self.push(value);
+    }
+}
+
 impl<'a> Converter<'a> {
     /// Fails, as Redshift's COPY does before reading any data, when a JSONPaths file does not
     /// have exactly one path per column.
@@ -288,41 +313,75 @@ impl<'a> Converter<'a> {
 
     /// Converts one record, as the reader parsed it under [`Converter::plan`], into a row, or
     /// says which field rejects it: the same row as [`Converter::row`] of the whole value. Text
-    /// a column takes as it is moves into the row rather than being copied.
-    pub fn record_row(&self, record: Record) -> Result<Row, FieldError> {
+    /// a column takes as it is moves into the row rather than being copied. `raw` is the
+    /// record's text, which the ranges of its [`Member`]s point into.
+    pub fn record_row(&self, record: Record, raw: &[u8]) -> Result<Row, FieldError> {
+        let mut row = Vec::with_capacity(self.table.columns.len());
+        self.record_into(record, raw, &mut row)?;
+        Ok(row)
+    }
+
+    /// [`Converter::record_row`] into `row`, cell by cell: text a column takes as it is goes
+    /// to [`Cells::text`] (borrowed from `raw`) or [`Cells::string`] (built, with escapes),
+    /// everything else to [`Cells::value`]. On an error, part of the row may have been pushed;
+    /// the caller drops it.
+    pub fn record_into(
+        &self,
+        record: Record,
+        raw: &[u8],
+        row: &mut impl Cells,
+    ) -> Result<(), FieldError> {
         let mut slots = match record {
-            Record::Whole(value) => return self.row(&value),
+            Record::Whole(value) => {
+                for cell in self.row(&value)? {
+                    row.value(cell);
+                }
+                return Ok(());
+            }
             Record::Slots(slots) => slots,
         };
+        // One UTF-8 check for the record's ranges (a record parsed into slots is valid UTF-8;
+        // if `raw` were not, every range would be reported as not found in it).
+        let raw = std::str::from_utf8(raw).unwrap_or_default();
         let n = self.table.columns.len();
-        let mut row = Vec::with_capacity(n);
         match self.format {
             JsonFormat::Paths(paths) => {
                 for ((i, path), read) in paths.iter().enumerate().zip(&self.path_reads) {
                     // The path's first step was taken by the reader: its key's slot.
                     let found = match *read {
                         PathRead::Take(slot) => {
-                            row.push(
-                                self.cell_owned(i, slots.get_mut(slot).and_then(Option::take))?,
-                            );
+                            let member = slots.get_mut(slot).and_then(Option::take);
+                            self.cell_into(i, member, raw, row)?;
                             continue;
                         }
                         PathRead::Lookup(slot) => match slots.get(slot).and_then(Option::as_ref) {
-                            Some(first) => path.lookup_rest(first),
-                            None => Ok(None),
+                            // Looking below the first key needs the tree (rare: built here).
+                            Some(Member::Json(first)) => Cow::Borrowed(first),
+                            Some(member) => Cow::Owned(self.member_json(i, member, raw)?),
+                            None => {
+                                row.value(self.cell(i, None)?);
+                                continue;
+                            }
                         },
-                        PathRead::Index => Err(jsonpaths::ARRAY_MISS.to_string()),
+                        PathRead::Index => {
+                            let found = Err(jsonpaths::ARRAY_MISS.to_string());
+                            row.value(
+                                self.cell(i, self.path_found(i, path, found)?.map(View::of))?,
+                            );
+                            continue;
+                        }
                     };
-                    row.push(self.cell(i, self.path_found(i, path, found)?)?);
+                    let found = self.path_found(i, path, path.lookup_rest(&found))?;
+                    row.value(self.cell(i, found.map(View::of))?);
                 }
             }
             JsonFormat::Auto | JsonFormat::AutoIgnoreCase => {
                 for i in 0..n {
-                    row.push(self.cell_owned(i, slots.get_mut(i).and_then(Option::take))?);
+                    self.cell_into(i, slots.get_mut(i).and_then(Option::take), raw, row)?;
                 }
             }
         }
-        Ok(row)
+        Ok(())
     }
 
     /// A path's lookup, where an array element that is not there fails the whole load.
@@ -350,7 +409,7 @@ impl<'a> Converter<'a> {
             JsonFormat::Paths(paths) => {
                 for (i, path) in paths.iter().enumerate() {
                     let found = self.path_found(i, path, path.lookup(record))?;
-                    row.push(self.cell(i, found)?);
+                    row.push(self.cell(i, found.map(View::of))?);
                 }
             }
             JsonFormat::Auto | JsonFormat::AutoIgnoreCase => {
@@ -368,46 +427,100 @@ impl<'a> Converter<'a> {
                 // The plan matches keys to columns, as the reader does for a record it parses
                 // into slots itself.
                 for (i, slot) in self.plan.map_slots(map).into_iter().enumerate() {
-                    row.push(self.cell(i, slot)?);
+                    row.push(self.cell(i, slot.map(View::of))?);
                 }
             }
         }
         Ok(row)
     }
 
-    /// [`Converter::cell`] of a value the row may keep: text that a text column without a
-    /// [`Domain`] takes as it is (no repair, no NULL rule, within the length, no NUL) moves into
-    /// the row; anything else goes the usual way.
-    fn cell_owned(&self, column: usize, value: Option<Json>) -> Result<Value, FieldError> {
-        let col = &self.table.columns[column];
-        let Some(Json::String(text)) = value else {
-            return self.cell(column, value.as_ref());
-        };
-        let as_is = match col.ty {
+    /// [`Converter::cell`] of a slot's value into `row`, where the row may keep text: text that
+    /// a text column without a [`Domain`] takes as it is (no repair, no NULL rule, within the
+    /// length, no NUL) goes to the row as it is, built or borrowed; anything else the usual
+    /// way.
+    fn cell_into(
+        &self,
+        column: usize,
+        value: Option<Member>,
+        raw: &str,
+        row: &mut impl Cells,
+    ) -> Result<(), FieldError> {
+        match value {
+            Some(Member::Json(Json::String(text))) => {
+                if self.takes_as_is(column, &text) {
+                    row.string(text);
+                } else {
+                    row.value(self.cell(column, Some(View::Text(&text)))?);
+                }
+            }
+            Some(Member::Json(json)) => row.value(self.cell(column, Some(View::of(&json)))?),
+            Some(Member::Text(start, end)) => {
+                let text = self.member_text(column, raw, start, end)?;
+                if self.takes_as_is(column, text) {
+                    row.text(text);
+                } else {
+                    row.value(self.cell(column, Some(View::Text(text)))?);
+                }
+            }
+            Some(Member::Number(start, end)) => {
+                let text = self.member_text(column, raw, start, end)?;
+                row.value(self.cell(column, Some(View::Number(text)))?);
+            }
+            None => row.value(self.cell(column, None)?),
+        }
+        Ok(())
+    }
+
+    /// Whether column `column` keeps `text` exactly as it is.
+    fn takes_as_is(&self, column: usize, text: &str) -> bool {
+        match self.table.columns[column].ty {
             ColumnType::Varchar(max) | ColumnType::Char(max) => {
                 let changed_or_rejected = text.len() > max as usize
                     || text.is_empty()
                     || (self.conversion.blanks_as_null && text.trim().is_empty())
                     || text.contains('\0')
-                    || (self.repair_mojibake && mojibake::repair(&text).is_some())
+                    || (self.repair_mojibake && mojibake::repair(text).is_some())
                     || self.domains.get(column).copied().flatten().is_some();
                 !changed_or_rejected
             }
             _ => false,
-        };
-        if as_is {
-            Ok(Value::Text(text))
-        } else {
-            self.cell(column, Some(&Json::String(text)))
         }
     }
 
-    fn cell(&self, column: usize, value: Option<&Json>) -> Result<Value, FieldError> {
+    /// The text a member's range points at in `raw`; an error only when `raw` is not the text
+    /// the record was read from (a caller's mistake, reported rather than panicking).
+    fn member_text<'r>(
+        &self,
+        column: usize,
+        raw: &'r str,
+        start: usize,
+        end: usize,
+    ) -> Result<&'r str, FieldError> {
+        raw.get(start..end)
+            .ok_or_else(|| self.not_from(column, raw))
+    }
+
+    /// [`Member::to_json`], or the same error as [`Converter::member_text`].
+    fn member_json(&self, column: usize, member: &Member, raw: &str) -> Result<Json, FieldError> {
+        member
+            .to_json(raw)
+            .ok_or_else(|| self.not_from(column, raw))
+    }
+
+    fn not_from(&self, column: usize, raw: &str) -> FieldError {
+        FieldError {
+            column,
+            raw_value: reader::clip(raw.as_bytes()),
+            reason: "internal error: the record's value is not in the text it was read from".into(),
+        }
+    }
+
+    fn cell(&self, column: usize, value: Option<View<'_>>) -> Result<Value, FieldError> {
         let col = &self.table.columns[column];
         let Some(value) = value else {
             return self.not_null(column, Value::Null, "");
         };
-        convert::convert(
+        convert::convert_view(
             value,
             col.ty,
             self.repair_mojibake,
@@ -425,10 +538,7 @@ impl<'a> Converter<'a> {
         })
         .map_err(|reason| FieldError {
             column,
-            raw_value: match value {
-                Json::String(s) => reader::clip(s.as_bytes()),
-                other => reader::clip(other.to_string().as_bytes()),
-            },
+            raw_value: reader::clip(value.raw_text().as_bytes()),
             reason,
         })
     }

@@ -19,7 +19,7 @@ use std::io::{self, Read};
 use serde::de::{DeserializeSeed, IgnoredAny};
 use serde_json::Value;
 
-use super::record::{ObjectSeed, Plan, Record};
+use super::record::{Member, ObjectSeed, Plan, Record};
 
 /// Redshift refuses a single JSON object larger than 4 MB.
 pub const MAX_OBJECT_BYTES: usize = 4 * 1024 * 1024;
@@ -369,14 +369,25 @@ fn parse_record(window: &[u8], plan: &Plan) -> Result<(Record, usize), serde_jso
     if !plan.slots() || window.first() != Some(&b'{') {
         return parse_value(window).map(|(value, end)| (Record::Whole(value), end));
     }
+    // The plain record without serde (record::fast); anything else as before.
+    let (slots, end) = match super::record::fast::object(window, plan) {
+        Some(found) => found,
+        None => object_slots(window, plan)?,
+    };
+    Ok((Record::Slots(slots), end))
+}
+
+/// The object at the start of `window` parsed by serde_json into `plan`'s slots, and the
+/// offset just past it.
+pub(super) fn object_slots(
+    window: &[u8],
+    plan: &Plan,
+) -> Result<(Vec<Option<Member>>, usize), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(window);
     let slots = ObjectSeed(plan).deserialize(&mut de)?;
     // The deserializer has no public offset, but a stream made from it starts at its position:
     // just past the object's `}` (an object needs no delimiter after it, unlike a number).
-    Ok((
-        Record::Slots(slots),
-        de.into_iter::<IgnoredAny>().byte_offset(),
-    ))
+    Ok((slots, de.into_iter::<IgnoredAny>().byte_offset()))
 }
 
 /// Where the value at the start of `window` ends, checked as JSON but not built.

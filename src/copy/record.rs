@@ -24,6 +24,8 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
+pub(super) mod fast;
+
 /// Which first-level keys a record's slots hold.
 #[derive(Debug, Clone, Default)]
 pub enum Plan {
@@ -45,7 +47,31 @@ pub enum Record {
     Whole(Json),
     /// An object record's slots under an [`Plan::Exact`] or [`Plan::IgnoreCase`] plan; `None`
     /// where no key matched. Members no slot asked for were parsed and dropped.
-    Slots(Vec<Option<Json>>),
+    Slots(Vec<Option<Member>>),
+}
+
+/// One slot's value. Ranges are byte offsets into the record's raw text (the reader's
+/// `Item::Value::raw`), which the converter is given with the record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Member {
+    /// A value serde_json built, or a null, a boolean or escaped text the fast reader built.
+    Json(Json),
+    /// Text without escapes, between its quotes: valid UTF-8 without control characters.
+    Text(usize, usize),
+    /// A number as written, by JSON's grammar.
+    Number(usize, usize),
+}
+
+impl Member {
+    /// The value as serde_json would have built it (for a JSONPaths lookup below the first
+    /// key, which needs the tree), given the record's text; `None` when a range is not in it.
+    pub fn to_json(&self, raw: &str) -> Option<Json> {
+        match self {
+            Member::Json(json) => Some(json.clone()),
+            Member::Text(start, end) => raw.get(*start..*end).map(|t| Json::String(t.into())),
+            Member::Number(start, end) => serde_json::from_str(raw.get(*start..*end)?).ok(),
+        }
+    }
 }
 
 impl Plan {
@@ -65,16 +91,23 @@ impl Plan {
     /// The slot `key` feeds, trying `hint` first: records of one file usually list their keys
     /// in one order, so the slot after the last match is most often the right one.
     fn slot_of(&self, key: &str, hint: usize) -> Option<usize> {
+        self.slot_of_bytes(key.as_bytes(), hint)
+    }
+
+    /// [`Plan::slot_of`] of a key's bytes (equal bytes are equal text).
+    fn slot_of_bytes(&self, key: &[u8], hint: usize) -> Option<usize> {
         match self {
             Plan::Whole => None,
             Plan::Exact(keys) => {
-                if keys.get(hint).is_some_and(|k| k == key) {
+                if keys.get(hint).is_some_and(|k| k.as_bytes() == key) {
                     return Some(hint);
                 }
-                keys.iter().position(|k| k == key)
+                keys.iter().position(|k| k.as_bytes() == key)
             }
             // The first name that matches.
-            Plan::IgnoreCase(names) => names.iter().position(|n| n.eq_ignore_ascii_case(key)),
+            Plan::IgnoreCase(names) => names
+                .iter()
+                .position(|n| n.as_bytes().eq_ignore_ascii_case(key)),
         }
     }
 
@@ -97,7 +130,7 @@ impl Plan {
 pub(super) struct ObjectSeed<'p>(pub &'p Plan);
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
-    type Value = Vec<Option<Json>>;
+    type Value = Vec<Option<Member>>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
@@ -105,7 +138,7 @@ impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for ObjectSeed<'_> {
-    type Value = Vec<Option<Json>>;
+    type Value = Vec<Option<Member>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
@@ -113,7 +146,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let plan = self.0;
-        let mut slots: Vec<Option<Json>> = vec![None; plan.len()];
+        let mut slots: Vec<Option<Member>> = vec![None; plan.len()];
         // Under IgnoreCase, the exact key that claimed each slot: only a later member with that
         // same key replaces the value (the map kept one entry per distinct key, at its first
         // place, holding its last value); other spellings are ignored.
@@ -124,7 +157,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
         let mut hint = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             // Every value is built, wanted or not, so that it is checked exactly as before.
-            let value: Json = map.next_value()?;
+            let value = Member::Json(map.next_value()?);
             let Some(slot) = plan.slot_of(&key, hint) else {
                 continue;
             };
@@ -209,7 +242,7 @@ mod tests {
                         );
                     }
                     let row = if planned {
-                        converter.record_row(value)
+                        converter.record_row(value, raw)
                     } else {
                         match &value {
                             super::Record::Whole(json) => converter.row(json),

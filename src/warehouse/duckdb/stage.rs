@@ -26,13 +26,13 @@ use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
 use crate::copy::compressed::Rule;
 use crate::copy::errors::ErrorCollector;
-use crate::copy::load::{self, FileReport, LoadOptions, LoadReport};
-use crate::copy::{Converter, Fatal, JsonFormat};
+use crate::copy::load::{self, FileReport, LoadError, LoadOptions, LoadReport, Target};
+use crate::copy::{Cells, Converter, Fatal, FieldError, JsonFormat, Record};
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, TableSpec};
 use crate::source::{Opened, Source, SourceFile};
 use crate::sql::Param;
-use crate::value::{Row, Value};
+use crate::value::Value;
 
 /// The table function's name, as sql/bookkeeping/duckdb_stage.sql calls it.
 pub(super) const FUNCTION: &str = "sparkify_stage";
@@ -69,7 +69,11 @@ struct Job {
     stop: AtomicBool,
     /// Full chunks from the parser threads, for whichever DuckDB thread asks next. Taken
     /// (closed) when the load is over, so a parser blocked on a full channel returns.
-    chunks: Mutex<Option<mpsc::Receiver<Vec<Row>>>>,
+    chunks: Mutex<Option<mpsc::Receiver<Batch>>>,
+    /// Chunks DuckDB has written, emptied for the parsers to fill again: a new chunk's few
+    /// hundred kilobytes, allocated and freed 5,000 times at 10M events, cost more in page
+    /// faults than the strings they replace (measured).
+    spare: Mutex<Vec<Batch>>,
     collected: Mutex<Collected>,
     /// File reports for the calling thread's progress.
     progress: mpsc::Sender<FileReport>,
@@ -103,7 +107,7 @@ impl Drop for Registered {
 
 impl Job {
     /// The next chunk of rows for one DuckDB thread, or `None` when the scan is over for it.
-    fn next_chunk(&self) -> std::result::Result<Option<Vec<Row>>, String> {
+    fn next_chunk(&self) -> std::result::Result<Option<Batch>, String> {
         loop {
             if crate::interrupt::requested() {
                 return Err(self.fail(Error::Interrupted));
@@ -129,7 +133,7 @@ impl Job {
     /// chunks (small files gathered, a song file holds one row), so that DuckDB sinks whole
     /// vectors. Rows are sent as they are parsed: memory holds a few chunks per parser, not a
     /// file's rows (a 100,000-event file was 90 MB of rows).
-    fn produce(&self, chunks: mpsc::SyncSender<Vec<Row>>) {
+    fn produce(&self, chunks: mpsc::SyncSender<Batch>) {
         // One converter for every file this thread reads, not one per file (a song file holds
         // one row). It keeps nothing from one file to the next but the first fatal error,
         // which ends the load at that file anyway; its tally of conversions stays 0 here (only
@@ -146,10 +150,13 @@ impl Job {
                 return;
             }
         };
-        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-        // Set when the receiver is gone (the load is over, or failed): the rest is discarded.
-        let mut closed = false;
-        while !closed && !self.stop.load(Ordering::Relaxed) {
+        let mut filler = Filler {
+            batch: Batch::new(self.spec.columns.len()),
+            chunks: &chunks,
+            spare: &self.spare,
+            closed: false,
+        };
+        while !filler.closed && !self.stop.load(Ordering::Relaxed) {
             if crate::interrupt::requested() {
                 self.fail(Error::Interrupted);
                 return;
@@ -157,32 +164,22 @@ impl Job {
             let Some(file) = self.files.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            let mut sink = |row: Row| {
-                if closed {
-                    return;
-                }
-                chunk.push(row);
-                if chunk.len() == CHUNK_ROWS {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-                    closed = chunks.send(full).is_err();
-                }
-            };
-            if self.parse(file, &converter, &mut sink).is_err() {
+            if self.parse(file, &converter, &mut filler).is_err() {
                 return;
             }
         }
-        if !closed && !chunk.is_empty() {
-            let _ = chunks.send(chunk);
+        if !filler.closed && filler.batch.rows > 0 {
+            let _ = chunks.send(filler.batch);
         }
     }
 
-    /// Reads and converts one file, handing each row to `sink`; its report and rejected rows
-    /// go to the collector. A load over MAXERROR sets `stop`.
+    /// Reads and converts one file into `filler`'s chunks; its report and rejected rows go to
+    /// the collector. A load over MAXERROR sets `stop`.
     fn parse(
         &self,
         file: &SourceFile,
         converter: &Converter<'_>,
-        sink: &mut dyn FnMut(Row),
+        filler: &mut Filler<'_>,
     ) -> std::result::Result<(), String> {
         // The report (and so the ledger) describes what was read, which may differ from the
         // listing when the file changed in between. Streamed: neither the file's bytes nor its
@@ -192,18 +189,18 @@ impl Job {
             file: read_file,
         } = self.source.open(file).map_err(|e| self.fail(e))?;
         let mut errors = ErrorCollector::new(self.max_errors);
-        let report =
-            load::parse_file(
-                reader.as_mut(),
-                &read_file,
-                &self.spec,
-                converter,
-                |item| match item {
-                    Ok(row) => sink(row),
-                    Err(e) => errors.push(e),
-                },
-            )
-            .map_err(|e| self.fail(e))?;
+        let mut target = FileTarget {
+            filler,
+            errors: &mut errors,
+        };
+        let report = load::parse_file_into(
+            reader.as_mut(),
+            &read_file,
+            &self.spec,
+            converter,
+            &mut target,
+        )
+        .map_err(|e| self.fail(e))?;
         // A JSONPaths array element that is not there fails the whole COPY, as on Redshift.
         if let Some(Fatal::JsonPath(message)) = converter.fatal() {
             return Err(self.fail(Error::JsonPaths {
@@ -231,6 +228,151 @@ impl Job {
         let text = e.to_string();
         lock(&self.collected).failure.get_or_insert(e);
         text
+    }
+}
+
+/// A chunk of rows on its way to DuckDB's vectors: their cells column by column (as DuckDB's
+/// threads write them), and the text of all of them in one buffer. Why not a
+/// [`Row`](crate::value::Row) per record: a `String` per text value, allocated on a parser
+/// thread and freed on a DuckDB thread (BENCHMARKS.md, 2026-12-04).
+struct Batch {
+    rows: usize,
+    /// One vector of cells per column, each `rows` long between rows.
+    columns: Vec<Vec<Cell>>,
+    /// The column the next cell of the row being converted goes to.
+    next: usize,
+    text: String,
+}
+
+/// One cell of a [`Batch`]; text is a range of the batch's buffer.
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    Null,
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+    Text(usize, usize),
+}
+
+impl Batch {
+    fn new(columns: usize) -> Batch {
+        Batch {
+            rows: 0,
+            columns: (0..columns)
+                .map(|_| Vec::with_capacity(CHUNK_ROWS))
+                .collect(),
+            next: 0,
+            text: String::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows = 0;
+        self.next = 0;
+        self.columns.iter_mut().for_each(Vec::clear);
+        self.text.clear();
+    }
+
+    /// Drops the cells of the row being converted.
+    fn drop_row(&mut self, text: usize) {
+        for column in &mut self.columns {
+            column.truncate(self.rows);
+        }
+        self.next = 0;
+        self.text.truncate(text);
+    }
+
+    fn push(&mut self, cell: Cell) {
+        if let Some(column) = self.columns.get_mut(self.next) {
+            column.push(cell);
+        }
+        // Past the last column, the count tells the row is wrong (`FileTarget::row`).
+        self.next += 1;
+    }
+}
+
+impl Cells for Batch {
+    fn value(&mut self, value: Value) {
+        let cell = match value {
+            Value::Null => Cell::Null,
+            Value::Int(n) => Cell::Int(n),
+            Value::Double(d) => Cell::Double(d),
+            Value::Bool(b) => Cell::Bool(b),
+            Value::Text(text) => return self.text(&text),
+        };
+        self.push(cell);
+    }
+
+    fn text(&mut self, text: &str) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.push(Cell::Text(start, self.text.len()));
+    }
+}
+
+/// One parser thread's chunk being filled, and where full chunks go.
+struct Filler<'s> {
+    batch: Batch,
+    chunks: &'s mpsc::SyncSender<Batch>,
+    spare: &'s Mutex<Vec<Batch>>,
+    /// Set when the receiver is gone (the load is over, or failed): the rest is discarded.
+    closed: bool,
+}
+
+/// Where one file's records go: rows into the parser's chunk, rejected rows to the file's
+/// collector.
+struct FileTarget<'f, 's> {
+    filler: &'f mut Filler<'s>,
+    errors: &'f mut ErrorCollector,
+}
+
+impl Target for FileTarget<'_, '_> {
+    fn row(
+        &mut self,
+        converter: &Converter<'_>,
+        record: Record,
+        raw: &[u8],
+    ) -> std::result::Result<(), FieldError> {
+        let filler = &mut *self.filler;
+        if filler.closed {
+            return Ok(());
+        }
+        let batch = &mut filler.batch;
+        let text = batch.text.len();
+        let converted = converter.record_into(record, raw, batch).and_then(|()| {
+            // One cell per column, or the chunk's rows would shift (a bug, said so).
+            match batch.next == batch.columns.len() {
+                true => Ok(()),
+                false => Err(FieldError {
+                    column: usize::MAX,
+                    raw_value: String::new(),
+                    reason: format!(
+                        "internal error: {} cells for {} columns",
+                        batch.next,
+                        batch.columns.len()
+                    ),
+                }),
+            }
+        });
+        if let Err(e) = converted {
+            // Nothing of a rejected row stays in the chunk.
+            batch.drop_row(text);
+            return Err(e);
+        }
+        batch.rows += 1;
+        batch.next = 0;
+        if batch.rows == CHUNK_ROWS {
+            let next = lock(filler.spare)
+                .pop()
+                .unwrap_or_else(|| Batch::new(batch.columns.len()));
+            let full = std::mem::replace(batch, next);
+            filler.closed = filler.chunks.send(full).is_err();
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, error: LoadError) {
+        self.errors.push(error);
     }
 }
 
@@ -284,6 +426,7 @@ pub(super) fn load_parallel(
         next: AtomicUsize::new(0),
         stop: AtomicBool::new(false),
         chunks: Mutex::new(None),
+        spare: Mutex::new(Vec::new()),
         collected: Mutex::new(Collected {
             files: Vec::new(),
             errors: ErrorCollector::new(options.max_errors),
@@ -446,9 +589,15 @@ impl VTab for StageScan {
     ) -> std::result::Result<(), Box<dyn std::error::Error>> {
         let job = &info.get_bind_data().job;
         match job.next_chunk()? {
-            Some(rows) => {
-                write_chunk(&job.spec, &rows, output).map_err(|e| job.fail(e))?;
-                output.set_len(rows.len());
+            Some(mut batch) => {
+                write_chunk(&job.spec, &batch, output).map_err(|e| job.fail(e))?;
+                output.set_len(batch.rows);
+                batch.clear();
+                let mut spare = lock(&job.spare);
+                // As many as can be in flight; more would only hold memory.
+                if spare.len() < 2 * job.threads.max(2) {
+                    spare.push(batch);
+                }
             }
             None => output.set_len(0),
         }
@@ -482,33 +631,40 @@ fn logical_type(ty: &ColumnType) -> Option<LogicalTypeHandle> {
     Some(LogicalTypeHandle::from(id))
 }
 
-/// Writes `rows` (at most [`CHUNK_ROWS`]) into the output vectors, column by column. The
-/// converter has already checked every value against its column's type, so a mismatch here is
-/// a bug, reported as such.
-fn write_chunk(spec: &TableSpec, rows: &[Row], output: &mut DataChunkHandle) -> Result<()> {
+/// Writes `batch` (at most [`CHUNK_ROWS`] rows) into the output vectors, column by column.
+/// The converter has already checked every value against its column's type, so a mismatch
+/// here is a bug, reported as such.
+fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) -> Result<()> {
+    let rows = batch.rows;
     for (i, column) in spec.columns.iter().enumerate() {
         let mut vector = output.flat_vector(i);
-        if rows.len() > vector.capacity() {
+        if rows > vector.capacity() {
             return Err(Error::warehouse(format!(
-                "DuckDB: {} rows do not fit a vector of {}",
-                rows.len(),
+                "DuckDB: {rows} rows do not fit a vector of {}",
                 vector.capacity()
             )));
         }
-        let mismatch = |cell: &Value| {
+        let mismatch = |cell: &Cell| {
             Error::warehouse(format!(
                 "DuckDB: staging {}: column {} got {cell:?}",
                 spec.name, column.name
             ))
         };
-        let cells = rows.iter().map(|r| r.get(i).unwrap_or(&Value::Null));
+        // By reference: copying each cell out cost more than reading it (perf).
+        let cells = batch.columns.get(i).into_iter().flatten();
+        if batch.columns.get(i).map_or(0, Vec::len) != rows {
+            return Err(Error::warehouse(format!(
+                "DuckDB: staging {}: column {} has not {rows} cells",
+                spec.name, column.name
+            )));
+        }
         macro_rules! fixed {
             ($t:ty, $convert:expr) => {{
-                let mut values: Vec<$t> = Vec::with_capacity(rows.len());
+                let mut values: Vec<$t> = Vec::with_capacity(rows);
                 let mut nulls = Vec::new();
                 for (row, cell) in cells.enumerate() {
                     match cell {
-                        Value::Null => {
+                        Cell::Null => {
                             nulls.push(row);
                             values.push(<$t>::default());
                         }
@@ -527,32 +683,36 @@ fn write_chunk(spec: &TableSpec, rows: &[Row], output: &mut DataChunkHandle) -> 
             }};
         }
         match column.ty {
-            ColumnType::SmallInt => fixed!(i16, |v: &Value| match v {
-                Value::Int(n) => i16::try_from(*n).ok(),
+            ColumnType::SmallInt => fixed!(i16, |v: &Cell| match v {
+                Cell::Int(n) => i16::try_from(*n).ok(),
                 _ => None,
             }),
-            ColumnType::Integer => fixed!(i32, |v: &Value| match v {
-                Value::Int(n) => i32::try_from(*n).ok(),
+            ColumnType::Integer => fixed!(i32, |v: &Cell| match v {
+                Cell::Int(n) => i32::try_from(*n).ok(),
                 _ => None,
             }),
-            ColumnType::BigInt => fixed!(i64, |v: &Value| match v {
-                Value::Int(n) => Some(*n),
+            ColumnType::BigInt => fixed!(i64, |v: &Cell| match v {
+                Cell::Int(n) => Some(*n),
                 _ => None,
             }),
-            ColumnType::Double => fixed!(f64, |v: &Value| match v {
-                Value::Double(d) => Some(*d),
-                Value::Int(n) => Some(*n as f64),
+            ColumnType::Double => fixed!(f64, |v: &Cell| match v {
+                Cell::Double(d) => Some(*d),
+                Cell::Int(n) => Some(*n as f64),
                 _ => None,
             }),
-            ColumnType::Boolean => fixed!(bool, |v: &Value| match v {
-                Value::Bool(b) => Some(*b),
+            ColumnType::Boolean => fixed!(bool, |v: &Cell| match v {
+                Cell::Bool(b) => Some(*b),
                 _ => None,
             }),
             ColumnType::Varchar(_) | ColumnType::Char(_) => {
                 for (row, cell) in cells.enumerate() {
                     match cell {
-                        Value::Null => vector.set_null(row),
-                        Value::Text(t) => vector.insert(row, t.as_str()),
+                        Cell::Null => vector.set_null(row),
+                        // Bytes of text pushed as `&str`: UTF-8 already.
+                        Cell::Text(start, end) => match batch.text.as_bytes().get(*start..*end) {
+                            Some(text) => vector.insert(row, text),
+                            None => return Err(mismatch(cell)),
+                        },
                         other => return Err(mismatch(other)),
                     }
                 }

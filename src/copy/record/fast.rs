@@ -1,0 +1,432 @@
+//! The common record, read without serde: a flat object whose values are text, numbers,
+//! booleans and nulls, which is every record of the Sparkify logs and song files.
+//!
+//! Why: with a plan, serde_json still built a `Value` per member, which for a number under
+//! `arbitrary_precision` is an allocated `String`, and for text another; a `perf` profile of the
+//! 10M-event run put serde_json's parse at ~15 % of its samples, those `Value`s at ~11 % and the
+//! allocator at ~12 % (BENCHMARKS.md, 2026-12-04). Here a member's text and numbers stay where
+//! they are in the input ([`Member::Text`], [`Member::Number`]: byte ranges of the record), and
+//! only text with escapes is built, once.
+//!
+//! What keeps COPY's behaviour exactly as it was: this reader accepts a record only when it is
+//! sure serde_json would accept it and give the same slots, and answers `None` otherwise —
+//! anything nested, a key with an escape, a surrogate escape, any byte out of place, a record
+//! not finished in the window. The caller then parses the record with serde_json as before, so
+//! every malformed record is still found, reported and worded by serde_json alone.
+//! `tests::the_fast_reader_agrees_with_serde_json` holds the two side by side on mutated
+//! records; `planned_rows_equal_whole_rows` on the hostile corpus and the sample.
+
+use serde_json::Value as Json;
+
+use super::{Member, Plan};
+
+/// The slots of the object at the start of `window` (which starts with `{`) and the offset
+/// just past its `}`; `None` when the record is anything but the plain case.
+pub(in crate::copy) fn object(window: &[u8], plan: &Plan) -> Option<(Vec<Option<Member>>, usize)> {
+    let mut slots: Vec<Option<Member>> = vec![None; plan.len()];
+    // As in `ObjectSeed::visit_map`: under IgnoreCase, the exact key that claimed each slot.
+    let mut claims: Vec<Option<&[u8]>> = match plan {
+        Plan::IgnoreCase(_) => vec![None; plan.len()],
+        _ => Vec::new(),
+    };
+    let mut hint = 0;
+    let mut at = blank(window, 1);
+    if window.get(at) == Some(&b'}') {
+        return Some((slots, at + 1));
+    }
+    loop {
+        if window.get(at) != Some(&b'"') {
+            return None;
+        }
+        // Compared as bytes: the whole record's UTF-8 is checked once, at its end.
+        let (start, end) = plain_text(window, at + 1)?;
+        let key = &window[start..end];
+        at = blank(window, end + 1);
+        if window.get(at) != Some(&b':') {
+            return None;
+        }
+        at = blank(window, at + 1);
+        let (member, next) = value(window, at)?;
+        if let Some(slot) = plan.slot_of_bytes(key, hint) {
+            hint = slot + 1;
+            match claims.get_mut(slot) {
+                None => slots[slot] = Some(member),
+                Some(claim @ None) => {
+                    *claim = Some(key);
+                    slots[slot] = Some(member);
+                }
+                Some(Some(claimed)) if *claimed == key => slots[slot] = Some(member),
+                Some(Some(_)) => {}
+            }
+        }
+        at = blank(window, next);
+        match window.get(at) {
+            Some(b',') => at = blank(window, at + 1),
+            Some(b'}') => {
+                // One check of the whole record's UTF-8 (keys and text included) instead of
+                // one per string: serde_json refuses invalid UTF-8 anywhere in a string.
+                std::str::from_utf8(&window[..=at]).ok()?;
+                return Some((slots, at + 1));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// JSON's whitespace, as serde_json skips it.
+fn blank(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The value at `at` and the offset just past it.
+fn value(bytes: &[u8], at: usize) -> Option<(Member, usize)> {
+    match *bytes.get(at)? {
+        b'"' => text(bytes, at + 1),
+        b'-' | b'0'..=b'9' => {
+            let end = number(bytes, at)?;
+            Some((Member::Number(at, end), end))
+        }
+        b't' => literal(bytes, at, b"true", Json::Bool(true)),
+        b'f' => literal(bytes, at, b"false", Json::Bool(false)),
+        b'n' => literal(bytes, at, b"null", Json::Null),
+        // Objects and arrays (and anything else) are left to serde_json.
+        _ => None,
+    }
+}
+
+fn literal(bytes: &[u8], at: usize, word: &[u8], value: Json) -> Option<(Member, usize)> {
+    let end = at + word.len();
+    (bytes.get(at..end)? == word).then_some((Member::Json(value), end))
+}
+
+/// The text whose opening quote is just before `start`: a range of the input when it has no
+/// escapes, built when it has.
+fn text(bytes: &[u8], start: usize) -> Option<(Member, usize)> {
+    let stop = start + memchr::memchr2(b'"', b'\\', bytes.get(start..)?)?;
+    if bytes[stop] == b'"' {
+        let (start, end) = plain(bytes, start, stop)?;
+        return Some((Member::Text(start, end), end + 1));
+    }
+    // Escapes: find the closing quote (the byte after a backslash is never it).
+    let mut at = stop;
+    let end = loop {
+        match *bytes.get(at)? {
+            b'\\' => at += 2,
+            b'"' => break at,
+            _ => at += 1,
+        }
+    };
+    let raw = std::str::from_utf8(&bytes[start..end]).ok()?;
+    if raw.bytes().fold(false, |any, b| any | (b < 0x20)) {
+        return None;
+    }
+    let text = match unescape(raw) {
+        Some(text) => text,
+        // A surrogate pair (or a lone surrogate): serde_json's own rules decide.
+        None => serde_json::from_slice::<String>(&bytes[start - 1..=end]).ok()?,
+    };
+    Some((Member::Json(Json::String(text)), end + 1))
+}
+
+/// Text without escapes from `start` to its closing quote, when serde_json would take it as it
+/// is: no control character.
+fn plain_text(bytes: &[u8], start: usize) -> Option<(usize, usize)> {
+    let stop = start + memchr::memchr2(b'"', b'\\', bytes.get(start..)?)?;
+    if bytes[stop] != b'"' {
+        return None;
+    }
+    plain(bytes, start, stop)
+}
+
+/// (Its UTF-8 is checked with the whole record's.)
+fn plain(bytes: &[u8], start: usize, stop: usize) -> Option<(usize, usize)> {
+    // Without an early exit, so that the compiler checks many bytes at a time.
+    let control = bytes[start..stop]
+        .iter()
+        .fold(false, |any, &b| any | (b < 0x20));
+    (!control).then_some((start, stop))
+}
+
+/// `raw` (the text between the quotes) with its escapes replaced; `None` for a `\u` escape of a
+/// surrogate, which serde_json pairs (or refuses) by rules of its own. Every other escape is
+/// as serde_json reads it; an invalid one is `None` too, and serde_json reports it.
+fn unescape(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = *rest.as_bytes().get(at + 1)?;
+        // Only an ASCII escape letter is valid, so `at + 2` is then a character boundary.
+        if !escape.is_ascii() {
+            return None;
+        }
+        rest = &rest[at + 2..];
+        out.push(match escape {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hex = rest.get(..4)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                rest = &rest[4..];
+                // A surrogate is not a `char`.
+                char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+            }
+            _ => return None,
+        });
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The end of the number at `at`, when it follows JSON's grammar
+/// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), as serde_json checks it.
+fn number(bytes: &[u8], mut at: usize) -> Option<usize> {
+    let digits = |at: usize| {
+        bytes
+            .get(at..)
+            .map_or(0, |b| b.iter().take_while(|b| b.is_ascii_digit()).count())
+    };
+    if bytes.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    match bytes.get(at)? {
+        b'0' => at += 1,
+        b'1'..=b'9' => at += digits(at),
+        _ => return None,
+    }
+    if bytes.get(at) == Some(&b'.') {
+        let n = digits(at + 1);
+        if n == 0 {
+            return None;
+        }
+        at += 1 + n;
+    }
+    if let Some(b'e' | b'E') = bytes.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = bytes.get(at) {
+            at += 1;
+        }
+        let n = digits(at);
+        if n == 0 {
+            return None;
+        }
+        at += n;
+    }
+    // A digit straight after a leading zero (`01`) is not a number serde_json takes; the caller
+    // refuses it, as any byte other than a delimiter after a value.
+    Some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::super::reader::object_slots;
+    use super::*;
+
+    /// Records that probe the fast reader's edges: every kind of number, escapes (simple,
+    /// `\u`, surrogate pairs, lone surrogates, invalid ones), control characters, white space,
+    /// duplicate and differently cased keys, nesting, and bytes that are not UTF-8.
+    const SEEDS: &[&[u8]] = &[
+        br#"{"id":1,"name":"plain","n":null}"#,
+        br#"{ "id" : -0.5e+10 , "name" : "sp\u00e4ter \"quoted\" \/ \\ \n\t" , "n" : true }"#,
+        br#"{"id":0,"Name":"a","name":"b","NAME":"c","Name":"d","n":false}"#,
+        br#"{"id":12345678901234567890123,"name":"\ud83d\ude00 pair","n":1E-3}"#,
+        br#"{"id":2,"name":"\ud800 lone","n":"\udc00"}"#,
+        br#"{"id":3,"name":"bad \x escape","n":"\u12G4"}"#,
+        br#"{"id":4,"n":{"k":[1,2,{"deep":"x"}]},"name":[]}"#,
+        br#"{"i\u0064":5,"name":"escaped key"}"#,
+        b"{\"id\":6,\"name\":\"plain\",\"n\":\"caf\xc3\xa9\"}",
+        b"{\"id\":7,\"name\":\"bad \xff utf8\",\"unused\":\"\xc3\"}",
+        b"{\"id\":8,\r\n\"name\":\"multi line\"\n}",
+        br#"{}"#,
+        br#"{"id":01,"name":"leading zero"}"#,
+        br#"{"id":1.,"name":"no fraction","n":-}"#,
+        br#"{"id":9,"name":"trailing comma",}"#,
+        br#"{"id":10 "name":"no comma"}"#,
+        br#"{"id":11,"name":"after"}  {"next":1}"#,
+        br#"{"ID":12,"id":13,"Id":14,"n":"1e400"}"#,
+        br#"{"id":15,"name":nul,"n":tru}"#,
+        br#"{"id":16,"name":"\u0000 NUL","n":"\u001f"}"#,
+        b"{\"id\":17,\"name\":\"raw\ttab\"}",
+    ];
+
+    /// The slots as values serde_json would have built, for comparing the two readers.
+    fn built(slots: &[Option<Member>], raw: &[u8]) -> Vec<Option<Json>> {
+        let raw = std::str::from_utf8(raw).expect("an accepted record is UTF-8");
+        slots
+            .iter()
+            .map(|m| {
+                m.as_ref()
+                    .map(|m| m.to_json(raw).expect("ranges within the record"))
+            })
+            .collect()
+    }
+
+    /// Every record the fast reader accepts, serde_json accepts too, ending at the same byte
+    /// with the same slots. Checked on the seeds and on every one-byte deletion, and insertion
+    /// and replacement of a byte that matters to JSON, at every place; returns how many of the
+    /// texts the fast reader took.
+    fn agree(seed: &[u8], plans: &[Plan]) -> usize {
+        const BYTES: &[u8] = b"\"\\,:{}[] \t\n0-.eE+tnu\x00\x1f\xff\xc3\x7f";
+        let mut texts = vec![seed.to_vec()];
+        for at in 0..seed.len() {
+            let mut deleted = seed.to_vec();
+            deleted.remove(at);
+            texts.push(deleted);
+            for &b in BYTES {
+                let mut inserted = seed.to_vec();
+                inserted.insert(at, b);
+                texts.push(inserted);
+                let mut replaced = seed.to_vec();
+                replaced[at] = b;
+                texts.push(replaced);
+            }
+        }
+        let mut taken = 0;
+        for text in texts.iter().filter(|t| t.first() == Some(&b'{')) {
+            for plan in plans {
+                let Some((slots, end)) = object(text, plan) else {
+                    continue;
+                };
+                taken += 1;
+                let shown = String::from_utf8_lossy(text);
+                let (expected, expected_end) = object_slots(text, plan)
+                    .unwrap_or_else(|e| panic!("fast took what serde_json refuses ({e}): {shown}"));
+                assert_eq!(end, expected_end, "{shown}");
+                assert_eq!(
+                    built(&slots, &text[..end]),
+                    built(&expected, &text[..end]),
+                    "{plan:?} on {shown}"
+                );
+            }
+        }
+        taken
+    }
+
+    fn plans(keys: &[&str]) -> Vec<Plan> {
+        vec![
+            Plan::Exact(keys.iter().map(|k| k.to_string()).collect()),
+            Plan::IgnoreCase(keys.iter().map(|k| k.to_ascii_lowercase()).collect()),
+        ]
+    }
+
+    #[test]
+    fn the_fast_reader_agrees_with_serde_json() {
+        let plans = plans(&["id", "name", "n", "Name"]);
+        let mut taken = 0;
+        for seed in SEEDS {
+            taken += agree(seed, &plans);
+        }
+        // The point of the reader: the plain records are its own, escapes and all. (A reader
+        // that always answered `None` would agree with serde_json, and gain nothing.)
+        for plain in [0, 1, 2, 3, 8, 10, 11, 16, 17, 19].map(|i| SEEDS[i]) {
+            for plan in &plans {
+                let shown = String::from_utf8_lossy(plain);
+                let (slots, _) =
+                    object(plain, plan).unwrap_or_else(|| panic!("not taken: {shown}"));
+                assert!(
+                    !slots
+                        .iter()
+                        .flatten()
+                        .any(|m| matches!(m, Member::Json(Json::Object(_)))),
+                    "{shown}"
+                );
+            }
+        }
+        // Left to serde_json: nesting, surrogates, bad escapes, keys with escapes.
+        let left = [4, 5, 6, 7, 9, 12, 13, 14, 15, 18, 20].map(|i| SEEDS[i]);
+        for left in left {
+            for plan in &plans {
+                assert!(
+                    object(left, plan).is_none(),
+                    "{}",
+                    String::from_utf8_lossy(left)
+                );
+            }
+        }
+        assert!(taken > 10_000, "the fast reader took only {taken} texts");
+    }
+
+    #[test]
+    fn the_fast_reader_takes_the_sample_and_agrees_on_it() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sparkify");
+        let events = plans(&[
+            "artist",
+            "auth",
+            "firstName",
+            "gender",
+            "itemInSession",
+            "lastName",
+            "length",
+            "level",
+            "location",
+            "method",
+            "page",
+            "registration",
+            "sessionId",
+            "song",
+            "status",
+            "ts",
+            "userAgent",
+            "userId",
+        ]);
+        let songs = plans(&[
+            "num_songs",
+            "artist_id",
+            "artist_latitude",
+            "artist_longitude",
+            "artist_location",
+            "artist_name",
+            "song_id",
+            "title",
+            "duration",
+            "year",
+        ]);
+        let (mut records, mut fast) = (0, 0);
+        for entry in walkdir::WalkDir::new(&data).sort_by_file_name() {
+            let entry = entry.expect("the sample is readable");
+            let path = entry.path();
+            if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let plans = if path.starts_with(data.join("log_data")) {
+                &events
+            } else if path.starts_with(data.join("song_data")) {
+                &songs
+            } else {
+                continue;
+            };
+            let text = std::fs::read(path).expect("a sample file");
+            for line in text
+                .split(|&b| b == b'\n')
+                .filter(|l| l.first() == Some(&b'{'))
+            {
+                for plan in plans {
+                    records += 1;
+                    let Some((slots, end)) = object(line, plan) else {
+                        continue;
+                    };
+                    fast += 1;
+                    let (expected, expected_end) = object_slots(line, plan).expect("valid JSON");
+                    assert_eq!(end, expected_end);
+                    assert_eq!(built(&slots, &line[..end]), built(&expected, &line[..end]));
+                }
+            }
+        }
+        // Every record of the sample is a flat object: all of them take the fast way.
+        assert_eq!(fast, records);
+        assert!(records > 2 * 8000, "{records}");
+    }
+}
