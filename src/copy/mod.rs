@@ -356,7 +356,7 @@ impl<'a> Converter<'a> {
                         }
                         PathRead::Lookup(slot) => match slots.get(slot).and_then(Option::as_ref) {
                             // Looking below the first key needs the tree (rare: built here).
-                            Some(Member::Json(first)) => Cow::Borrowed(first),
+                            Some(Member::Json(first)) => Cow::Borrowed(&**first),
                             Some(member) => Cow::Owned(self.member_json(i, member, raw)?),
                             None => {
                                 row.value(self.cell(i, None)?);
@@ -445,14 +445,27 @@ impl<'a> Converter<'a> {
         raw: &str,
         row: &mut impl Cells,
     ) -> Result<(), FieldError> {
+        let value = match value {
+            Some(Member::Json(json)) => match *json {
+                Json::String(text) => Some(Member::String(text)),
+                json => {
+                    row.value(self.cell(column, Some(View::of(&json)))?);
+                    return Ok(());
+                }
+            },
+            other => other,
+        };
         match value {
-            Some(Member::Json(Json::String(text))) => {
+            Some(Member::String(text)) => {
                 if self.takes_as_is(column, &text) {
                     row.string(text);
                 } else {
                     row.value(self.cell(column, Some(View::Text(&text)))?);
                 }
             }
+            Some(Member::Null) => row.value(self.cell(column, Some(View::Null))?),
+            Some(Member::Bool(b)) => row.value(self.cell(column, Some(View::Bool(b)))?),
+            // Unwrapped above.
             Some(Member::Json(json)) => row.value(self.cell(column, Some(View::of(&json)))?),
             Some(Member::Text(start, end)) => {
                 let text = self.member_text(column, raw, start, end)?;

@@ -16,8 +16,6 @@
 //! `tests::the_fast_reader_agrees_with_serde_json` holds the two side by side on mutated
 //! records; `planned_rows_equal_whole_rows` on the hostile corpus and the sample.
 
-use serde_json::Value as Json;
-
 use super::{Member, Plan};
 
 /// The slots of the object at the start of `window` (which starts with `{`) and the offset
@@ -89,17 +87,17 @@ fn value(bytes: &[u8], at: usize) -> Option<(Member, usize)> {
             let end = number(bytes, at)?;
             Some((Member::Number(at, end), end))
         }
-        b't' => literal(bytes, at, b"true", Json::Bool(true)),
-        b'f' => literal(bytes, at, b"false", Json::Bool(false)),
-        b'n' => literal(bytes, at, b"null", Json::Null),
+        b't' => literal(bytes, at, b"true", Member::Bool(true)),
+        b'f' => literal(bytes, at, b"false", Member::Bool(false)),
+        b'n' => literal(bytes, at, b"null", Member::Null),
         // Objects and arrays (and anything else) are left to serde_json.
         _ => None,
     }
 }
 
-fn literal(bytes: &[u8], at: usize, word: &[u8], value: Json) -> Option<(Member, usize)> {
+fn literal(bytes: &[u8], at: usize, word: &[u8], value: Member) -> Option<(Member, usize)> {
     let end = at + word.len();
-    (bytes.get(at..end)? == word).then_some((Member::Json(value), end))
+    (bytes.get(at..end)? == word).then_some((value, end))
 }
 
 /// The text whose opening quote is just before `start`: a range of the input when it has no
@@ -128,7 +126,7 @@ fn text(bytes: &[u8], start: usize) -> Option<(Member, usize)> {
         // A surrogate pair (or a lone surrogate): serde_json's own rules decide.
         None => serde_json::from_slice::<String>(&bytes[start - 1..=end]).ok()?,
     };
-    Some((Member::Json(Json::String(text)), end + 1))
+    Some((Member::String(text), end + 1))
 }
 
 /// Text without escapes from `start` to its closing quote, when serde_json would take it as it
@@ -231,6 +229,8 @@ fn number(bytes: &[u8], mut at: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+
+    use serde_json::Value as Json;
 
     use super::super::super::reader::object_slots;
     use super::*;
@@ -337,10 +337,7 @@ mod tests {
                 let (slots, _) =
                     object(plain, plan).unwrap_or_else(|| panic!("not taken: {shown}"));
                 assert!(
-                    !slots
-                        .iter()
-                        .flatten()
-                        .any(|m| matches!(m, Member::Json(Json::Object(_)))),
+                    !slots.iter().flatten().any(|m| matches!(m, Member::Json(_))),
                     "{shown}"
                 );
             }
