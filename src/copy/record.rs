@@ -100,14 +100,10 @@ impl Plan {
         }
     }
 
-    /// The slot `key` feeds, trying `hint` first: records of one file usually list their keys
-    /// in one order, so the slot after the last match is most often the right one.
-    fn slot_of(&self, key: &str, hint: usize) -> Option<usize> {
-        self.slot_of_bytes(key.as_bytes(), hint)
-    }
-
-    /// [`Plan::slot_of`] of a key's bytes (equal bytes are equal text).
-    fn slot_of_bytes(&self, key: &[u8], hint: usize) -> Option<usize> {
+    /// The slot the key whose text is `key` feeds, trying `hint` first: records of one file
+    /// usually list their keys in one order, so the slot after the last match is most often
+    /// the right one. (Bytes: the fast reader checks a record's UTF-8 once, at its end.)
+    fn slot_of(&self, key: &[u8], hint: usize) -> Option<usize> {
         match self {
             Plan::Whole => None,
             Plan::Exact(keys) => {
@@ -129,7 +125,7 @@ impl Plan {
         let mut slots = vec![None; self.len()];
         let mut hint = 0;
         for (key, value) in map {
-            if let Some(slot) = self.slot_of(key, hint) {
+            if let Some(slot) = self.slot_of(key.as_bytes(), hint) {
                 hint = slot + 1;
                 slots[slot].get_or_insert(value);
             }
@@ -157,34 +153,57 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let plan = self.0;
-        let mut slots: Vec<Option<Member>> = vec![None; plan.len()];
-        // Under IgnoreCase, the exact key that claimed each slot: only a later member with that
-        // same key replaces the value (the map kept one entry per distinct key, at its first
-        // place, holding its last value); other spellings are ignored.
-        let mut claims: Vec<Option<Cow<'de, str>>> = match plan {
-            Plan::IgnoreCase(_) => vec![None; plan.len()],
-            _ => Vec::new(),
-        };
-        let mut hint = 0;
+        let mut filling = Filling::<Cow<'de, str>>::new(self.0);
         while let Some(key) = map.next_key_seed(KeySeed)? {
             // Every value is built, wanted or not, so that it is checked exactly as before.
             let value = Member::Json(Box::new(map.next_value()?));
-            let Some(slot) = plan.slot_of(&key, hint) else {
-                continue;
-            };
-            hint = slot + 1;
-            match claims.get_mut(slot) {
-                None => slots[slot] = Some(value),
-                Some(claim @ None) => {
-                    *claim = Some(key);
-                    slots[slot] = Some(value);
-                }
-                Some(Some(claimed)) if *claimed == key => slots[slot] = Some(value),
-                Some(Some(_)) => {}
-            }
+            filling.put(key.as_bytes(), key.clone(), value);
         }
-        Ok(slots)
+        Ok(filling.slots)
+    }
+}
+
+/// An object's slots filled member by member as serde_json's map kept them, for both readers.
+pub(super) struct Filling<'p, K> {
+    plan: &'p Plan,
+    pub(super) slots: Vec<Option<Member>>,
+    /// Under IgnoreCase, the exact key that claimed each slot: only a later member with that
+    /// same key replaces the value (the map kept one entry per distinct key, at its first
+    /// place, holding its last value); other spellings are ignored. Empty under Exact, where
+    /// a key's last value wins.
+    claims: Vec<Option<K>>,
+    /// Where the last key matched (`Plan::slot_of`).
+    hint: usize,
+}
+
+impl<'p, K: PartialEq> Filling<'p, K> {
+    pub(super) fn new(plan: &'p Plan) -> Self {
+        Filling {
+            plan,
+            slots: vec![None; plan.len()],
+            claims: match plan {
+                Plan::IgnoreCase(_) => std::iter::repeat_with(|| None).take(plan.len()).collect(),
+                _ => Vec::new(),
+            },
+            hint: 0,
+        }
+    }
+
+    /// The member `key` (whose text is `bytes`) with `value`.
+    pub(super) fn put(&mut self, bytes: &[u8], key: K, value: Member) {
+        let Some(slot) = self.plan.slot_of(bytes, self.hint) else {
+            return;
+        };
+        self.hint = slot + 1;
+        match self.claims.get_mut(slot) {
+            None => self.slots[slot] = Some(value),
+            Some(claim @ None) => {
+                *claim = Some(key);
+                self.slots[slot] = Some(value);
+            }
+            Some(Some(claimed)) if *claimed == key => self.slots[slot] = Some(value),
+            Some(Some(_)) => {}
+        }
     }
 }
 
