@@ -445,28 +445,14 @@ impl<'a> Converter<'a> {
         raw: &str,
         row: &mut impl Cells,
     ) -> Result<(), FieldError> {
-        let value = match value {
-            Some(Member::Json(json)) => match *json {
-                Json::String(text) => Some(Member::String(text)),
-                json => {
-                    row.value(self.cell(column, Some(View::of(&json)))?);
-                    return Ok(());
-                }
-            },
-            other => other,
-        };
         match value {
-            Some(Member::String(text)) => {
-                if self.takes_as_is(column, &text) {
-                    row.string(text);
-                } else {
-                    row.value(self.cell(column, Some(View::Text(&text)))?);
-                }
-            }
+            Some(Member::Json(json)) => match *json {
+                Json::String(text) => self.string_into(column, text, row)?,
+                json => row.value(self.cell(column, Some(View::of(&json)))?),
+            },
+            Some(Member::String(text)) => self.string_into(column, text, row)?,
             Some(Member::Null) => row.value(self.cell(column, Some(View::Null))?),
             Some(Member::Bool(b)) => row.value(self.cell(column, Some(View::Bool(b)))?),
-            // Unwrapped above.
-            Some(Member::Json(json)) => row.value(self.cell(column, Some(View::of(&json)))?),
             Some(Member::Text(start, end)) => {
                 let text = self.member_text(column, raw, start, end)?;
                 if self.takes_as_is(column, text) {
@@ -480,6 +466,22 @@ impl<'a> Converter<'a> {
                 row.value(self.cell(column, Some(View::Number(text)))?);
             }
             None => row.value(self.cell(column, None)?),
+        }
+        Ok(())
+    }
+
+    /// [`Converter::cell_into`] of text already built: moved into the row when the column
+    /// takes it as it is.
+    fn string_into(
+        &self,
+        column: usize,
+        text: String,
+        row: &mut impl Cells,
+    ) -> Result<(), FieldError> {
+        if self.takes_as_is(column, &text) {
+            row.string(text);
+        } else {
+            row.value(self.cell(column, Some(View::Text(&text)))?);
         }
         Ok(())
     }

@@ -176,13 +176,13 @@ pub(super) struct Filling<'p, K> {
     hint: usize,
 }
 
-impl<'p, K: PartialEq> Filling<'p, K> {
+impl<'p, K: PartialEq + Clone> Filling<'p, K> {
     pub(super) fn new(plan: &'p Plan) -> Self {
         Filling {
             plan,
             slots: vec![None; plan.len()],
             claims: match plan {
-                Plan::IgnoreCase(_) => std::iter::repeat_with(|| None).take(plan.len()).collect(),
+                Plan::IgnoreCase(_) => vec![None; plan.len()],
                 _ => Vec::new(),
             },
             hint: 0,

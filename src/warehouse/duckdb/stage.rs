@@ -651,13 +651,17 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
             ))
         };
         // By reference: copying each cell out cost more than reading it (perf).
-        let cells = batch.columns.get(i).into_iter().flatten();
-        if batch.columns.get(i).map_or(0, Vec::len) != rows {
-            return Err(Error::warehouse(format!(
-                "DuckDB: staging {}: column {} has not {rows} cells",
-                spec.name, column.name
-            )));
-        }
+        let cells = batch
+            .columns
+            .get(i)
+            .filter(|cells| cells.len() == rows)
+            .ok_or_else(|| {
+                Error::warehouse(format!(
+                    "DuckDB: staging {}: column {} has not {rows} cells",
+                    spec.name, column.name
+                ))
+            })?
+            .iter();
         macro_rules! fixed {
             ($t:ty, $convert:expr) => {{
                 let mut values: Vec<$t> = Vec::with_capacity(rows);
