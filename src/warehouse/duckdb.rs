@@ -68,6 +68,14 @@ impl DuckDb {
                 "SPARKIFY_DUCKDB_MEMORY={limit:?} is not a memory size DuckDB accepts (e.g. 1GB): {e}"
             ))
         })?;
+        // DuckDB frees the blocks it evicts into glibc's heap, which keeps them resident, and
+        // hands them back (malloc_trim) only once what it freed passes this threshold while
+        // it is near its cap. The default, 512 MiB, is more than the whole 500 MB cap, and a
+        // 10M-event run peaked at 639-755 MB; at 64 MiB it peaked at 611-633 MB at the same
+        // speed, and a 1M run at the same 340 MB (BENCHMARKS.md 2026-12-04, afternoon).
+        // DuckDB trims at most every 100 ms, and only near its cap.
+        conn.execute_batch("SET allocator_bulk_deallocation_flush_threshold = '64MiB'")
+            .map_err(|e| Error::warehouse(format!("cannot set DuckDB's allocator: {e}")))?;
         stage::register(&conn)?;
         let handle = conn.interrupt_handle();
         let _interrupt = crate::interrupt::on_request(move || handle.interrupt());
