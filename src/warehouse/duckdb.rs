@@ -53,8 +53,8 @@ impl DuckDb {
         }
         let conn = Connection::open(path).map_err(|e| open_error(path, &e))?;
         // DuckDB's default buffer pool (80 % of RAM) let a 10M-event run hold 5.4 GB; with a
-        // cap DuckDB spills to `<file>.tmp` instead, and the process holds about 200 MB beyond
-        // it (allocations outside DuckDB's buffer pool). 500 MB since songplays is numbered by
+        // cap DuckDB spills to `<file>.tmp` instead, and the process holds 110-170 MB beyond
+        // it (allocations outside DuckDB's buffer pool, with freed blocks handed back below). 500 MB since songplays is numbered by
         // a narrow sort (sql/duckdb/transform/songplays.sql): at 10M events it peaked at
         // 694-703 MB in 45.6-48.9 s, against 977-992 MB in 45.5-49.0 s under 800 MB; before
         // that change 500 MB cost 20 %. A 1M-event run peaks at 0.32 GB under either cap
