@@ -237,23 +237,27 @@ fn help_explains_the_commands_and_exit_codes() {
     }
 }
 
+/// `SELECT current_setting('<setting>')` on a new DuckDB warehouse in `dir`, through the CLI
+/// with `SPARKIFY_DUCKDB_MEMORY` set to `memory` (empty: the default cap).
+fn duckdb_setting(dir: &Path, setting: &str, memory: &str) -> Output {
+    common::sparkify()
+        .current_dir(dir)
+        .env("SPARKIFY_DUCKDB_MEMORY", memory)
+        .args([
+            "query",
+            "--warehouse",
+            "duckdb:w.duckdb",
+            "--format",
+            "csv",
+            &format!("SELECT current_setting('{setting}') AS s"),
+        ])
+        .output()
+}
+
 #[test]
 fn the_duckdb_memory_cap_is_applied_and_a_bad_one_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let query = |limit: &str| {
-        common::sparkify()
-            .current_dir(tmp.path())
-            .env("SPARKIFY_DUCKDB_MEMORY", limit)
-            .args([
-                "query",
-                "--warehouse",
-                "duckdb:w.duckdb",
-                "--format",
-                "csv",
-                "SELECT current_setting('memory_limit') AS m",
-            ])
-            .output()
-    };
+    let query = |limit: &str| duckdb_setting(tmp.path(), "memory_limit", limit);
     let out = query("");
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
@@ -271,21 +275,15 @@ fn the_duckdb_memory_cap_is_applied_and_a_bad_one_is_refused() {
 /// Under its cap DuckDB frees blocks into glibc's heap, which keeps them; DuckDB hands them back
 /// (`malloc_trim`) only once the freed memory passes `allocator_bulk_deallocation_flush_threshold`,
 /// 512 MiB by default, more than the whole 500 MB cap. sparkify lowers it, which held a 10M-event
-/// run's peak at 611-633 MB instead of 639-755 MB (BENCHMARKS.md, 2026-12-04 afternoon).
+/// run's peak at 611-672 MB instead of 639-755 MB (BENCHMARKS.md, 2026-12-04 evening).
 #[test]
 fn the_duckdb_allocator_gives_freed_memory_back_under_the_cap() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = common::sparkify()
-        .current_dir(tmp.path())
-        .args([
-            "query",
-            "--warehouse",
-            "duckdb:w.duckdb",
-            "--format",
-            "csv",
-            "SELECT current_setting('allocator_bulk_deallocation_flush_threshold') AS t",
-        ])
-        .output();
+    let out = duckdb_setting(
+        tmp.path(),
+        "allocator_bulk_deallocation_flush_threshold",
+        "",
+    );
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("64.0 MiB"), "{stdout}");

@@ -30,7 +30,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ledger::ledger_key;
+use super::ledger::KeyCache;
 use super::stage::{list_source, stage_listed};
 use super::{
     Build, Progress, Recorded, RunPlan, RunRecord, StageReport, StageRequest, Tally,
@@ -246,12 +246,13 @@ fn backfill_in(
 
     // What the source lists now, by day.
     let listing = list_source(request, progress)?;
-    let held = ledger_rows(wh, table)?;
+    let mut keys = KeyCache::default();
+    let held = ledger_rows(wh, table, &mut keys)?;
     let mut in_range = Vec::new();
     let mut listed_keys = HashSet::new();
     let (mut undated, mut new_outside) = (0, 0);
     for file in listing.files {
-        let key = ledger_key(&file.location);
+        let key = keys.key(&file.location).to_string();
         match file_day(&file.location) {
             Some(day) if range.holds(day) => {
                 listed_keys.insert(key);
@@ -435,7 +436,11 @@ fn say_plan(
 }
 
 /// The files the ledger holds for `table` (ledger keys), with the rows each loaded.
-fn ledger_rows(wh: &mut dyn Warehouse, table: &str) -> Result<HashMap<String, i64>> {
+fn ledger_rows(
+    wh: &mut dyn Warehouse,
+    table: &str,
+    keys: &mut KeyCache,
+) -> Result<HashMap<String, i64>> {
     let rows = wh.fetch(&sql::statement(
         "backfill/ledger_rows.sql",
         &[("table", Param::Text(table))],
@@ -447,7 +452,7 @@ fn ledger_rows(wh: &mut dyn Warehouse, table: &str) -> Result<HashMap<String, i6
                 Value::Int(n) => *n,
                 _ => 0,
             };
-            held.insert(ledger_key(file), loaded);
+            held.insert(keys.key(file).to_string(), loaded);
         }
     }
     Ok(held)

@@ -33,13 +33,12 @@ pub(super) fn keep_rejected<T>(
                     "bookkeeping/forget_errors.sql",
                     &[("table", Param::Text(table))],
                 )?)?;
-                let held: HashSet<String> = ledger_entries(wh, table, &mut KeyCache::default())?
-                    .into_keys()
-                    .collect();
-                let mut keys = Keys::default();
+                let mut keys = KeyCache::default();
+                let held: HashSet<String> =
+                    ledger_entries(wh, table, &mut keys)?.into_keys().collect();
                 let failed: Vec<load::LoadError> = errors
                     .iter()
-                    .filter(|e| !held.contains(keys.get(&e.file)))
+                    .filter(|e| !held.contains(keys.key(&e.file)))
                     .cloned()
                     .collect();
                 insert_errors(wh, table, &failed)?;
@@ -72,7 +71,7 @@ fn ledger_entries(
                 Value::Text(v) => Some(v.clone()),
                 _ => None,
             };
-            loaded.insert(keys.key(file), (size, version));
+            loaded.insert(keys.key(file).to_string(), (size, version));
         }
     }
     Ok(loaded)
@@ -139,7 +138,7 @@ pub(super) fn plan_files(
     }
     let listed_count = listed.len();
     for file in &listed {
-        match loaded.get(&keys.key(&file.location)) {
+        match loaded.get(keys.key(&file.location)) {
             None => plan.files.push(file.clone()),
             Some((size, version)) if *size == file.size as i64 && *version == file.version => {
                 plan.already_loaded += 1
@@ -162,7 +161,7 @@ pub(super) fn plan_files(
 /// relative name in another folder is another. Entries written before keys were canonical hold the
 /// path as listed; applied to them, this resolves them against the current folder, as those
 /// versions did.
-pub(super) fn ledger_key(location: &str) -> String {
+fn ledger_key(location: &str) -> String {
     if location.starts_with("s3://") {
         return location.to_string();
     }
@@ -172,30 +171,30 @@ pub(super) fn ledger_key(location: &str) -> String {
         .unwrap_or_else(|_| location.to_string())
 }
 
-/// [`ledger_key`] of each file once: a load rejects many rows of few files.
+/// [`ledger_key`] of many files at once, giving exactly what it gives, each location's key
+/// worked out once (a load rejects many rows of few files). `canonicalize` is a `realpath`,
+/// which reads every component of a path as a possible symlink: about ten failed `readlink`s
+/// per song file, 300,000 in a new day's run whose ledger and listing each name 15,000 song
+/// files (about 0.25 s of a 2.0-2.8 s run at 10M events). Here each folder is resolved once for
+/// the files in it, and a file or folder adds one `lstat` to learn whether it is a symlink
+/// itself (then it is resolved as `ledger_key` does). Paths with `.` or `..` in them, and
+/// whatever cannot be read, go to `ledger_key`.
 #[derive(Default)]
-struct Keys(HashMap<String, String>);
-
-impl Keys {
-    fn get(&mut self, location: &str) -> &str {
-        self.0
-            .entry(location.to_string())
-            .or_insert_with(|| ledger_key(location))
-    }
+pub(super) struct KeyCache {
+    keys: HashMap<String, String>,
+    paths: HashMap<PathBuf, Option<PathBuf>>,
 }
 
-/// [`ledger_key`] of many files at once, giving exactly what it gives. `canonicalize` is a
-/// `realpath`, which reads every component of a path as a possible symlink: about ten failed
-/// `readlink`s per song file, 300,000 in a new day's run whose ledger and listing each name
-/// 15,000 song files (about 0.25 s of a 2.0-2.8 s run at 10M events). Here each folder is resolved
-/// once for the files in it, and a file or folder adds one `lstat` to learn whether it is a
-/// symlink itself (then it is resolved as `ledger_key` does). Paths with `.` or `..` in
-/// them, and whatever cannot be read, go to `ledger_key`.
-#[derive(Default)]
-pub(super) struct KeyCache(HashMap<PathBuf, Option<PathBuf>>);
-
 impl KeyCache {
-    pub(super) fn key(&mut self, location: &str) -> String {
+    pub(super) fn key(&mut self, location: &str) -> &str {
+        if !self.keys.contains_key(location) {
+            let key = self.work_out(location);
+            self.keys.insert(location.to_string(), key);
+        }
+        &self.keys[location]
+    }
+
+    fn work_out(&mut self, location: &str) -> String {
         if location.starts_with("s3://") {
             return location.to_string();
         }
@@ -212,7 +211,7 @@ impl KeyCache {
     /// The canonical form of `path` (absolute, of plain names only), or `None` where it
     /// cannot be read.
     fn resolve(&mut self, path: &Path) -> Option<PathBuf> {
-        if let Some(known) = self.0.get(path) {
+        if let Some(known) = self.paths.get(path) {
             return known.clone();
         }
         let resolved = match (path.parent(), path.file_name()) {
@@ -229,7 +228,7 @@ impl KeyCache {
             // The root.
             _ => std::fs::canonicalize(path).ok(),
         };
-        self.0.insert(path.to_path_buf(), resolved.clone());
+        self.paths.insert(path.to_path_buf(), resolved.clone());
         resolved
     }
 }
@@ -278,7 +277,7 @@ pub(super) fn record_load(wh: &mut dyn Warehouse, table: &str, report: &LoadRepo
             // The columns of sql/schema/load_ledger.sql, in order.
             vec![
                 Value::Text(table.to_string()),
-                Value::Text(keys.key(&f.file)),
+                Value::Text(keys.key(&f.file).to_string()),
                 Value::Int(f.size as i64),
                 opt_text(f.version.as_deref()),
                 Value::Int(f.rows_read as i64),
@@ -328,14 +327,14 @@ pub(super) fn insert_errors(
     errors: &[load::LoadError],
 ) -> Result<()> {
     let now = crate::time::now_utc();
-    let mut keys = Keys::default();
+    let mut keys = KeyCache::default();
     let rows: Vec<Row> = errors
         .iter()
         .map(|e| {
             // The columns of sql/schema/load_errors.sql, in order.
             vec![
                 Value::Text(table.to_string()),
-                Value::Text(keys.get(&e.file).to_string()),
+                Value::Text(keys.key(&e.file).to_string()),
                 Value::Int(e.line as i64),
                 opt_text(e.column_name.as_deref()),
                 opt_text(e.column_type.as_deref()),
@@ -409,15 +408,15 @@ mod tests {
         assert_eq!(expected[0], expected[4], "the fixture: a symlinked file");
         let mut keys = KeyCache::default();
         for (p, e) in paths.iter().zip(&expected) {
-            assert_eq!(&keys.key(p), e, "{p}");
+            assert_eq!(keys.key(p), e, "{p}");
         }
         let mut keys = KeyCache::default();
         for (p, e) in paths.iter().zip(&expected).rev() {
-            assert_eq!(&keys.key(p), e, "{p}");
+            assert_eq!(keys.key(p), e, "{p}");
         }
         // Asked again, from the cache.
         for (p, e) in paths.iter().zip(&expected) {
-            assert_eq!(&keys.key(p), e, "{p}");
+            assert_eq!(keys.key(p), e, "{p}");
         }
     }
 }
