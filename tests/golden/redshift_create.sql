@@ -397,14 +397,17 @@ SORTKEY (start_time);
 -- On Redshift one row per play time at most: a copy on every node, sorted like songplays.
 -- redshift: DISTSTYLE ALL
 -- redshift: SORTKEY (start_time)
+-- The calendar units are NOT NULL, as they are of a NOT NULL start_time: PostgreSQL then keeps
+-- the not_null rules true on every write, and the checks trust them instead of reading 8.3M
+-- rows six times (about 1 s of a 10M run; sql/bookkeeping/postgres_not_null_holds.sql).
 CREATE TABLE IF NOT EXISTS time (
     start_time  TIMESTAMP NOT NULL,
-    hour        INTEGER,
-    day         INTEGER,
-    week        INTEGER,
-    month       INTEGER,
-    year        INTEGER,
-    weekday     INTEGER,
+    hour        INTEGER NOT NULL,
+    day         INTEGER NOT NULL,
+    week        INTEGER NOT NULL,
+    month       INTEGER NOT NULL,
+    year        INTEGER NOT NULL,
+    weekday     INTEGER NOT NULL,
     PRIMARY KEY (start_time)
 )
 DISTSTYLE ALL
