@@ -9,7 +9,7 @@
 -- its own song, artist and length, so the first copy keeps the match it would have had), and
 -- the events are keyed (ts, user, session, item): the columns of that key may come
 -- in any order, and in this one the sort that finds first copies (ascending, NULLs last)
--- also puts the plays in numbering order, so the second window needs no sort of its own.
+-- also puts the plays in numbering order, so the numbering window needs no sort of its own.
 -- The rows reach the table in time order whatever the catalogue's size, as the BRIN index
 -- on start_time needs (sql/indexes/postgres.sql); numbering before the join was 1-2 s
 -- faster, but a catalogue too big for work_mem splits a hash join into batches, and then the
