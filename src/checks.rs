@@ -314,29 +314,26 @@ fn declared_rules(table: &str, scope: Scope, dialect: sql::Dialect) -> Result<Ve
                         Scope::Changed => sql::changed(&target_table)?,
                     };
                     let clauses = match (&changed, target_changed) {
-                        // The target's changed keys are this column's own changed keys: a key
-                        // the run removed is one of them, so inside the range the first
-                        // clause reads, and a second clause for rows outside it could never
-                        // count a row. songplays.start_time → time; on PostgreSQL that clause
-                        // hashed all of `time`, 8.3M rows, for a new day's 83,000 keys (2.9-3.3
-                        // s of the new day at 10M events, BENCHMARKS.md 2026-12-04, late
-                        // evening).
-                        (Some(c), Some(t))
-                            if t.key == target && c.key == column && c.keys == t.keys =>
-                        {
-                            vec![format!("{dangling}{}", in_scope("f."))]
+                        (Some(c), Some(t)) if t.key == target => {
+                            let mut clauses = vec![format!("{dangling}{}", in_scope("f."))];
+                            // Every row pointing to a removed key dangles. Unless the target's
+                            // changed keys are this column's own: then a removed key is one of
+                            // them, inside the range the first clause reads, and rows outside
+                            // it cannot point to one. songplays.start_time → time; on
+                            // PostgreSQL that clause hashed all of `time`, 8.3M rows, for a new
+                            // day's 83,000 keys (2.9-3.3 s of the new day at 10M events,
+                            // BENCHMARKS.md 2026-12-04, late evening).
+                            if !(c.key == column && c.keys == t.keys) {
+                                clauses.push(format!(
+                                    "{table} f WHERE f.{column} IN (SELECT gone.k FROM ({}) \
+                                     gone (k) WHERE NOT EXISTS (SELECT 1 FROM {target_table} d \
+                                     WHERE d.{target} = gone.k)) AND NOT ({})",
+                                    t.keys,
+                                    range("f.", c)
+                                ));
+                            }
+                            clauses
                         }
-                        (Some(c), Some(t)) if t.key == target => vec![
-                            format!("{dangling}{}", in_scope("f.")),
-                            // Every row pointing to a removed key dangles.
-                            format!(
-                                "{table} f WHERE f.{column} IN (SELECT gone.k FROM ({}) gone (k) \
-                                 WHERE NOT EXISTS (SELECT 1 FROM {target_table} d \
-                                 WHERE d.{target} = gone.k)) AND NOT ({})",
-                                t.keys,
-                                range("f.", c)
-                            ),
-                        ],
                         _ => vec![dangling],
                     };
                     Broken {
