@@ -54,8 +54,9 @@ impl DuckDb {
         let conn = Connection::open(path).map_err(|e| open_error(path, &e))?;
         // DuckDB's default buffer pool (80 % of RAM) let a 10M-event run hold 5.4 GB; with a
         // cap DuckDB spills to `<file>.tmp` instead, and the process holds 110-170 MB beyond
-        // it (allocations outside DuckDB's buffer pool, with freed blocks handed back below). 500 MB since songplays is numbered by
-        // a narrow sort (sql/duckdb/transform/songplays.sql): at 10M events it peaked at
+        // it (allocations outside DuckDB's buffer pool, with freed blocks handed back below).
+        // 500 MB since songplays is numbered by a narrow sort
+        // (sql/duckdb/transform/songplays.sql): at 10M events it peaked at
         // 694-703 MB in 45.6-48.9 s, against 977-992 MB in 45.5-49.0 s under 800 MB; before
         // that change 500 MB cost 20 %. A 1M-event run peaks at 0.32 GB under either cap
         // below 800 MB (BENCHMARKS.md 2026-12-03, night).
@@ -72,7 +73,7 @@ impl DuckDb {
         // hands them back (malloc_trim) only once what it freed passes this threshold while
         // it is near its cap. The default, 512 MiB, is more than the whole 500 MB cap, and a
         // 10M-event run peaked at 639-755 MB; at 64 MiB it peaked at 611-633 MB at the same
-        // speed, and a 1M run at the same 340 MB (BENCHMARKS.md 2026-12-04, afternoon).
+        // speed, and a 1M run at the same 340 MB (BENCHMARKS.md 2026-12-04, evening).
         // DuckDB trims at most every 100 ms, and only near its cap.
         conn.execute_batch("SET allocator_bulk_deallocation_flush_threshold = '64MiB'")
             .map_err(|e| Error::warehouse(format!("cannot set DuckDB's allocator: {e}")))?;
