@@ -75,6 +75,70 @@ fn postgres_songplays_are_the_rows_of_the_common_statement() {
     );
 }
 
+// sql/postgres/transform/users.sql and users_history.sql find each user's latest event and
+// level periods through scratch tables a parallel plan can read; the same rows as the common
+// statements, on the sample and on users built to reach every branch: levels that flap, events
+// at one instant with different levels, sessions and items (NULLs among them), events without
+// a time or a level, a user whose every event lacks a time. No scratch table outlives the run.
+#[test]
+fn postgres_users_and_history_are_the_rows_of_the_common_statements() {
+    let mut wh = connect(&pg::server().new_database());
+    build(&mut wh, &sample_dir());
+    wh.execute(
+        "INSERT INTO staging_events (page, ts, userid, sessionid, iteminsession, level, \
+         firstname, lastname, gender) VALUES
+         ('Home',     1542000000000, 9001, 1,    0,    'free', 'Ann', 'A', 'F'),
+         ('NextSong', 1542000000001, 9001, 1,    1,    'paid', 'Ann', 'A', 'F'),
+         ('NextSong', 1542000000001, 9001, 2,    0,    'free', 'Ann', 'B', 'F'),
+         ('NextSong', 1542000000001, 9001, NULL, 5,    'paid', 'Ann', 'C', 'F'),
+         ('NextSong', 1542000000002, 9001, 2,    1,    'paid', 'Ann', 'A', 'F'),
+         ('NextSong', 1542000000003, 9001, 2,    2,    'free', 'Ann', 'A', 'F'),
+         ('NextSong', 1542000000004, 9001, 2,    NULL, 'free', 'Ann', 'D', 'F'),
+         ('NextSong', 1542000000004, 9001, 2,    3,    'free', NULL,  'E', NULL),
+         ('Home',     NULL,          9001, 9,    9,    'paid', 'Ann', 'Z', 'F'),
+         ('Home',     1542000000009, 9001, 9,    9,    NULL,   'Ann', 'Y', 'F'),
+         ('Home',     1542000000000, 9002, 1,    0,    'free', 'Bo',  'B', 'M'),
+         ('Home',     1542000000000, 9002, 1,    0,    'free', 'Bo',  'C', 'M'),
+         ('Home',     1542000000005, 9002, NULL, NULL, 'free', 'Bo',  'D', 'M'),
+         ('Home',     NULL,          9003, 1,    0,    'paid', 'Cy',  'C', NULL),
+         ('Home',     NULL,          9003, 2,    0,    'free', 'Cy',  'D', NULL),
+         ('Home',     1542000000000, NULL, 1,    0,    'paid', 'No',  'N', NULL)",
+    )
+    .unwrap();
+    let tables = ["user_latest", "users", "users_history"];
+    let mut expected = Vec::new();
+    for model in ["users_history", "users"] {
+        let common = sparkify::sql::file(&format!("transform/{model}.sql")).unwrap();
+        let own = sparkify::sql::transform(model, sparkify::sql::Dialect::Postgres).unwrap();
+        assert_ne!(common, own, "PostgreSQL has its own {model} statements");
+        wh.execute(common).unwrap();
+    }
+    for table in tables {
+        expected.push(dump(&mut wh, table));
+    }
+    for model in ["users_history", "users"] {
+        let own = sparkify::sql::transform(model, sparkify::sql::Dialect::Postgres).unwrap();
+        wh.execute(own).unwrap();
+    }
+    for (table, expected) in tables.iter().zip(&expected) {
+        assert_eq!(&dump(&mut wh, table), expected, "{table}");
+    }
+    // The sample's 97 users and the three above; 9001's periods: free, paid, free from ...003.
+    assert_eq!(expected[1].len(), 97 + 3);
+    assert_eq!(
+        count(
+            &mut wh,
+            "SELECT COUNT(*) FROM users_history WHERE user_id = 9001"
+        ),
+        3
+    );
+    let scratch = count(
+        &mut wh,
+        "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'sparkify_scratch%'",
+    );
+    assert_eq!(scratch, 0, "a scratch table outlived its transform");
+}
+
 #[test]
 fn every_built_in_question_answers_the_same_on_postgres_and_duckdb() {
     let tmp = tempfile::tempdir().unwrap();
