@@ -491,7 +491,7 @@ pub fn rule_sql(scope: Scope, dialect: sql::Dialect) -> Result<Vec<(String, Stri
         })
         .collect();
     for m in monitors()? {
-        for statement in m.statements()? {
+        for statement in m.statements(dialect)? {
             out.push((m.table.to_string(), m.name(), statement));
         }
     }
@@ -563,12 +563,9 @@ pub fn run_in(wh: &mut dyn Warehouse, options: &CheckOptions, scope: Scope) -> R
     for monitor in monitors()? {
         results.extend(monitor.run(wh, options)?);
     }
-    let matched_songplays = wh
-        .fetch(&sql::statement("figures/matched_songplays.sql", &[])?)?
-        .scalar_i64()?;
-    let songplays = wh
-        .fetch(&sql::statement("figures/songplays.sql", &[])?)?
-        .scalar_i64()?;
+    let figures = wh.fetch(&sql::statement("figures/songplays.sql", &[])?)?;
+    let songplays = figures.scalar_i64()?;
+    let matched_songplays = figures.column_i64(1)?;
     let kept_rejected = wh
         .fetch(&sql::statement(
             "figures/kept_rejected.sql",
@@ -676,13 +673,18 @@ impl Monitor {
         ]
     }
 
+    /// The statement that counts rows per day, in the dialect's own text where it has one.
+    fn daily_counts(&self, dialect: sql::Dialect) -> Result<Statement> {
+        sql::statement(
+            &sql::dialect_path("monitors/daily_counts.sql", dialect),
+            &self.params(),
+        )
+    }
+
     /// The statements it sends.
-    fn statements(&self) -> Result<Vec<Statement>> {
+    fn statements(&self, dialect: sql::Dialect) -> Result<Vec<Statement>> {
         if self.volume {
-            Ok(vec![sql::statement(
-                "monitors/daily_counts.sql",
-                &self.params(),
-            )?])
+            Ok(vec![self.daily_counts(dialect)?])
         } else {
             Ok(vec![
                 sql::statement("monitors/newest.sql", &self.params())?,
@@ -785,10 +787,7 @@ impl Monitor {
     /// `volume_min_percent` % of the median count of the `volume_window_days` days either side
     /// of it that lie within the data (at least two of them).
     fn volume(&self, wh: &mut dyn Warehouse, options: &CheckOptions) -> Result<Vec<CheckResult>> {
-        let found = wh.fetch(&sql::statement(
-            "monitors/daily_counts.sql",
-            &self.params(),
-        )?)?;
+        let found = wh.fetch(&self.daily_counts(wh.dialect())?)?;
         let counts: std::collections::BTreeMap<i64, i64> = found
             .rows
             .iter()

@@ -27,12 +27,22 @@ impl QueryResult {
     /// The single integer a `SELECT COUNT(*) ...` returns; NULL (a `SUM` over nothing) and
     /// no row at all (a `--dry-run` answers none) count as 0.
     pub fn scalar_i64(&self) -> Result<i64> {
-        match self.rows.first().and_then(|r| r.first()) {
+        self.column_i64(0)
+    }
+
+    /// The integer in column `index` of the first row, read as [`Self::scalar_i64`] reads the
+    /// first: for a statement that counts several things at once.
+    pub fn column_i64(&self, index: usize) -> Result<i64> {
+        let Some(row) = self.rows.first() else {
+            return Ok(0);
+        };
+        match row.get(index) {
             Some(Value::Int(v)) => Ok(*v),
             Some(Value::Double(v)) if v.fract() == 0.0 => Ok(*v as i64),
-            Some(Value::Null) | None => Ok(0),
+            Some(Value::Null) => Ok(0),
             other => Err(Error::warehouse(format!(
-                "expected one integer, the query returned {other:?}"
+                "expected an integer in column {}, the query returned {other:?}",
+                index + 1
             ))),
         }
     }

@@ -869,9 +869,7 @@ WHERE ts IS NOT NULL
 GROUP BY 1
 ORDER BY 1;
 
-SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL;
-
-SELECT COUNT(*) FROM songplays;
+SELECT COUNT(*) AS songplays, COUNT(song_id) AS matched FROM songplays;
 
 SELECT COUNT(*) FROM load_errors e WHERE e.table_name IN ($1, $2) AND NOT EXISTS (
     SELECT 1 FROM load_ledger l WHERE l.table_name = e.table_name AND l.file = e.file);
