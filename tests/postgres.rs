@@ -601,6 +601,32 @@ fn not_null_rules_trust_a_not_null_column_and_only_that() {
     assert_eq!(rule.violations, 3);
 }
 
+/// The volume monitor has PostgreSQL's own text (sql/postgres/monitors/daily_counts.sql), which
+/// hashes the days where the common one sorts every row: the same days and counts (the checks
+/// send the text `rule_sql` lists: both come from `Monitor::daily_counts`).
+#[test]
+fn postgres_volume_monitor_counts_the_days_the_common_text_counts() {
+    use sparkify::checks::Scope;
+    use sparkify::sql::Dialect;
+    let mut wh = connect(&pg::server().new_database());
+    build(&mut wh, &sample_dir());
+    let volume = |dialect| {
+        let rules = checks::rule_sql(Scope::All, dialect).unwrap();
+        let found: Vec<String> = rules
+            .into_iter()
+            .filter(|(_, name, _)| name.ends_with("volume by day"))
+            .map(|(_, _, sql)| sql.text)
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].clone()
+    };
+    let (common, own) = (volume(Dialect::DuckDb), volume(Dialect::Postgres));
+    assert_ne!(common, own, "PostgreSQL has its own volume text");
+    let expected = wh.query(&common).unwrap().rows;
+    assert_eq!(expected.len(), 30, "the sample's 30 days");
+    assert_eq!(wh.query(&own).unwrap().rows, expected);
+}
+
 /// Two rules have PostgreSQL's own text (sql/postgres/checks/, sql/postgres/violations/), for a
 /// better plan on the same rows: on a warehouse broken on purpose both count what the common
 /// text counts, and the checks run the PostgreSQL text.
