@@ -3,7 +3,7 @@
 -- sql/postgres/transform/users_history.sql does and for the same reasons: each user's latest
 -- ts is aggregated into an analyzed scratch table, and the events at that ts are ranked into a
 -- second one by a CREATE TABLE ... AS. At 10M events, alone in rolled-back transactions: 3.6-3.7
--- s for the common statement, 2.3 s here (BENCHMARKS.md 2026-12-04, night).
+-- s for the common statement, 2.3 s here (BENCHMARKS.md 2026-12-04, before midnight).
 -- depends: users_history
 CREATE UNLOGGED TABLE sparkify_scratch_latest_ts AS
 SELECT userid AS latest_user, MAX(ts) AS latest_ts

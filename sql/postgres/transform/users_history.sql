@@ -12,7 +12,7 @@
 -- transaction, so nobody else sees them and a failed run leaves none behind. A temporary table
 -- would not do: parallel workers cannot read one. At 10M events, alone in rolled-back
 -- transactions: 6.8-7.2 s for the common statement, 4.4 s here (BENCHMARKS.md 2026-12-04,
--- night); sparkify_epoch_ms is PARALLEL SAFE for this (sql/functions/postgres.sql).
+-- before midnight); sparkify_epoch_ms is PARALLEL SAFE for this (sql/functions/postgres.sql).
 CREATE UNLOGGED TABLE sparkify_scratch_user_levels AS
 SELECT userid AS level_user, MIN(level) AS lowest, MAX(level) AS highest, MIN(ts) AS first_ts
 FROM staging_events
