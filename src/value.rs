@@ -47,3 +47,28 @@ impl QueryResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(rows: Vec<Vec<Value>>) -> QueryResult {
+        QueryResult {
+            columns: Vec::new(),
+            rows,
+        }
+    }
+
+    #[test]
+    fn counts_are_read_by_column_and_a_missing_one_is_an_error() {
+        let two = result(vec![vec![Value::Int(6820), Value::Double(1.0)]]);
+        assert_eq!(two.scalar_i64().unwrap(), 6820);
+        assert_eq!(two.column_i64(1).unwrap(), 1);
+        let err = two.column_i64(2).unwrap_err().to_string();
+        assert!(err.contains("column 3"), "{err}");
+        // NULL (a SUM over nothing) and no row at all (a dry run) count as 0.
+        assert_eq!(result(vec![vec![Value::Null]]).scalar_i64().unwrap(), 0);
+        assert_eq!(result(Vec::new()).column_i64(1).unwrap(), 0);
+        assert!(result(vec![vec![Value::Double(1.5)]]).scalar_i64().is_err());
+    }
+}
