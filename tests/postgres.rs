@@ -106,18 +106,18 @@ fn postgres_users_and_history_are_the_rows_of_the_common_statements() {
     )
     .unwrap();
     let tables = ["user_latest", "users", "users_history"];
-    let mut expected = Vec::new();
-    for model in ["users_history", "users"] {
+    // (common, PostgreSQL's own) for each model, in transform order.
+    let texts = ["users_history", "users"].map(|model| {
         let common = sparkify::sql::file(&format!("transform/{model}.sql")).unwrap();
         let own = sparkify::sql::transform(model, sparkify::sql::Dialect::Postgres).unwrap();
         assert_ne!(common, own, "PostgreSQL has its own {model} statements");
+        (common, own)
+    });
+    for (common, _) in texts {
         wh.execute(common).unwrap();
     }
-    for table in tables {
-        expected.push(dump(&mut wh, table));
-    }
-    for model in ["users_history", "users"] {
-        let own = sparkify::sql::transform(model, sparkify::sql::Dialect::Postgres).unwrap();
+    let expected: Vec<Vec<String>> = tables.iter().map(|t| dump(&mut wh, t)).collect();
+    for (_, own) in texts {
         wh.execute(own).unwrap();
     }
     for (table, expected) in tables.iter().zip(&expected) {
