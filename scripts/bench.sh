@@ -21,6 +21,9 @@
 #                      --compress gzip, and loaded into DuckDB)
 #   BENCH_BASELINE  an older sparkify binary: its run into PostgreSQL is timed too (row 4b), for
 #                   the target "2x faster than today's PostgreSQL run" measured in the same session
+#   BENCH_PAIRS     after the rows, N more runs of each two-sided target (the DuckDB peer and row
+#                   1; with BENCH_BASELINE, row 4b and row 4) as interleaved pairs, the order
+#                   alternating, each pair's ratio and their median reported   [default: 0]
 #
 # Builds nothing: build first with `cargo build --release --examples`.
 set -euo pipefail
@@ -33,6 +36,7 @@ BENCH_TIMEOUT="${BENCH_TIMEOUT:-7200}"
 SPARKIFY="${SPARKIFY:-$CARGO_TARGET_DIR/release/sparkify}"
 BENCH_PARSE="${BENCH_PARSE:-$CARGO_TARGET_DIR/release/examples/bench_parse}"
 BENCH_BASELINE="${BENCH_BASELINE:-}"
+BENCH_PAIRS="${BENCH_PAIRS:-0}"
 VENV="$BENCH_DIR/venv"
 PY="$VENV/bin/python"
 # shellcheck source=scripts/bench/pg.sh
@@ -59,6 +63,7 @@ esac
 [ $# -le 1 ] || usage
 [[ "$BENCH_REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_REPEAT must be a positive integer" >&2; exit 2; }
 [[ "$BENCH_TIMEOUT" =~ ^[0-9]+$ ]] || { echo "BENCH_TIMEOUT must be a number of seconds" >&2; exit 2; }
+[[ "$BENCH_PAIRS" =~ ^[0-9]+$ ]] || { echo "BENCH_PAIRS must be a number of pairs (0 = none)" >&2; exit 2; }
 if [ ! -x "$SPARKIFY" ]; then
   echo "sparkify binary not found at $SPARKIFY: build it with 'cargo build --release --examples'" >&2
   exit 1
@@ -266,6 +271,62 @@ pct() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) printf "—"; else printf "%.1f %%", 100 * a / b }'
 }
 
+# median R...: the median of the numbers given, two decimals, or "—" for none.
+median() {
+  [ $# -gt 0 ] || { printf '—'; return; }
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'
+}
+
+# pairs KIND PEER-LABEL PEER-LOG PEER-SETUP PEER-CMD... -- SK-LABEL SK-LOG SK-SETUP SK-CMD...: BENCH_PAIRS
+# interleaved pairs of single runs, the peer first in odd pairs and sparkify first in even ones,
+# so that the machine's speed drifting during a pair (it does: the same run took 23 s and 35 s
+# within an hour) favours neither side. Appends "| i | peer s | sparkify s | ratio |" rows to
+# PAIR_ROWS[KIND] and the ratios to PAIR_RATIOS[KIND]; a failed run leaves its pair out.
+declare -A PAIR_ROWS PAIR_RATIOS
+pairs() {
+  local kind=$1
+  shift
+  local -a peer=() sk=()
+  while [ "$1" != -- ]; do peer+=("$1"); shift; done
+  shift
+  sk=("$@")
+  local i order id saved=$BENCH_REPEAT
+  BENCH_REPEAT=1 # one run per side and pair: the pairs are the repetition
+  PAIR_ROWS[$kind]=""
+  PAIR_RATIOS[$kind]=""
+  for ((i = 1; i <= BENCH_PAIRS; i++)); do
+    if ((i % 2)); then order="peer sk"; else order="sk peer"; fi
+    for id in $order; do
+      if [ "$id" = peer ]; then
+        timed "${kind}_peer_$i" "${peer[1]%.log}-pair$i.log" "${peer[2]}" "${peer[@]:3}"
+      else
+        timed "${kind}_sk_$i" "${sk[1]%.log}-pair$i.log" "${sk[2]}" "${sk[@]:3}"
+      fi
+    done
+    local pw=${WALL[${kind}_peer_$i]:-} sw=${WALL[${kind}_sk_$i]:-}
+    if [ -n "$pw" ] && [ -n "$sw" ]; then
+      local r
+      r=$(awk -v a="$pw" -v b="$sw" 'BEGIN { printf "%.2f", a / b }')
+      PAIR_ROWS[$kind]+="| $i ($([ $((i % 2)) = 1 ] && echo "${peer[0]} first" || echo "sparkify first")) | $(fmt2 "$pw") | $(fmt2 "$sw") | ${r}× |"$'\n'
+      PAIR_RATIOS[$kind]+="$r "
+      printf '   pair %d: %s %s s, sparkify %s s = %s×\n' "$i" "${peer[0]}" "$(fmt2 "$pw")" "$(fmt2 "$sw")" "$r"
+    else
+      PAIR_ROWS[$kind]+="| $i | ${pw:-failed} | ${sw:-failed} | — |"$'\n'
+    fi
+  done
+  BENCH_REPEAT=$saved
+}
+# pairs_text KIND: "median R× of N interleaved pairs (r1, r2, ...)" or "".
+pairs_text() {
+  local -a r
+  read -r -a r <<<"${PAIR_RATIOS[$1]:-}"
+  [ ${#r[@]} -gt 0 ] || return 0
+  local list
+  list=$(printf '%s×, ' "${r[@]}")
+  printf 'median %s× of %d interleaved pairs (%s)' "$(median "${r[@]}")" "${#r[@]}" "${list%, }"
+}
+
 # --- one size ------------------------------------------------------------------------------------
 bench_size() {
   local size=$1 songs users days epd with_pandas
@@ -274,7 +335,7 @@ bench_size() {
   local sdir="$BENCH_DIR/$size" data="$BENCH_DIR/$size/data"
   local work="$sdir/work" logs="$sdir/logs"
   local params="songs=$songs users=$users days=$days events-per-day=$epd seed=42 match-rate=0.6"
-  WALL=() RSS_KB=() RC=() NOTE=() COUNTS=()
+  WALL=() RSS_KB=() RC=() NOTE=() COUNTS=() PAIR_ROWS=() PAIR_RATIOS=()
   mkdir -p "$sdir" "$logs"
   rm -rf "$work"
   mkdir -p "$work"
@@ -469,6 +530,25 @@ bench_size() {
     NOTE[newday_pg]="skipped (BENCH_SKIP_NEWDAY)"
   fi
 
+  # Interleaved pairs for the two targets that compare sparkify with another program: a single
+  # run of each, minutes apart, moved these ratios by up to 2.6x between benchmarks on this
+  # machine (BENCHMARKS.md); pairs measured back to back, in alternating order, do not share
+  # that drift.
+  if [ "$BENCH_PAIRS" -gt 0 ]; then
+    echo "   $BENCH_PAIRS interleaved pair(s): the DuckDB read_json peer and sparkify run -> DuckDB"
+    pairs duck peer "$logs/peer-duckdb.log" peer_duck_setup "$PY" "$ROOT/scripts/bench/peer_duckdb.py" \
+      --songs "$data/song_data" --events "$data/log_data" --db "$pdb" -- \
+      sparkify "$logs/sparkify-duckdb.log" sk_duck_setup "$SPARKIFY" run --warehouse "duckdb:$skdb" "${src[@]}"
+    peer_duck_setup
+    sk_duck_setup
+    if [ -n "$BENCH_BASELINE" ]; then
+      echo "   $BENCH_PAIRS interleaved pair(s): the baseline and sparkify run -> PostgreSQL"
+      pairs pg baseline "$logs/baseline-postgres.log" base_pg_setup "$BENCH_BASELINE" run --warehouse "$baseurl" "${src[@]}" -- \
+        sparkify "$logs/sparkify-postgres.log" sk_pg_setup "$SPARKIFY" run --warehouse "$pgurl" "${src[@]}"
+      pg_psql -c "DROP DATABASE IF EXISTS sparkify_base" -c "DROP DATABASE IF EXISTS sparkify_bench" >/dev/null 2>&1 || true
+    fi
+  fi
+
   # 3. Peer: pandas + psycopg2 row by row (the Udacity tutorial's etl.py).
   if [ "$with_pandas" = yes ] && [ -z "${BENCH_SKIP_PANDAS:-}" ]; then
     pandas_setup() { pg_fresh_db udacity_bench >/dev/null 2>&1; }
@@ -537,7 +617,7 @@ bench_size() {
   # --- targets ------------------------------------------------------------------------------------
   local t pct targets=()
   t=$(ratio "${WALL[peer_duck]:-}" "${WALL[sk_duck]:-}")
-  targets+=("embedded run vs DuckDB read_json peer: $t faster (target ≥ 1.50× at medium and large)$([ "$size" = small ] && echo '; small is dominated by start-up, informational' || true)")
+  targets+=("embedded run vs DuckDB read_json peer: $t faster$([ -n "${PAIR_RATIOS[duck]:-}" ] && echo "; $(pairs_text duck)" || true) (target ≥ 1.50× at medium and large)$([ "$size" = small ] && echo '; small is dominated by start-up, informational' || true)")
   if [ -n "$bare_s" ] && [ -n "$st_total" ]; then
     pct=$(awk -v b="$bare_s" -v s="$st_total" 'BEGIN { if (s > 0) printf "%.0f", 100 * b / s; else print "—" }')
     targets+=("staging vs bare parse: staging $(fmt2 "$st_total") s = $(rate "$mb" "$st_total" 2) MB/s, bare parse $(fmt2 "$bare_s") s = $(rate "$mb" "$bare_s" 2) MB/s → staging runs at $pct % of bare-parse speed (target ≥ 50 %)")
@@ -546,7 +626,7 @@ bench_size() {
   fi
   targets+=("one new day into the warehouse, checks included: DuckDB $(pct "${WALL[newday_duck]:-}" "${WALL[sk_duck]:-}") of the full run (target ≤ 10 %), PostgreSQL $(pct "${WALL[newday_pg]:-}" "${WALL[sk_pg]:-}") (target ≤ 20 %)")
   if [ -n "$BENCH_BASELINE" ]; then
-    targets+=("sparkify → PostgreSQL vs the baseline binary, same server, same session: $(ratio "${WALL[base_pg]:-}" "${WALL[sk_pg]:-}") faster (target ≥ 2.00× at large)")
+    targets+=("sparkify → PostgreSQL vs the baseline binary, same server, same session: $(ratio "${WALL[base_pg]:-}" "${WALL[sk_pg]:-}") faster$([ -n "${PAIR_RATIOS[pg]:-}" ] && echo "; $(pairs_text pg)" || true) (target ≥ 2.00× at large)")
   else
     targets+=("sparkify → PostgreSQL vs today's run: — (set BENCH_BASELINE to an older sparkify binary; target ≥ 2.00× at large)")
   fi
@@ -559,6 +639,7 @@ bench_size() {
     for id in sk_duck peer_duck pandas sk_pg base_pg bare newday_duck newday_pg sk_gzip; do
       printf '%s_wall\t%s\n%s_rss_kb\t%s\n' "$id" "${WALL[$id]:-}" "$id" "${RSS_KB[$id]:-}"
     done
+    printf 'pairs_duck_ratios\t%s\npairs_pg_ratios\t%s\n' "${PAIR_RATIOS[duck]:-}" "${PAIR_RATIOS[pg]:-}"
   } >"$tsv"
   local other other_size
   if [ "$size" = medium ] || [ "$size" = large ]; then
@@ -616,6 +697,26 @@ bench_size() {
     fi
     echo
     echo "× sparkify = wall time / wall time of row 1 (above 1: slower than sparkify)."
+    local kind
+    for kind in duck pg; do
+      [ -n "${PAIR_ROWS[$kind]:-}" ] || continue
+      echo
+      if [ "$kind" = duck ]; then
+        echo "Interleaved pairs (\`BENCH_PAIRS=$BENCH_PAIRS\`): the DuckDB \`read_json\` peer (row 2) and row 1," \
+          "one run each, back to back, the order alternating; ratio = peer ÷ sparkify."
+        echo
+        echo "| pair | peer s | sparkify s | ratio |"
+      else
+        echo "Interleaved pairs (\`BENCH_PAIRS=$BENCH_PAIRS\`): the baseline (row 4b) and row 4," \
+          "one run each, back to back, the order alternating; ratio = baseline ÷ sparkify."
+        echo
+        echo "| pair | baseline s | sparkify s | ratio |"
+      fi
+      echo "| --- | ---: | ---: | ---: |"
+      printf '%s' "${PAIR_ROWS[$kind]}"
+      echo
+      echo "Over the pairs: $(pairs_text "$kind")."
+    done
     echo
     for line in "${checks[@]}" "${targets[@]}"; do echo "- $line"; done
   } >"$md"
