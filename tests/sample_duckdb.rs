@@ -395,3 +395,90 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// On DuckDB a `unique` rule counts repeated keys from one sort of the keys, where PostgreSQL
+/// and Redshift group them: it must count what the grouping counts, on a warehouse broken on
+/// purpose at both ends of the key order and with NULL keys (the constraints that forbid them
+/// dropped, as the rule cannot assume them): a key repeated three times and one twice, the
+/// smallest and the largest key repeated, a pair of a two-column key repeated and one whose
+/// second column is NULL twice, a single all-NULL key at the end of the order (not repeated),
+/// and a table whose every key is NULL (one repeated key, at the start of the order).
+#[test]
+fn duckdb_unique_rules_count_the_keys_the_grouping_counts() {
+    use sparkify::checks::Scope;
+    use sparkify::sql::Dialect;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    build(&mut wh, &sample_dir());
+    for sql in [
+        "INSERT INTO songplays SELECT * FROM songplays WHERE songplay_id IN (1, 2)",
+        "INSERT INTO songplays SELECT * FROM songplays WHERE songplay_id = 1 LIMIT 1",
+        "INSERT INTO time SELECT * FROM time
+         WHERE start_time = (SELECT MIN(start_time) FROM time)
+            OR start_time = (SELECT MAX(start_time) FROM time)",
+        "ALTER TABLE users_history ALTER COLUMN valid_from DROP NOT NULL",
+        "INSERT INTO users_history SELECT * FROM users_history
+         WHERE user_id = (SELECT MIN(user_id) FROM users_history)",
+        "INSERT INTO users_history (user_id, level, valid_from, is_current)
+         SELECT MAX(user_id), 'free', NULL, FALSE FROM users_history",
+        "INSERT INTO users_history (user_id, level, valid_from, is_current)
+         SELECT MAX(user_id), 'paid', NULL, FALSE FROM users_history",
+        "ALTER TABLE user_latest ALTER COLUMN userid DROP NOT NULL",
+        "UPDATE user_latest SET userid = NULL WHERE userid = (SELECT MAX(userid) FROM user_latest)",
+        "ALTER TABLE load_ledger ALTER COLUMN table_name DROP NOT NULL",
+        "ALTER TABLE load_ledger ALTER COLUMN file DROP NOT NULL",
+        "UPDATE load_ledger SET table_name = NULL, file = NULL",
+    ] {
+        wh.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let report = checks::run(&mut wh).unwrap();
+    let rules = checks::rule_sql(Scope::All, Dialect::DuckDb).unwrap();
+    let mut found = HashMap::new();
+    for (table, name, sql) in rules
+        .iter()
+        .filter(|(_, name, _)| name.starts_with("unique ("))
+    {
+        assert!(
+            !sql.text.contains("GROUP BY"),
+            "{table}: {name} by sort: {}",
+            sql.text
+        );
+        let columns = &name["unique (".len()..name.len() - 1];
+        let grouped = count(
+            &mut wh,
+            &format!(
+                "SELECT COUNT(*) FROM (SELECT {columns} FROM {table} GROUP BY {columns} \
+                 HAVING COUNT(*) > 1) duplicated"
+            ),
+        );
+        let result = report
+            .results
+            .iter()
+            .find(|r| r.table == *table && r.name == *name)
+            .unwrap_or_else(|| panic!("{table}: {name} not run"));
+        assert_eq!(result.violations, grouped, "{table}: {name}");
+        found.insert(table.as_str(), grouped);
+    }
+    let expected = HashMap::from([
+        ("songplays", 2),
+        ("time", 2),
+        ("users_history", 2),
+        ("user_latest", 0),
+        ("load_ledger", 1),
+        ("users", 0),
+        ("songs", 0),
+        ("artists", 0),
+    ]);
+    assert_eq!(found, expected);
+    for dialect in [Dialect::Postgres, Dialect::Redshift] {
+        for (table, name, sql) in checks::rule_sql(Scope::All, dialect).unwrap() {
+            if name.starts_with("unique (") {
+                assert!(
+                    sql.text.contains("GROUP BY"),
+                    "{dialect:?} {table}: {}",
+                    sql.text
+                );
+            }
+        }
+    }
+}
