@@ -278,15 +278,18 @@ median() {
     END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'
 }
 
-# pairs KIND PEER-LABEL PEER-LOG PEER-SETUP PEER-CMD... -- SK-LABEL SK-LOG SK-SETUP SK-CMD...: BENCH_PAIRS
-# interleaved pairs of single runs, the peer first in odd pairs and sparkify first in even ones,
-# so that the machine's speed drifting during a pair (it does: the same run took 23 s and 35 s
-# within an hour) favours neither side. Appends "| i | peer s | sparkify s | ratio |" rows to
-# PAIR_ROWS[KIND] and the ratios to PAIR_RATIOS[KIND]; a failed run leaves its pair out.
+# pairs KIND REF-ID PEER-LABEL PEER-LOG PEER-SETUP PEER-COUNTS PEER-CMD... --
+#       SK-LABEL SK-LOG SK-SETUP SK-COUNTS SK-CMD...: BENCH_PAIRS interleaved pairs of single
+# runs, the peer first in odd pairs and sparkify first in even ones, so that the machine's speed
+# drifting during a pair (it does: the same run took 23 s and 35 s within an hour) favours
+# neither side. After each run, COUNTS LOG prints its table counts, which must equal REF-ID's (a
+# row already checked): a run that failed or built other tables leaves its pair out, marked.
+# Appends "| i | peer s | sparkify s | ratio |" rows to PAIR_ROWS[KIND] and the ratios to
+# PAIR_RATIOS[KIND].
 declare -A PAIR_ROWS PAIR_RATIOS
 pairs() {
-  local kind=$1
-  shift
+  local kind=$1 ref=$2
+  shift 2
   local -a peer=() sk=()
   while [ "$1" != -- ]; do peer+=("$1"); shift; done
   shift
@@ -297,15 +300,24 @@ pairs() {
   PAIR_RATIOS[$kind]=""
   for ((i = 1; i <= BENCH_PAIRS; i++)); do
     if ((i % 2)); then order="peer sk"; else order="sk peer"; fi
+    local side mismatch=""
     for id in $order; do
-      if [ "$id" = peer ]; then
-        timed "${kind}_peer_$i" "${peer[1]%.log}-pair$i.log" "${peer[2]}" "${peer[@]:3}"
-      else
-        timed "${kind}_sk_$i" "${sk[1]%.log}-pair$i.log" "${sk[2]}" "${sk[@]:3}"
+      local -n run=$id
+      side="${kind}_${id}_$i"
+      timed "$side" "${run[1]%.log}-pair$i.log" "${run[2]}" "${run[@]:4}"
+      if [ "${RC[$side]}" = 0 ]; then
+        COUNTS[$side]=$("${run[3]}" "${run[1]%.log}-pair$i.log")
+        if [ -n "$(compare_counts "$side" "$ref")" ]; then
+          mismatch="$mismatch; ${run[0]}: $(compare_counts "$side" "$ref")"
+          echo "   MISMATCH in pair $i, ${run[0]} vs ${NAME[$ref]}: $(compare_counts "$side" "$ref")" >&2
+        fi
       fi
+      unset -n run
     done
     local pw=${WALL[${kind}_peer_$i]:-} sw=${WALL[${kind}_sk_$i]:-}
-    if [ -n "$pw" ] && [ -n "$sw" ]; then
+    if [ -n "$mismatch" ]; then
+      PAIR_ROWS[$kind]+="| $i | ${pw:-failed} | ${sw:-failed} | **MISMATCH** of row counts${mismatch}, left out |"$'\n'
+    elif [ -n "$pw" ] && [ -n "$sw" ]; then
       local r
       r=$(awk -v a="$pw" -v b="$sw" 'BEGIN { printf "%.2f", a / b }')
       PAIR_ROWS[$kind]+="| $i ($([ $((i % 2)) = 1 ] && echo "${peer[0]} first" || echo "sparkify first")) | $(fmt2 "$pw") | $(fmt2 "$sw") | ${r}× |"$'\n'
@@ -536,15 +548,21 @@ bench_size() {
   # that drift.
   if [ "$BENCH_PAIRS" -gt 0 ]; then
     echo "   $BENCH_PAIRS interleaved pair(s): the DuckDB read_json peer and sparkify run -> DuckDB"
-    pairs duck peer "$logs/peer-duckdb.log" peer_duck_setup "$PY" "$ROOT/scripts/bench/peer_duckdb.py" \
-      --songs "$data/song_data" --events "$data/log_data" --db "$pdb" -- \
-      sparkify "$logs/sparkify-duckdb.log" sk_duck_setup "$SPARKIFY" run --warehouse "duckdb:$skdb" "${src[@]}"
+    sk_duck_counts() { warehouse_counts "duckdb:$skdb"; }
+    pairs duck sk_duck peer "$logs/peer-duckdb.log" peer_duck_setup peer_counts \
+      "$PY" "$ROOT/scripts/bench/peer_duckdb.py" --songs "$data/song_data" --events "$data/log_data" --db "$pdb" -- \
+      sparkify "$logs/sparkify-duckdb.log" sk_duck_setup sk_duck_counts \
+      "$SPARKIFY" run --warehouse "duckdb:$skdb" "${src[@]}"
     peer_duck_setup
     sk_duck_setup
     if [ -n "$BENCH_BASELINE" ]; then
       echo "   $BENCH_PAIRS interleaved pair(s): the baseline and sparkify run -> PostgreSQL"
-      pairs pg baseline "$logs/baseline-postgres.log" base_pg_setup "$BENCH_BASELINE" run --warehouse "$baseurl" "${src[@]}" -- \
-        sparkify "$logs/sparkify-postgres.log" sk_pg_setup "$SPARKIFY" run --warehouse "$pgurl" "${src[@]}"
+      base_pg_counts() { warehouse_counts "$baseurl"; }
+      sk_pg_counts() { warehouse_counts "$pgurl"; }
+      pairs pg sk_pg baseline "$logs/baseline-postgres.log" base_pg_setup base_pg_counts \
+        "$BENCH_BASELINE" run --warehouse "$baseurl" "${src[@]}" -- \
+        sparkify "$logs/sparkify-postgres.log" sk_pg_setup sk_pg_counts \
+        "$SPARKIFY" run --warehouse "$pgurl" "${src[@]}"
       pg_psql -c "DROP DATABASE IF EXISTS sparkify_base" -c "DROP DATABASE IF EXISTS sparkify_bench" >/dev/null 2>&1 || true
     fi
   fi
@@ -715,7 +733,11 @@ bench_size() {
       echo "| --- | ---: | ---: | ---: |"
       printf '%s' "${PAIR_ROWS[$kind]}"
       echo
-      echo "Over the pairs: $(pairs_text "$kind")."
+      if [ -n "${PAIR_RATIOS[$kind]:-}" ]; then
+        echo "Over the pairs: $(pairs_text "$kind")."
+      else
+        echo "Over the pairs: none to count (see the rows above)."
+      fi
     done
     echo
     for line in "${checks[@]}" "${targets[@]}"; do echo "- $line"; done
