@@ -396,10 +396,13 @@ bench_size() {
   # 1. sparkify run -> embedded DuckDB.
   local skdb="$work/sparkify.duckdb"
   sk_duck_setup() { rm -f "$skdb" "$skdb.wal"; }
-  timed sk_duck "$logs/sparkify-duckdb.log" sk_duck_setup "$SPARKIFY" run --warehouse "duckdb:$skdb" "${src[@]}"
+  # Each command and count is spelled once: the pairs below run and count exactly these.
+  local sk_duck_cmd=("$SPARKIFY" run --warehouse "duckdb:$skdb" "${src[@]}")
+  sk_duck_counts() { warehouse_counts "duckdb:$skdb"; }
+  timed sk_duck "$logs/sparkify-duckdb.log" sk_duck_setup "${sk_duck_cmd[@]}"
   local st_ev="" st_song="" st_total="" tr_s=""
   if [ "${RC[sk_duck]}" = 0 ]; then
-    COUNTS[sk_duck]=$(warehouse_counts "duckdb:$skdb")
+    COUNTS[sk_duck]=$(sk_duck_counts)
     st_ev=$(summary_seconds "$logs/sparkify-duckdb.log" "stage staging_events")
     st_song=$(summary_seconds "$logs/sparkify-duckdb.log" "stage staging_songs")
     tr_s=$(summary_seconds "$logs/sparkify-duckdb.log" "transform time")
@@ -440,8 +443,9 @@ bench_size() {
   # 2. Peer: DuckDB's read_json + the same SQL.
   local pdb="$work/peer.duckdb"
   peer_duck_setup() { rm -f "$pdb" "$pdb.wal"; }
-  timed peer_duck "$logs/peer-duckdb.log" peer_duck_setup "$PY" "$ROOT/scripts/bench/peer_duckdb.py" \
-    --songs "$data/song_data" --events "$data/log_data" --db "$pdb"
+  local peer_duck_cmd=("$PY" "$ROOT/scripts/bench/peer_duckdb.py" --songs "$data/song_data"
+    --events "$data/log_data" --db "$pdb")
+  timed peer_duck "$logs/peer-duckdb.log" peer_duck_setup "${peer_duck_cmd[@]}"
   if [ "${RC[peer_duck]}" = 0 ]; then
     COUNTS[peer_duck]=$(peer_counts "$logs/peer-duckdb.log")
     NOTE[peer_duck]="staging $(fmt2 "$(calc "$(summary_seconds "$logs/peer-duckdb.log" "  stage staging_events") + $(summary_seconds "$logs/peer-duckdb.log" "  stage staging_songs")")") s, transforms $(fmt2 "$(summary_seconds "$logs/peer-duckdb.log" "  transform")") s"
@@ -472,9 +476,11 @@ bench_size() {
   ensure_pg
   sk_pg_setup() { pg_fresh_db sparkify_bench >/dev/null 2>&1; }
   local pgurl="$PG_URL/sparkify_bench?sslmode=disable"
-  timed sk_pg "$logs/sparkify-postgres.log" sk_pg_setup "$SPARKIFY" run --warehouse "$pgurl" "${src[@]}"
+  local sk_pg_cmd=("$SPARKIFY" run --warehouse "$pgurl" "${src[@]}")
+  sk_pg_counts() { warehouse_counts "$pgurl"; }
+  timed sk_pg "$logs/sparkify-postgres.log" sk_pg_setup "${sk_pg_cmd[@]}"
   if [ "${RC[sk_pg]}" = 0 ]; then
-    COUNTS[sk_pg]=$(warehouse_counts "$pgurl")
+    COUNTS[sk_pg]=$(sk_pg_counts)
     NOTE[sk_pg]="staging $(fmt2 "$(calc "$(summary_seconds "$logs/sparkify-postgres.log" "stage staging_events") + $(summary_seconds "$logs/sparkify-postgres.log" "stage staging_songs")")") s, transforms $(fmt2 "$(summary_seconds "$logs/sparkify-postgres.log" "transform time")") s; RSS of the client only"
   fi
   pg_psql -c "DROP DATABASE IF EXISTS sparkify_bench" >/dev/null 2>&1 || true
@@ -484,9 +490,11 @@ bench_size() {
   if [ -n "$BENCH_BASELINE" ]; then
     base_pg_setup() { pg_fresh_db sparkify_base >/dev/null 2>&1; }
     local baseurl="$PG_URL/sparkify_base?sslmode=disable"
-    timed base_pg "$logs/baseline-postgres.log" base_pg_setup "$BENCH_BASELINE" run --warehouse "$baseurl" "${src[@]}"
+    local base_pg_cmd=("$BENCH_BASELINE" run --warehouse "$baseurl" "${src[@]}")
+    base_pg_counts() { warehouse_counts "$baseurl"; }
+    timed base_pg "$logs/baseline-postgres.log" base_pg_setup "${base_pg_cmd[@]}"
     if [ "${RC[base_pg]}" = 0 ]; then
-      COUNTS[base_pg]=$(warehouse_counts "$baseurl")
+      COUNTS[base_pg]=$(base_pg_counts)
       NOTE[base_pg]="$BENCH_BASELINE ($("$BENCH_BASELINE" --version | awk '{ print $2 }')); staging $(fmt2 "$(calc "$(summary_seconds "$logs/baseline-postgres.log" "stage staging_events") + $(summary_seconds "$logs/baseline-postgres.log" "stage staging_songs")")") s, transforms $(fmt2 "$(summary_seconds "$logs/baseline-postgres.log" "transform time")") s"
     fi
     pg_psql -c "DROP DATABASE IF EXISTS sparkify_base" >/dev/null 2>&1 || true
@@ -548,21 +556,14 @@ bench_size() {
   # that drift.
   if [ "$BENCH_PAIRS" -gt 0 ]; then
     echo "   $BENCH_PAIRS interleaved pair(s): the DuckDB read_json peer and sparkify run -> DuckDB"
-    sk_duck_counts() { warehouse_counts "duckdb:$skdb"; }
-    pairs duck sk_duck peer "$logs/peer-duckdb.log" peer_duck_setup peer_counts \
-      "$PY" "$ROOT/scripts/bench/peer_duckdb.py" --songs "$data/song_data" --events "$data/log_data" --db "$pdb" -- \
-      sparkify "$logs/sparkify-duckdb.log" sk_duck_setup sk_duck_counts \
-      "$SPARKIFY" run --warehouse "duckdb:$skdb" "${src[@]}"
+    pairs duck sk_duck peer "$logs/peer-duckdb.log" peer_duck_setup peer_counts "${peer_duck_cmd[@]}" -- \
+      sparkify "$logs/sparkify-duckdb.log" sk_duck_setup sk_duck_counts "${sk_duck_cmd[@]}"
     peer_duck_setup
     sk_duck_setup
     if [ -n "$BENCH_BASELINE" ]; then
       echo "   $BENCH_PAIRS interleaved pair(s): the baseline and sparkify run -> PostgreSQL"
-      base_pg_counts() { warehouse_counts "$baseurl"; }
-      sk_pg_counts() { warehouse_counts "$pgurl"; }
-      pairs pg sk_pg baseline "$logs/baseline-postgres.log" base_pg_setup base_pg_counts \
-        "$BENCH_BASELINE" run --warehouse "$baseurl" "${src[@]}" -- \
-        sparkify "$logs/sparkify-postgres.log" sk_pg_setup sk_pg_counts \
-        "$SPARKIFY" run --warehouse "$pgurl" "${src[@]}"
+      pairs pg sk_pg baseline "$logs/baseline-postgres.log" base_pg_setup base_pg_counts "${base_pg_cmd[@]}" -- \
+        sparkify "$logs/sparkify-postgres.log" sk_pg_setup sk_pg_counts "${sk_pg_cmd[@]}"
       pg_psql -c "DROP DATABASE IF EXISTS sparkify_base" -c "DROP DATABASE IF EXISTS sparkify_bench" >/dev/null 2>&1 || true
     fi
   fi
