@@ -61,8 +61,13 @@ pub enum Member {
     Bool(bool),
     /// Text with escapes, built by the fast reader.
     String(String),
-    /// Text without escapes, between its quotes: valid UTF-8 without control characters.
-    Text(usize, usize),
+    /// Text without escapes, between its quotes: valid UTF-8 without control characters (so
+    /// without NUL); `ascii` when every byte is ASCII (so it is not mojibake).
+    Text {
+        start: usize,
+        end: usize,
+        ascii: bool,
+    },
     /// A number as written, by JSON's grammar.
     Number(usize, usize),
 }
@@ -80,7 +85,9 @@ impl Member {
             Member::Null => Some(Json::Null),
             Member::Bool(b) => Some(Json::Bool(*b)),
             Member::String(text) => Some(Json::String(text.clone())),
-            Member::Text(start, end) => raw.get(*start..*end).map(|t| Json::String(t.into())),
+            Member::Text { start, end, .. } => {
+                raw.get(*start..*end).map(|t| Json::String(t.into()))
+            }
             Member::Number(start, end) => serde_json::from_str(raw.get(*start..*end)?).ok(),
         }
     }
@@ -102,7 +109,7 @@ impl Plan {
 
     /// The slot the key whose text is `key` feeds, trying `hint` first: records of one file
     /// usually list their keys in one order, so the slot after the last match is most often
-    /// the right one. (Bytes: the fast reader checks a record's UTF-8 once, at its end.)
+    /// the right one. (Bytes: the fast reader compares keys before it has made them `&str`.)
     fn slot_of(&self, key: &[u8], hint: usize) -> Option<usize> {
         match self {
             Plan::Whole => None,
