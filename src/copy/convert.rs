@@ -408,17 +408,39 @@ fn text_cell(
 }
 
 pub(super) fn parse_int(text: &str, ty: ColumnType) -> Result<Value, String> {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("invalid digit in {text:?} for {}", ty.sql_name()));
+    let invalid = || format!("invalid digit in {text:?} for {}", ty.sql_name());
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() {
+        return Err(invalid());
+    }
+    // One pass that checks and adds up the digits (a check, then `str::parse`, read each
+    // number twice: 5 % of the converter's instructions at 10M events). Past i64 the value is
+    // only out of range, but the digits after are still checked: an invalid digit is the
+    // error to report, as before.
+    let mut value = Some(0i64);
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return Err(invalid());
+        }
+        let digit = i64::from(b - b'0');
+        value = value
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| match negative {
+                true => v.checked_sub(digit),
+                false => v.checked_add(digit),
+            });
     }
     let (min, max) = match ty {
         ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
         ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
         _ => (i64::MIN, i64::MAX),
     };
-    match text.parse::<i64>() {
-        Ok(v) if (min..=max).contains(&v) => Ok(Value::Int(v)),
+    match value {
+        Some(v) if (min..=max).contains(&v) => Ok(Value::Int(v)),
         _ => Err(format!(
             "value {text} is out of range for {}",
             ty.sql_name()
@@ -563,6 +585,96 @@ mod tests {
             Value::Text(t) => t,
             other => panic!("{other:?}"),
         })
+    }
+
+    /// The integer parse as it was before it became one pass: the digits checked, then
+    /// `str::parse`, then the column's range. The oracle the one-pass parse is held to.
+    fn parse_int_in_two_passes(text: &str, ty: ColumnType) -> Result<Value, String> {
+        let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("invalid digit in {text:?} for {}", ty.sql_name()));
+        }
+        let (min, max) = match ty {
+            ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        match text.parse::<i64>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(Value::Int(v)),
+            _ => Err(format!(
+                "value {text} is out of range for {}",
+                ty.sql_name()
+            )),
+        }
+    }
+
+    #[test]
+    fn integers_parse_in_one_pass_as_they_did_in_two() {
+        let mut texts: Vec<String> = [
+            "",
+            "+",
+            "-",
+            "0",
+            "-0",
+            "+0",
+            "007",
+            "+42",
+            "-42",
+            "1x",
+            "x1",
+            "1.5",
+            "1e3",
+            " 1",
+            "1 ",
+            "--1",
+            "+-1",
+            "-+1",
+            "٣",
+            "32767",
+            "32768",
+            "-32768",
+            "-32769",
+            "2147483647",
+            "2147483648",
+            "-2147483648",
+            "-2147483649",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999",
+            "99999999999999999999x",
+            "-99999999999999999999",
+            "00000000000000000000000000001",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        // Every prefix of i64's extremes and of a long number, with and without a sign.
+        for long in [
+            "9223372036854775807",
+            "9223372036854775808",
+            "123456789012345678901",
+        ] {
+            for end in 1..=long.len() {
+                for sign in ["", "-", "+"] {
+                    texts.push(format!("{sign}{}", &long[..end]));
+                }
+            }
+        }
+        for ty in [
+            ColumnType::SmallInt,
+            ColumnType::Integer,
+            ColumnType::BigInt,
+        ] {
+            for text in &texts {
+                assert_eq!(
+                    parse_int(text, ty),
+                    parse_int_in_two_passes(text, ty),
+                    "{text:?} as {ty:?}"
+                );
+            }
+        }
     }
 
     #[test]
