@@ -644,7 +644,8 @@ fn postgres_rule_texts_count_what_the_common_ones_count() {
     wh.execute("DELETE FROM songplays WHERE songplay_id % 70 = 0")
         .unwrap();
     let report = checks::run(&mut wh).unwrap();
-    let common = checks::rule_sql(Scope::All, Dialect::DuckDb).unwrap();
+    // Redshift runs the common text of both rules (DuckDB has its own of the second).
+    let common = checks::rule_sql(Scope::All, Dialect::Redshift).unwrap();
     let own = checks::rule_sql(Scope::All, Dialect::Postgres).unwrap();
     for rule in [
         "level agrees with users_history at start_time",

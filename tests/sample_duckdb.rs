@@ -482,3 +482,59 @@ fn duckdb_unique_rules_count_the_keys_the_grouping_counts() {
         }
     }
 }
+
+/// DuckDB's own text of "one songplay per NextSong event" counts the distinct events the
+/// common text counts, NULL sessions and items included, on a warehouse that breaks the rule.
+#[test]
+fn duckdb_counts_distinct_events_as_the_common_rule_does() {
+    use sparkify::checks::Scope;
+    use sparkify::sql::Dialect;
+    const RULE: &str = "one songplay per NextSong event";
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wh = open(&tmp);
+    build(&mut wh, &sample_dir());
+    for sql in [
+        // Two copies of a play without a session or an item: one new event.
+        "INSERT INTO staging_events SELECT * REPLACE (NULL AS sessionid, NULL AS iteminsession,
+                                                     ts + 1 AS ts)
+         FROM staging_events WHERE rowid = (
+             SELECT MIN(rowid) FROM staging_events WHERE page = 'NextSong')",
+        "INSERT INTO staging_events SELECT * REPLACE (NULL AS sessionid, NULL AS iteminsession,
+                                                     ts + 1 AS ts)
+         FROM staging_events WHERE rowid = (
+             SELECT MIN(rowid) FROM staging_events WHERE page = 'NextSong')",
+        // Two copies of a play with only its item NULL: one more.
+        "INSERT INTO staging_events SELECT * REPLACE (NULL AS iteminsession, ts + 2 AS ts)
+         FROM staging_events WHERE rowid = (
+             SELECT MAX(rowid) FROM staging_events
+             WHERE page = 'NextSong' AND sessionid IS NOT NULL AND iteminsession IS NOT NULL)",
+        "INSERT INTO staging_events SELECT * REPLACE (NULL AS iteminsession, ts + 2 AS ts)
+         FROM staging_events WHERE rowid = (
+             SELECT MAX(rowid) FROM staging_events
+             WHERE page = 'NextSong' AND sessionid IS NOT NULL AND iteminsession IS NOT NULL)",
+        // A copy of an event already played: no new event.
+        "INSERT INTO staging_events SELECT * FROM staging_events
+         WHERE rowid = (SELECT MIN(rowid) FROM staging_events WHERE page = 'NextSong')",
+        // And three plays fewer.
+        "DELETE FROM songplays WHERE songplay_id IN (3, 5, 7)",
+    ] {
+        wh.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let common = sparkify::sql::file("checks/one_songplay_per_event.sql").unwrap();
+    let expected = count(&mut wh, common);
+    assert_eq!(expected, 5, "two new events and three plays fewer");
+    let rules = checks::rule_sql(Scope::All, Dialect::DuckDb).unwrap();
+    let (_, _, own) = rules
+        .iter()
+        .find(|(_, name, _)| name == RULE)
+        .unwrap_or_else(|| panic!("no rule {RULE}"));
+    assert_ne!(own.text, common, "DuckDB has its own text");
+    assert_eq!(count(&mut wh, &own.text), expected);
+    let report = checks::run(&mut wh).unwrap();
+    let found = report
+        .results
+        .iter()
+        .find(|r| r.name == RULE)
+        .unwrap_or_else(|| panic!("{RULE} not run"));
+    assert_eq!(found.violations, expected);
+}
