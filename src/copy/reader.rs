@@ -100,7 +100,12 @@ pub fn items_planned<R: Read>(input: R, plan: &Plan) -> Items<'_, R> {
 
 /// What [`Items::next_item`] found, before the value's text is lent out.
 enum Found {
-    Value { value: Record, len: usize },
+    Value {
+        value: Record,
+        len: usize,
+        /// The line breaks in its `len` bytes, when already counted.
+        lines: Option<u64>,
+    },
     Malformed(u64, String, String),
 }
 
@@ -188,9 +193,16 @@ impl<R: Read> Items<'_, R> {
     pub fn next_item(&mut self) -> io::Result<Option<Item<'_>>> {
         Ok(match self.find()? {
             None => None,
-            Some(Found::Value { value, len }) => {
+            Some(Found::Value { value, len, lines }) => {
                 let start = self.pos;
-                self.consume(len);
+                match lines {
+                    // The fast reader counted them as it read the record.
+                    Some(lines) => {
+                        self.line += lines;
+                        self.pos += len;
+                    }
+                    None => self.consume(len),
+                }
                 Some(Item::Value {
                     value,
                     line: self.line,
@@ -230,12 +242,12 @@ impl<R: Read> Items<'_, R> {
             // The first try parses at once; a record that did not fit is then only measured
             // (nothing is built) until it is known to end within the limit.
             let measured = if want == CHUNK {
-                parse_record(window, self.plan).map(|(value, end)| (Some(value), end))
+                parse_record(window, self.plan).map(|(value, end, lines)| (Some(value), end, lines))
             } else {
-                measure(window).map(|end| (None, end))
+                measure(window).map(|end| (None, end, None))
             };
             match measured {
-                Ok((value, end)) => {
+                Ok((value, end, lines)) => {
                     if end == len && !whole {
                         // A number may go on past the window; the next byte decides.
                         if len < WINDOW {
@@ -247,14 +259,18 @@ impl<R: Read> Items<'_, R> {
                     if end > MAX_OBJECT_BYTES {
                         return self.too_large().map(Some);
                     }
-                    let value = match value {
-                        Some(value) => value,
+                    let (value, lines) = match value {
+                        Some(value) => (value, lines),
                         None => match parse_record(&window[..end], self.plan) {
-                            Ok((value, _)) => value,
+                            Ok((value, _, lines)) => (value, lines),
                             Err(e) => return self.bad(e, len, whole).map(Some),
                         },
                     };
-                    return Ok(Some(Found::Value { value, len: end }));
+                    return Ok(Some(Found::Value {
+                        value,
+                        len: end,
+                        lines,
+                    }));
                 }
                 Err(e) if e.is_eof() && !whole && len < WINDOW => {
                     want = (want * 2).min(WINDOW);
@@ -365,16 +381,23 @@ fn parse_value(window: &[u8]) -> Result<(Value, usize), serde_json::Error> {
 
 /// [`parse_value`] as far as `plan` asks: an object is parsed into its slots (the same parser,
 /// the same errors), anything else whole.
-fn parse_record(window: &[u8], plan: &Plan) -> Result<(Record, usize), serde_json::Error> {
+/// The record at the start of `window`, the offset just past it, and the line breaks in it when
+/// the fast reader counted them (else `consume` counts them).
+fn parse_record(
+    window: &[u8],
+    plan: &Plan,
+) -> Result<(Record, usize, Option<u64>), serde_json::Error> {
     if !plan.slots() || window.first() != Some(&b'{') {
-        return parse_value(window).map(|(value, end)| (Record::Whole(value), end));
+        return parse_value(window).map(|(value, end)| (Record::Whole(value), end, None));
     }
     // The plain record without serde (record::fast); anything else as before.
-    let (slots, end) = match super::record::fast::object(window, plan) {
-        Some(found) => found,
-        None => object_slots(window, plan)?,
-    };
-    Ok((Record::Slots(slots), end))
+    Ok(match super::record::fast::object(window, plan) {
+        Some((slots, end, lines)) => (Record::Slots(slots), end, Some(lines)),
+        None => {
+            let (slots, end) = object_slots(window, plan)?;
+            (Record::Slots(slots), end, None)
+        }
+    })
 }
 
 /// The object at the start of `window` parsed by serde_json into `plan`'s slots, and the

@@ -146,6 +146,41 @@ fn concatenated_and_pretty_printed_objects() {
     assert!(got.iter().all(|g| g.1.is_ok()));
 }
 
+/// The fast reader counts a record's line breaks as it reads it (record::fast); each item
+/// must still be on the line of its last byte, the line whole parsing gives, whether the
+/// records before it spread over lines or not.
+#[test]
+fn planned_records_are_on_the_lines_of_whole_records() {
+    let text = "{\"a\":1}{\"a\":2}\n\n{\n  \"a\": 3\n}\n{ \"a\" :\r\n 4 ,\n\"b\":\t5}\n\
+                {\"a\": \"x\ny\"}\n{\"a\":\n[6]}\n{\"a\":7}\n\n\n{\"a\":\"8\"\n}";
+    let lines = |mut items: Items<'_, &[u8]>| {
+        let mut lines = Vec::new();
+        while let Some(item) = items.next_item().unwrap() {
+            lines.push(match item {
+                Item::Value { line, .. } => (line, true),
+                Item::Malformed { line, .. } => (line, false),
+            });
+        }
+        lines
+    };
+    let whole = lines(items(text.as_bytes()));
+    assert_eq!(
+        whole,
+        vec![
+            (1, true),
+            (1, true),
+            (5, true),
+            (8, true),
+            (10, false),
+            (12, true),
+            (13, true),
+            (17, true),
+        ]
+    );
+    let plan = Plan::Exact(vec!["a".to_string()]);
+    assert_eq!(lines(items_planned(text.as_bytes(), &plan)), whole);
+}
+
 #[test]
 fn a_malformed_line_costs_one_row_only() {
     let got = collect("{\"a\":1}\n{\"a\": oops}\n{\"a\":3}\n");
