@@ -484,7 +484,8 @@ fn duckdb_unique_rules_count_the_keys_the_grouping_counts() {
 }
 
 /// DuckDB's own text of "one songplay per NextSong event" counts the distinct events the
-/// common text counts, NULL sessions and items included, on a warehouse that breaks the rule.
+/// common text counts, NULL sessions and items included (two keys that differ only in which
+/// field is NULL are two events), on a warehouse that breaks the rule.
 #[test]
 fn duckdb_counts_distinct_events_as_the_common_rule_does() {
     use sparkify::checks::Scope;
@@ -512,6 +513,15 @@ fn duckdb_counts_distinct_events_as_the_common_rule_does() {
          FROM staging_events WHERE rowid = (
              SELECT MAX(rowid) FROM staging_events
              WHERE page = 'NextSong' AND sessionid IS NOT NULL AND iteminsession IS NOT NULL)",
+        // Two plays that differ only in which of session and item is NULL: two new events.
+        "INSERT INTO staging_events SELECT * REPLACE (NULL AS sessionid, 1 AS iteminsession,
+                                                     ts + 3 AS ts)
+         FROM staging_events WHERE rowid = (
+             SELECT MIN(rowid) FROM staging_events WHERE page = 'NextSong')",
+        "INSERT INTO staging_events SELECT * REPLACE (1 AS sessionid, NULL AS iteminsession,
+                                                     ts + 3 AS ts)
+         FROM staging_events WHERE rowid = (
+             SELECT MIN(rowid) FROM staging_events WHERE page = 'NextSong')",
         // A copy of an event already played: no new event.
         "INSERT INTO staging_events SELECT * FROM staging_events
          WHERE rowid = (SELECT MIN(rowid) FROM staging_events WHERE page = 'NextSong')",
@@ -522,7 +532,7 @@ fn duckdb_counts_distinct_events_as_the_common_rule_does() {
     }
     let common = sparkify::sql::file("checks/one_songplay_per_event.sql").unwrap();
     let expected = count(&mut wh, common);
-    assert_eq!(expected, 5, "two new events and three plays fewer");
+    assert_eq!(expected, 7, "four new events and three plays fewer");
     let rules = checks::rule_sql(Scope::All, Dialect::DuckDb).unwrap();
     let (_, _, own) = rules
         .iter()
