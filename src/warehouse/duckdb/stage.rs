@@ -40,6 +40,12 @@ pub(super) const FUNCTION: &str = "sparkify_stage";
 /// Rows per output chunk: DuckDB's vector size (`STANDARD_VECTOR_SIZE`).
 const CHUNK_ROWS: usize = 2048;
 
+/// Text per chunk after which it is sent with fewer rows. A record may be 4 MB, so 2,048 of
+/// them could put 8 GB in one chunk, and several chunks are in flight; typical rows hold a
+/// few hundred bytes of text (500 kB a chunk), which never reach it. It also keeps every text
+/// offset within a `u32` (the limit plus one record of at most 4 MB).
+const CHUNK_TEXT: usize = 16 << 20;
+
 /// Jobs waiting for (or inside) their `INSERT`, by id. The table function receives only the
 /// id; the job itself (files, source, format) stays on the Rust side.
 static JOBS: LazyLock<Mutex<HashMap<i64, Arc<Job>>>> = LazyLock::new(Default::default);
@@ -244,14 +250,17 @@ struct Batch {
     text: String,
 }
 
-/// One cell of a [`Batch`]; text is a range of the batch's buffer.
+/// One cell of a [`Batch`]; text is a range of the batch's buffer. The range is two `u32`s,
+/// so that a cell is 16 bytes, not 24: the parser threads write every cell of a load and
+/// DuckDB's threads read it back, 180M cells at 10M events ([`CHUNK_TEXT`] keeps the offsets
+/// in range).
 #[derive(Debug, Clone, Copy)]
 enum Cell {
     Null,
     Int(i64),
     Double(f64),
     Bool(bool),
-    Text(usize, usize),
+    Text(u32, u32),
 }
 
 impl Batch {
@@ -304,9 +313,12 @@ impl Cells for Batch {
     }
 
     fn text(&mut self, text: &str) {
-        let start = self.text.len();
+        // Within range by [`CHUNK_TEXT`]; if not, the range is one no text has, and writing
+        // the chunk reports it instead of writing another cell's text.
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        let start = offset(self.text.len());
         self.text.push_str(text);
-        self.push(Cell::Text(start, self.text.len()));
+        self.push(Cell::Text(start, offset(self.text.len())));
     }
 }
 
@@ -340,19 +352,29 @@ impl Target for FileTarget<'_, '_> {
         let batch = &mut filler.batch;
         let text = batch.text.len();
         let converted = converter.record_into(record, raw, batch).and_then(|()| {
+            let internal = |reason: String| FieldError {
+                column: usize::MAX,
+                raw_value: String::new(),
+                reason: format!("internal error: {reason}"),
+            };
             // One cell per column, or the chunk's rows would shift (a bug, said so).
-            match batch.next == batch.columns.len() {
-                true => Ok(()),
-                false => Err(FieldError {
-                    column: usize::MAX,
-                    raw_value: String::new(),
-                    reason: format!(
-                        "internal error: {} cells for {} columns",
-                        batch.next,
-                        batch.columns.len()
-                    ),
-                }),
+            if batch.next != batch.columns.len() {
+                return Err(internal(format!(
+                    "{} cells for {} columns",
+                    batch.next,
+                    batch.columns.len()
+                )));
             }
+            // The chunk held less than CHUNK_TEXT before this row, whose text comes from one
+            // record of at most 4 MB, so this cannot happen short of a JSONPaths file naming
+            // one huge value a thousand times; then the row's offsets would not fit its cells.
+            if u32::try_from(batch.text.len()).is_err() {
+                return Err(internal(format!(
+                    "{} bytes of text in one chunk",
+                    batch.text.len()
+                )));
+            }
+            Ok(())
         });
         if let Err(e) = converted {
             // Nothing of a rejected row stays in the chunk.
@@ -361,7 +383,7 @@ impl Target for FileTarget<'_, '_> {
         }
         batch.rows += 1;
         batch.next = 0;
-        if batch.rows == CHUNK_ROWS {
+        if batch.rows == CHUNK_ROWS || batch.text.len() >= CHUNK_TEXT {
             let next = lock(filler.spare)
                 .pop()
                 .unwrap_or_else(|| Batch::new(batch.columns.len()));
@@ -713,10 +735,12 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
                     match cell {
                         Cell::Null => vector.set_null(row),
                         // Bytes of text pushed as `&str`: UTF-8 already.
-                        Cell::Text(start, end) => match batch.text.as_bytes().get(*start..*end) {
-                            Some(text) => vector.insert(row, text),
-                            None => return Err(mismatch(cell)),
-                        },
+                        Cell::Text(start, end) => {
+                            match batch.text.as_bytes().get(*start as usize..*end as usize) {
+                                Some(text) => vector.insert(row, text),
+                                None => return Err(mismatch(cell)),
+                            }
+                        }
                         other => return Err(mismatch(other)),
                     }
                 }
@@ -733,4 +757,111 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Column;
+
+    /// Rows with a lot of text go out in chunks of fewer rows: 2,048 records of up to 4 MB
+    /// each would otherwise make one chunk of up to 8 GB (and several are in flight), and the
+    /// cells' `u32` offsets rely on the limit. Nothing is lost or moved on the way.
+    #[test]
+    fn chunks_are_sent_before_their_text_passes_the_limit() {
+        const COLUMNS: usize = 20;
+        const RECORDS: usize = 40;
+        const WIDTH: usize = 60_000;
+        let spec = TableSpec {
+            name: "wide".into(),
+            columns: (0..COLUMNS)
+                .map(|i| Column {
+                    name: format!("c{i}"),
+                    ty: ColumnType::Varchar(65_535),
+                    not_null: false,
+                })
+                .collect(),
+        };
+        // Each cell's text tells its record and column apart: a letter repeated, then both.
+        let cell = |record: usize, column: usize| {
+            let letter = char::from(b'a' + (record * COLUMNS + column) as u8 % 26);
+            format!("{}{record}-{column}", letter.to_string().repeat(WIDTH))
+        };
+        let mut input = String::new();
+        for record in 0..RECORDS {
+            let members: Vec<String> = (0..COLUMNS)
+                .map(|column| format!("\"c{column}\": \"{}\"", cell(record, column)))
+                .collect();
+            input.push_str(&format!("{{{}}}\n", members.join(", ")));
+        }
+        let record_text = COLUMNS * (WIDTH + 6);
+        assert!(
+            RECORDS * record_text > 2 * CHUNK_TEXT,
+            "the test must pass the limit twice"
+        );
+
+        let converter = converter(&spec, &JsonFormat::Auto, false, Rule::default()).unwrap();
+        let (sender, receiver) = mpsc::sync_channel(RECORDS);
+        let spare = Mutex::new(Vec::new());
+        let mut filler = Filler {
+            batch: Batch::new(COLUMNS),
+            chunks: &sender,
+            spare: &spare,
+            closed: false,
+        };
+        let mut errors = ErrorCollector::new(0);
+        let file = SourceFile {
+            location: "wide.json".into(),
+            size: input.len() as u64,
+            version: None,
+        };
+        let report = load::parse_file_into(
+            &mut input.as_bytes(),
+            &file,
+            &spec,
+            &converter,
+            &mut FileTarget {
+                filler: &mut filler,
+                errors: &mut errors,
+            },
+        )
+        .unwrap();
+        assert_eq!(report.rows_loaded, RECORDS as u64, "{report:?}");
+
+        let last = std::mem::replace(&mut filler.batch, Batch::new(COLUMNS));
+        drop(filler);
+        drop(sender);
+        let sent: Vec<Batch> = receiver.try_iter().collect();
+        assert!(sent.len() >= 2, "{} chunks sent before the end", sent.len());
+        for chunk in &sent {
+            assert!(chunk.rows < CHUNK_ROWS);
+            assert!(
+                chunk.text.len() >= CHUNK_TEXT,
+                "sent early: {}",
+                chunk.text.len()
+            );
+            assert!(
+                chunk.text.len() < CHUNK_TEXT + record_text,
+                "{}",
+                chunk.text.len()
+            );
+        }
+        let mut record = 0;
+        for chunk in sent.iter().chain([&last]) {
+            for row in 0..chunk.rows {
+                for column in 0..COLUMNS {
+                    let Cell::Text(start, end) = chunk.columns[column][row] else {
+                        panic!("record {record} column {column}: not text");
+                    };
+                    assert_eq!(
+                        chunk.text.get(start as usize..end as usize),
+                        Some(cell(record, column).as_str()),
+                        "record {record} column {column}"
+                    );
+                }
+                record += 1;
+            }
+        }
+        assert_eq!(record, RECORDS);
+    }
 }
