@@ -157,7 +157,7 @@ impl Job {
             }
         };
         let mut filler = Filler {
-            batch: Batch::new(self.spec.columns.len()),
+            batch: Batch::new(&self.spec),
             chunks: &chunks,
             spare: &self.spare,
             closed: false,
@@ -237,88 +237,261 @@ impl Job {
     }
 }
 
-/// A chunk of rows on its way to DuckDB's vectors: their cells column by column (as DuckDB's
-/// threads write them), and the text of all of them in one buffer. Why not a
-/// [`Row`](crate::value::Row) per record: a `String` per text value, allocated on a parser
-/// thread and freed on a DuckDB thread (BENCHMARKS.md, 2026-12-04).
+/// A chunk of rows on its way to DuckDB's vectors: each column stored as its vector stores it
+/// (fixed-width values as DuckDB's physical type, text as ranges of one buffer), so that
+/// DuckDB's threads copy whole columns. Why not a [`Row`](crate::value::Row) per record: a
+/// `String` per text value, allocated on a parser thread and freed on a DuckDB thread
+/// (BENCHMARKS.md, 2026-12-04). Why typed columns rather than one cell enum: the parser threads
+/// write every value of a load and DuckDB's threads read it back (180M values at 10M events),
+/// and an enum cell was 24 bytes (16 with `u32` text offsets); a text range is 8 and an
+/// integer its own width.
 struct Batch {
     rows: usize,
-    /// One vector of cells per column, each `rows` long between rows.
-    columns: Vec<Vec<Cell>>,
-    /// The column the next cell of the row being converted goes to.
+    /// One per column, each `rows` long between rows.
+    columns: Vec<Column>,
+    /// The column the next value of the row being converted goes to.
     next: usize,
     text: String,
+    /// A value that did not fit its column's type in the row being converted: a bug (the
+    /// converter checks every value against the column), reported for that row.
+    mismatch: Option<String>,
 }
 
-/// One cell of a [`Batch`]; text is a range of the batch's buffer. The range is two `u32`s,
-/// so that a cell is 16 bytes, not 24: the parser threads write every cell of a load and
-/// DuckDB's threads read it back, 180M cells at 10M events ([`CHUNK_TEXT`] keeps the offsets
-/// in range).
-#[derive(Debug, Clone, Copy)]
-enum Cell {
-    Null,
-    Int(i64),
-    Double(f64),
-    Bool(bool),
-    Text(u32, u32),
+/// One column of a [`Batch`].
+#[derive(Debug, Clone)]
+enum Column {
+    SmallInt(Fixed<i16>),
+    Integer(Fixed<i32>),
+    BigInt(Fixed<i64>),
+    Double(Fixed<f64>),
+    Boolean(Fixed<bool>),
+    Text(Vec<Span>),
+    /// A type [`logical_type`] has no vector for (such tables go through the appender).
+    Unwritable,
+}
+
+/// Fixed-width values, with a placeholder at each NULL, and the rows that are NULL in order.
+#[derive(Debug, Clone)]
+struct Fixed<T> {
+    values: Vec<T>,
+    nulls: Vec<usize>,
+}
+
+impl<T: Default> Fixed<T> {
+    fn new() -> Fixed<T> {
+        Fixed {
+            values: Vec::with_capacity(CHUNK_ROWS),
+            nulls: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, value: Option<T>) {
+        if value.is_none() {
+            self.nulls.push(self.values.len());
+        }
+        self.values.push(value.unwrap_or_default());
+    }
+
+    fn truncate(&mut self, rows: usize) {
+        self.values.truncate(rows);
+        while self.nulls.last().is_some_and(|&row| row >= rows) {
+            self.nulls.pop();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.values.clear();
+        self.nulls.clear();
+    }
+}
+
+/// Text in a [`Batch`]: a range of its buffer, or NULL. `u32` offsets: [`CHUNK_TEXT`] keeps
+/// them in range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// NULL: a range no text has (it ends before it starts).
+    const NULL: Span = Span {
+        start: u32::MAX,
+        end: 0,
+    };
+
+    fn is_null(self) -> bool {
+        self == Span::NULL
+    }
+}
+
+impl Column {
+    fn of(ty: &ColumnType) -> Column {
+        match ty {
+            ColumnType::SmallInt => Column::SmallInt(Fixed::new()),
+            ColumnType::Integer => Column::Integer(Fixed::new()),
+            ColumnType::BigInt => Column::BigInt(Fixed::new()),
+            ColumnType::Double => Column::Double(Fixed::new()),
+            ColumnType::Boolean => Column::Boolean(Fixed::new()),
+            ColumnType::Varchar(_) | ColumnType::Char(_) => {
+                Column::Text(Vec::with_capacity(CHUNK_ROWS))
+            }
+            ColumnType::Real
+            | ColumnType::Decimal(..)
+            | ColumnType::Timestamp
+            | ColumnType::Date => Column::Unwritable,
+        }
+    }
+
+    /// How many values it holds (`None` for [`Column::Unwritable`], which holds none).
+    fn len(&self) -> Option<usize> {
+        match self {
+            Column::SmallInt(f) => Some(f.values.len()),
+            Column::Integer(f) => Some(f.values.len()),
+            Column::BigInt(f) => Some(f.values.len()),
+            Column::Double(f) => Some(f.values.len()),
+            Column::Boolean(f) => Some(f.values.len()),
+            Column::Text(spans) => Some(spans.len()),
+            Column::Unwritable => None,
+        }
+    }
+
+    fn truncate(&mut self, rows: usize) {
+        match self {
+            Column::SmallInt(f) => f.truncate(rows),
+            Column::Integer(f) => f.truncate(rows),
+            Column::BigInt(f) => f.truncate(rows),
+            Column::Double(f) => f.truncate(rows),
+            Column::Boolean(f) => f.truncate(rows),
+            Column::Text(spans) => spans.truncate(rows),
+            Column::Unwritable => {}
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Column::SmallInt(f) => f.clear(),
+            Column::Integer(f) => f.clear(),
+            Column::BigInt(f) => f.clear(),
+            Column::Double(f) => f.clear(),
+            Column::Boolean(f) => f.clear(),
+            Column::Text(spans) => spans.clear(),
+            Column::Unwritable => {}
+        }
+    }
+
+    /// Adds `value` (text is added by [`Batch::text`]); `false` when it does not fit the
+    /// column's type, which adds nothing.
+    fn push(&mut self, value: &Value) -> bool {
+        match (self, value) {
+            (Column::SmallInt(f), Value::Null) => f.push(None),
+            (Column::Integer(f), Value::Null) => f.push(None),
+            (Column::BigInt(f), Value::Null) => f.push(None),
+            (Column::Double(f), Value::Null) => f.push(None),
+            (Column::Boolean(f), Value::Null) => f.push(None),
+            (Column::Text(spans), Value::Null) => spans.push(Span::NULL),
+            (Column::SmallInt(f), Value::Int(n)) => match i16::try_from(*n) {
+                Ok(n) => f.push(Some(n)),
+                Err(_) => return false,
+            },
+            (Column::Integer(f), Value::Int(n)) => match i32::try_from(*n) {
+                Ok(n) => f.push(Some(n)),
+                Err(_) => return false,
+            },
+            (Column::BigInt(f), Value::Int(n)) => f.push(Some(*n)),
+            (Column::Double(f), Value::Double(d)) => f.push(Some(*d)),
+            (Column::Double(f), Value::Int(n)) => f.push(Some(*n as f64)),
+            (Column::Boolean(f), Value::Bool(b)) => f.push(Some(*b)),
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl Batch {
-    fn new(columns: usize) -> Batch {
+    fn new(spec: &TableSpec) -> Batch {
         Batch {
             rows: 0,
-            columns: (0..columns)
-                .map(|_| Vec::with_capacity(CHUNK_ROWS))
-                .collect(),
+            columns: spec.columns.iter().map(|c| Column::of(&c.ty)).collect(),
             next: 0,
             text: String::new(),
+            mismatch: None,
         }
+    }
+
+    /// An empty batch with the same columns.
+    fn empty_like(&self) -> Batch {
+        let mut batch = Batch {
+            rows: 0,
+            columns: self.columns.clone(),
+            next: 0,
+            text: String::new(),
+            mismatch: None,
+        };
+        batch.clear();
+        batch
     }
 
     fn clear(&mut self) {
         self.rows = 0;
         self.next = 0;
-        self.columns.iter_mut().for_each(Vec::clear);
+        self.columns.iter_mut().for_each(Column::clear);
         self.text.clear();
+        self.mismatch = None;
     }
 
-    /// Drops the cells of the row being converted.
+    /// Drops the values of the row being converted.
     fn drop_row(&mut self, text: usize) {
         for column in &mut self.columns {
             column.truncate(self.rows);
         }
         self.next = 0;
         self.text.truncate(text);
+        self.mismatch = None;
     }
 
-    fn push(&mut self, cell: Cell) {
-        if let Some(column) = self.columns.get_mut(self.next) {
-            column.push(cell);
-        }
-        // Past the last column, the count tells the row is wrong (`FileTarget::row`).
+    /// Moves on to the next column; past the last one, the count tells the row is wrong
+    /// (`FileTarget::row`).
+    fn advance(&mut self) {
         self.next += 1;
+    }
+
+    fn push_span(&mut self, span: Span) {
+        match self.columns.get_mut(self.next) {
+            Some(Column::Text(spans)) => spans.push(span),
+            Some(_) => self.mismatched(format!("text for column {}", self.next)),
+            None => {}
+        }
+        self.advance();
+    }
+
+    fn mismatched(&mut self, what: String) {
+        self.mismatch.get_or_insert(what);
     }
 }
 
 impl Cells for Batch {
     fn value(&mut self, value: Value) {
-        let cell = match value {
-            Value::Null => Cell::Null,
-            Value::Int(n) => Cell::Int(n),
-            Value::Double(d) => Cell::Double(d),
-            Value::Bool(b) => Cell::Bool(b),
-            Value::Text(text) => return self.text(&text),
-        };
-        self.push(cell);
+        if let Value::Text(text) = &value {
+            return self.text(text);
+        }
+        if let Some(column) = self.columns.get_mut(self.next)
+            && !column.push(&value)
+        {
+            let what = format!("{value:?} for column {}", self.next);
+            self.mismatched(what);
+        }
+        self.advance();
     }
 
     fn text(&mut self, text: &str) {
-        // Within range by [`CHUNK_TEXT`]; if not, the range is one no text has, and writing
-        // the chunk reports it instead of writing another cell's text.
+        // Within range by [`CHUNK_TEXT`]; if not, the row is rejected as an internal error
+        // (`FileTarget::row`) before the chunk is written.
         let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
         let start = offset(self.text.len());
         self.text.push_str(text);
-        self.push(Cell::Text(start, offset(self.text.len())));
+        let end = offset(self.text.len());
+        self.push_span(Span { start, end });
     }
 }
 
@@ -365,6 +538,9 @@ impl Target for FileTarget<'_, '_> {
                     batch.columns.len()
                 )));
             }
+            if let Some(what) = batch.mismatch.take() {
+                return Err(internal(format!("{what} does not fit its type")));
+            }
             // The chunk held less than CHUNK_TEXT before this row, whose text comes from one
             // record of at most 4 MB, so this cannot happen short of a JSONPaths file naming
             // one huge value a thousand times; then the row's offsets would not fit its cells.
@@ -386,7 +562,7 @@ impl Target for FileTarget<'_, '_> {
         if batch.rows == CHUNK_ROWS || batch.text.len() >= CHUNK_TEXT {
             let next = lock(filler.spare)
                 .pop()
-                .unwrap_or_else(|| Batch::new(batch.columns.len()));
+                .unwrap_or_else(|| batch.empty_like());
             let full = std::mem::replace(batch, next);
             filler.closed = filler.chunks.send(full).is_err();
         }
@@ -654,8 +830,8 @@ fn logical_type(ty: &ColumnType) -> Option<LogicalTypeHandle> {
 }
 
 /// Writes `batch` (at most [`CHUNK_ROWS`] rows) into the output vectors, column by column.
-/// The converter has already checked every value against its column's type, so a mismatch
-/// here is a bug, reported as such.
+/// The converter has already checked every value against its column's type and the batch
+/// stores each column in its vector's type, so a mismatch here is a bug, reported as such.
 fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) -> Result<()> {
     let rows = batch.rows;
     for (i, column) in spec.columns.iter().enumerate() {
@@ -666,94 +842,61 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
                 vector.capacity()
             )));
         }
-        let mismatch = |cell: &Cell| {
-            Error::warehouse(format!(
-                "DuckDB: staging {}: column {} got {cell:?}",
-                spec.name, column.name
-            ))
-        };
-        // By reference: copying each cell out cost more than reading it (perf).
-        let cells = batch
+        let values = batch
             .columns
             .get(i)
-            .filter(|cells| cells.len() == rows)
+            .filter(|values| values.len() == Some(rows))
             .ok_or_else(|| {
                 Error::warehouse(format!(
-                    "DuckDB: staging {}: column {} has not {rows} cells",
+                    "DuckDB: staging {}: column {} has not {rows} values",
                     spec.name, column.name
                 ))
-            })?
-            .iter();
+            })?;
         macro_rules! fixed {
-            ($t:ty, $convert:expr) => {{
-                let mut values: Vec<$t> = Vec::with_capacity(rows);
-                let mut nulls = Vec::new();
-                for (row, cell) in cells.enumerate() {
-                    match cell {
-                        Cell::Null => {
-                            nulls.push(row);
-                            values.push(<$t>::default());
-                        }
-                        other => values.push($convert(other).ok_or_else(|| mismatch(other))?),
-                    }
-                }
+            ($t:ty, $fixed:expr) => {{
+                let fixed: &Fixed<$t> = $fixed;
                 // SAFETY: the vector's type is the one `bind` declared for this column
-                // (`logical_type`), whose physical storage is `$t` (SMALLINT i16, INTEGER
-                // i32, BIGINT i64, DOUBLE f64, BOOLEAN a one-byte bool); `copy` checks the
-                // length against the capacity; `vector` is the only handle to this column's
-                // storage while it is written (`output` is borrowed mutably).
-                unsafe { vector.copy::<$t>(&values) };
-                for row in nulls {
+                // (`logical_type`), and `Column::of` gave the batch's column the same
+                // physical type `$t` (SMALLINT i16, INTEGER i32, BIGINT i64, DOUBLE f64,
+                // BOOLEAN a one-byte bool); `copy` checks the length against the capacity;
+                // `vector` is the only handle to this column's storage while it is written
+                // (`output` is borrowed mutably).
+                unsafe { vector.copy::<$t>(&fixed.values) };
+                for &row in &fixed.nulls {
                     vector.set_null(row);
                 }
             }};
         }
-        match column.ty {
-            ColumnType::SmallInt => fixed!(i16, |v: &Cell| match v {
-                Cell::Int(n) => i16::try_from(*n).ok(),
-                _ => None,
-            }),
-            ColumnType::Integer => fixed!(i32, |v: &Cell| match v {
-                Cell::Int(n) => i32::try_from(*n).ok(),
-                _ => None,
-            }),
-            ColumnType::BigInt => fixed!(i64, |v: &Cell| match v {
-                Cell::Int(n) => Some(*n),
-                _ => None,
-            }),
-            ColumnType::Double => fixed!(f64, |v: &Cell| match v {
-                Cell::Double(d) => Some(*d),
-                Cell::Int(n) => Some(*n as f64),
-                _ => None,
-            }),
-            ColumnType::Boolean => fixed!(bool, |v: &Cell| match v {
-                Cell::Bool(b) => Some(*b),
-                _ => None,
-            }),
-            ColumnType::Varchar(_) | ColumnType::Char(_) => {
-                for (row, cell) in cells.enumerate() {
-                    match cell {
-                        Cell::Null => vector.set_null(row),
-                        // Bytes of text pushed as `&str`: UTF-8 already.
-                        Cell::Text(start, end) => {
-                            match batch.text.as_bytes().get(*start as usize..*end as usize) {
-                                Some(text) => vector.insert(row, text),
-                                None => return Err(mismatch(cell)),
-                            }
-                        }
-                        other => return Err(mismatch(other)),
+        let mismatch = || {
+            Error::warehouse(format!(
+                "DuckDB: staging {}: column {} ({:?}) holds other values",
+                spec.name, column.name, column.ty
+            ))
+        };
+        match (&column.ty, values) {
+            (ColumnType::SmallInt, Column::SmallInt(f)) => fixed!(i16, f),
+            (ColumnType::Integer, Column::Integer(f)) => fixed!(i32, f),
+            (ColumnType::BigInt, Column::BigInt(f)) => fixed!(i64, f),
+            (ColumnType::Double, Column::Double(f)) => fixed!(f64, f),
+            (ColumnType::Boolean, Column::Boolean(f)) => fixed!(bool, f),
+            (ColumnType::Varchar(_) | ColumnType::Char(_), Column::Text(spans)) => {
+                for (row, span) in spans.iter().enumerate() {
+                    if span.is_null() {
+                        vector.set_null(row);
+                        continue;
+                    }
+                    // Bytes of text pushed as `&str`: UTF-8 already.
+                    match batch
+                        .text
+                        .as_bytes()
+                        .get(span.start as usize..span.end as usize)
+                    {
+                        Some(text) => vector.insert(row, text),
+                        None => return Err(mismatch()),
                     }
                 }
             }
-            ColumnType::Real
-            | ColumnType::Decimal(..)
-            | ColumnType::Timestamp
-            | ColumnType::Date => {
-                return Err(Error::warehouse(format!(
-                    "{FUNCTION}: column {} has a type it does not write",
-                    column.name
-                )));
-            }
+            _ => return Err(mismatch()),
         }
     }
     Ok(())
@@ -762,7 +905,7 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Column;
+    use crate::schema::Column as ColumnSpec;
 
     /// Rows with a lot of text go out in chunks of fewer rows: 2,048 records of up to 4 MB
     /// each would otherwise make one chunk of up to 8 GB (and several are in flight), and the
@@ -775,7 +918,7 @@ mod tests {
         let spec = TableSpec {
             name: "wide".into(),
             columns: (0..COLUMNS)
-                .map(|i| Column {
+                .map(|i| ColumnSpec {
                     name: format!("c{i}"),
                     ty: ColumnType::Varchar(65_535),
                     not_null: false,
@@ -804,7 +947,7 @@ mod tests {
         let (sender, receiver) = mpsc::sync_channel(RECORDS);
         let spare = Mutex::new(Vec::new());
         let mut filler = Filler {
-            batch: Batch::new(COLUMNS),
+            batch: Batch::new(&spec),
             chunks: &sender,
             spare: &spare,
             closed: false,
@@ -828,7 +971,7 @@ mod tests {
         .unwrap();
         assert_eq!(report.rows_loaded, RECORDS as u64, "{report:?}");
 
-        let last = std::mem::replace(&mut filler.batch, Batch::new(COLUMNS));
+        let last = std::mem::replace(&mut filler.batch, Batch::new(&spec));
         drop(filler);
         drop(sender);
         let sent: Vec<Batch> = receiver.try_iter().collect();
@@ -850,9 +993,10 @@ mod tests {
         for chunk in sent.iter().chain([&last]) {
             for row in 0..chunk.rows {
                 for column in 0..COLUMNS {
-                    let Cell::Text(start, end) = chunk.columns[column][row] else {
-                        panic!("record {record} column {column}: not text");
+                    let Column::Text(spans) = &chunk.columns[column] else {
+                        panic!("column {column}: not text");
                     };
+                    let Span { start, end } = spans[row];
                     assert_eq!(
                         chunk.text.get(start as usize..end as usize),
                         Some(cell(record, column).as_str()),
