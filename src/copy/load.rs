@@ -50,6 +50,22 @@ impl Default for LoadOptions {
     }
 }
 
+/// Text per batch after which a batch goes to the writer with fewer than `batch_rows` rows. A
+/// record may be 4 MB, so 4,096 of them could make a batch of 16 GB, with two per parser thread
+/// in flight; typical rows hold a few hundred bytes of text (about 1 MB a batch), which never
+/// reach it.
+pub const BATCH_TEXT: usize = 16 << 20;
+
+/// The bytes of text in `row`: what a batch's size is counted in (numbers are a few bytes).
+pub fn text_bytes(row: &Row) -> usize {
+    row.iter()
+        .map(|value| match value {
+            crate::value::Value::Text(text) => text.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
 /// One rejected row, with what STL_LOAD_ERRORS would show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadError {
@@ -433,14 +449,19 @@ fn worker(
             }
         };
         let mut rows = Vec::with_capacity(batch_rows);
+        let mut text = 0;
         let mut errors = Vec::new();
         let mut send_failed = false;
         let parsed = parse_file(reader.as_mut(), &file, table, converter, |item| {
             match item {
-                Ok(row) => rows.push(row),
+                Ok(row) => {
+                    text += text_bytes(&row);
+                    rows.push(row);
+                }
                 Err(e) => errors.push(e),
             }
-            if rows.len() + errors.len() >= batch_rows && !send_failed {
+            if (rows.len() + errors.len() >= batch_rows || text >= BATCH_TEXT) && !send_failed {
+                text = 0;
                 let batch = std::mem::replace(&mut rows, Vec::with_capacity(batch_rows));
                 send_failed = tx
                     .send(Msg::Batch(batch, std::mem::take(&mut errors)))
@@ -459,6 +480,91 @@ fn worker(
             || tx.send(Msg::Done(report)).is_err()
         {
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ColumnType};
+    use crate::source::Source;
+    use crate::value::Value;
+
+    /// What each `append` received: its rows' count and text.
+    struct Batches(Vec<(usize, usize)>, Vec<Row>);
+
+    impl RowSink for Batches {
+        fn append(&mut self, rows: Vec<Row>) -> Result<()> {
+            self.0.push((rows.len(), rows.iter().map(text_bytes).sum()));
+            self.1.extend(rows);
+            Ok(())
+        }
+    }
+
+    /// Rows with a lot of text reach the writer in batches of fewer rows: 4,096 records of up
+    /// to 4 MB each would otherwise make one batch of up to 16 GB. Nothing is lost or changed.
+    #[test]
+    fn batches_are_handed_on_before_their_text_passes_the_limit() {
+        const COLUMNS: usize = 20;
+        const RECORDS: usize = 40;
+        const WIDTH: usize = 60_000;
+        let table = TableSpec {
+            name: "wide".into(),
+            columns: (0..COLUMNS)
+                .map(|i| Column {
+                    name: format!("c{i}"),
+                    ty: ColumnType::Varchar(65_535),
+                    not_null: false,
+                })
+                .collect(),
+        };
+        let cell = |record: usize, column: usize| {
+            let letter = char::from(b'a' + (record * COLUMNS + column) as u8 % 26);
+            format!("{}{record}-{column}", letter.to_string().repeat(WIDTH))
+        };
+        let mut input = String::new();
+        for record in 0..RECORDS {
+            let members: Vec<String> = (0..COLUMNS)
+                .map(|column| format!("\"c{column}\": \"{}\"", cell(record, column)))
+                .collect();
+            input.push_str(&format!("{{{}}}\n", members.join(", ")));
+        }
+        let record_text = COLUMNS * (WIDTH + 6);
+        assert!(
+            RECORDS * record_text > 2 * BATCH_TEXT,
+            "the test must pass the limit twice"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("wide.json"), &input).unwrap();
+        let source = Source::parse(&dir.path().to_string_lossy()).unwrap();
+        let files = source.list().unwrap().files;
+        let open = |file: &SourceFile| source.open(file);
+        let mut sink = Batches(Vec::new(), Vec::new());
+        let report = load(
+            &table,
+            &JsonFormat::Auto,
+            &files,
+            &open,
+            &LoadOptions::default(),
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(report.files[0].rows_loaded, RECORDS as u64, "{report:?}");
+
+        let (full, last) = sink.0.split_at(sink.0.len() - 1);
+        assert!(full.len() >= 2, "{} batches before the last", full.len());
+        for &(rows, text) in full {
+            assert!(rows < LoadOptions::default().batch_rows);
+            assert!(text >= BATCH_TEXT, "handed on early: {text}");
+            assert!(text < BATCH_TEXT + record_text, "{text}");
+        }
+        assert!(last[0].1 < BATCH_TEXT + record_text);
+        assert_eq!(sink.1.len(), RECORDS);
+        for (record, row) in sink.1.iter().enumerate() {
+            let expected: Row = (0..COLUMNS).map(|c| Value::Text(cell(record, c))).collect();
+            assert!(*row == expected, "record {record} changed");
         }
     }
 }

@@ -9,7 +9,7 @@ use duckdb::types::{TimeUnit, Value as DuckValue, ValueRef};
 use duckdb::{Appender, Connection};
 
 use super::{ClientStager, StageJob, Stager, Warehouse};
-use crate::copy::load::{FileReport, LoadReport, RowSink};
+use crate::copy::load::{self, FileReport, LoadReport, RowSink};
 use crate::error::{Error, Result};
 use crate::schema::{ColumnType, TableSpec};
 use crate::sql::{Dialect, Param};
@@ -347,7 +347,7 @@ impl DuckDb {
             table: table.name.clone(),
             schema: std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
             types: table.columns.iter().map(|c| c.ty).collect(),
-            pending: Vec::new(),
+            pending: Pending::default(),
         }))
     }
 }
@@ -357,8 +357,35 @@ struct DuckSink<'a> {
     table: String,
     schema: std::sync::Arc<arrow::datatypes::Schema>,
     types: Vec<ColumnType>,
-    /// Rows waiting to go out as one record batch: song files arrive one row at a time.
-    pending: Vec<Row>,
+    pending: Pending,
+}
+
+/// Rows waiting to go out as one record batch: song files arrive one row at a time. They go
+/// out at [`APPEND_ROWS`] rows, or sooner at [`load::BATCH_TEXT`] bytes of text, the bound of
+/// the loader's own batches (rows of 4 MB records would otherwise gather 32 GB).
+#[derive(Default)]
+struct Pending {
+    rows: Vec<Row>,
+    text: usize,
+}
+
+impl Pending {
+    /// Takes `rows`, and gives back the rows to write now when there are enough of them.
+    fn add(&mut self, rows: Vec<Row>) -> Option<Vec<Row>> {
+        let text: usize = rows.iter().map(load::text_bytes).sum();
+        if self.rows.is_empty() && (rows.len() >= APPEND_ROWS || text >= load::BATCH_TEXT) {
+            return Some(rows);
+        }
+        self.rows.extend(rows);
+        self.text += text;
+        (self.rows.len() >= APPEND_ROWS || self.text >= load::BATCH_TEXT).then(|| self.rest())
+    }
+
+    /// Whatever is waiting.
+    fn rest(&mut self) -> Vec<Row> {
+        self.text = 0;
+        std::mem::take(&mut self.rows)
+    }
 }
 
 /// Rows per record batch handed to DuckDB (its vector size is 2,048).
@@ -461,19 +488,14 @@ impl RowSink for DuckSink<'_> {
     /// whole vectors, instead of a C call and a cast per value. The one writer thread is still
     /// what limits staging into DuckDB (more parser threads do not help; BENCHMARKS.md).
     fn append(&mut self, rows: Vec<Row>) -> Result<()> {
-        if self.pending.is_empty() && rows.len() >= APPEND_ROWS {
-            return self.write(&rows);
+        match self.pending.add(rows) {
+            Some(rows) => self.write(&rows),
+            None => Ok(()),
         }
-        self.pending.extend(rows);
-        if self.pending.len() >= APPEND_ROWS {
-            let rows = std::mem::take(&mut self.pending);
-            self.write(&rows)?;
-        }
-        Ok(())
     }
 
     fn finish(&mut self) -> Result<()> {
-        let rows = std::mem::take(&mut self.pending);
+        let rows = self.pending.rest();
         self.write(&rows)?;
         self.appender
             .flush()
@@ -606,4 +628,42 @@ fn to_micros(unit: TimeUnit, v: i64) -> i64 {
 
 fn format_timestamp(micros: i64) -> String {
     crate::time::format_timestamp_micros(micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(count: usize, text: usize) -> Vec<Row> {
+        (0..count)
+            .map(|_| vec![Value::Int(1), Value::Text("x".repeat(text))])
+            .collect()
+    }
+
+    /// Small rows (a song file's one row at a time) gather up to a full record batch; rows
+    /// with a lot of text go out once their text reaches the loader's bound, not at 8,192 rows.
+    #[test]
+    fn pending_rows_go_out_by_count_or_by_text() {
+        let mut pending = Pending::default();
+        for _ in 1..APPEND_ROWS {
+            assert!(pending.add(rows(1, 100)).is_none());
+        }
+        assert_eq!(
+            pending.add(rows(1, 100)).map(|r| r.len()),
+            Some(APPEND_ROWS)
+        );
+        assert!(pending.rest().is_empty());
+
+        let quarter = load::BATCH_TEXT / 4;
+        for _ in 0..3 {
+            assert!(pending.add(rows(1, quarter)).is_none());
+        }
+        assert_eq!(pending.add(rows(1, quarter)).map(|r| r.len()), Some(4));
+        assert_eq!(
+            pending.add(rows(2, load::BATCH_TEXT)).map(|r| r.len()),
+            Some(2)
+        );
+        assert!(pending.add(rows(3, 10)).is_none());
+        assert_eq!(pending.rest().len(), 3);
+    }
 }

@@ -40,11 +40,12 @@ pub(super) const FUNCTION: &str = "sparkify_stage";
 /// Rows per output chunk: DuckDB's vector size (`STANDARD_VECTOR_SIZE`).
 const CHUNK_ROWS: usize = 2048;
 
-/// Text per chunk after which it is sent with fewer rows. A record may be 4 MB, so 2,048 of
-/// them could put 8 GB in one chunk, and several chunks are in flight; typical rows hold a
-/// few hundred bytes of text (500 kB a chunk), which never reach it. It also keeps every text
-/// offset within a `u32` (the limit plus one record of at most 4 MB).
-const CHUNK_TEXT: usize = 16 << 20;
+/// Text per chunk after which it is sent with fewer rows, the loader's limit for its batches.
+/// A record may be 4 MB, so 2,048 of them could put 8 GB in one chunk, and several chunks are
+/// in flight; typical rows hold a few hundred bytes of text (500 kB a chunk), which never reach
+/// it. It also keeps every text offset within a `u32` (the limit plus one record of at most
+/// 4 MB).
+const CHUNK_TEXT: usize = load::BATCH_TEXT;
 
 /// Jobs waiting for (or inside) their `INSERT`, by id. The table function receives only the
 /// id; the job itself (files, source, format) stays on the Rust side.
