@@ -3,10 +3,10 @@
 //! (sql/bookkeeping/duckdb_stage.sql) runs inside the run's transaction on DuckDB's own
 //! threads. Parser threads (one per core) take the next file from a shared queue, read, parse
 //! and convert it with the same code as every other engine ([`load::parse_file`], the
-//! [`Converter`], the mojibake repair), and send its rows in chunks of a vector's size through
-//! a short channel; DuckDB's threads write each chunk straight into their output vectors and
-//! DuckDB's parallel insert sinks them. Rejected rows and file reports go to one shared
-//! collector. Why separate parser threads: a DuckDB thread that parsed a whole file before
+//! [`Converter`], the mojibake repair), and send its rows in chunks of a vector's size (fewer
+//! rows at 16 MB of text) through a short channel; DuckDB's threads write each chunk straight
+//! into their output vectors and DuckDB's parallel insert sinks them. Rejected rows and file
+//! reports go to one shared collector. Why separate parser threads: a DuckDB thread that parsed a whole file before
 //! emitting it held that file's rows (90 MB for a 100,000-event file), and one that emitted
 //! as it parsed would have to keep a parser's state between calls.
 //!
