@@ -484,10 +484,57 @@ fn worker(
     }
 }
 
+/// Test input of wide records, for the tests that batches are bounded by their text (here and
+/// in DuckDB's staging): `RECORDS` NDJSON objects of `COLUMNS` text members `c0`, `c1`, ...
+#[cfg(test)]
+pub(crate) mod wide {
+    use crate::schema::{Column, ColumnType, TableSpec};
+
+    pub const COLUMNS: usize = 20;
+    pub const RECORDS: usize = 40;
+    const WIDTH: usize = 60_000;
+    /// The most text one record's row holds (each cell is `WIDTH` bytes and a short suffix).
+    pub const RECORD_TEXT: usize = COLUMNS * (WIDTH + 6);
+    // The tests must pass the bound twice, or they could not see a batch cut by it.
+    const _: () = assert!(RECORDS * RECORD_TEXT > 2 * super::BATCH_TEXT);
+
+    /// The table the records fit: `COLUMNS` columns of `VARCHAR(65535)`.
+    pub fn table() -> TableSpec {
+        TableSpec {
+            name: "wide".into(),
+            columns: (0..COLUMNS)
+                .map(|i| Column {
+                    name: format!("c{i}"),
+                    ty: ColumnType::Varchar(65_535),
+                    not_null: false,
+                })
+                .collect(),
+        }
+    }
+
+    /// One cell's text: a letter repeated, then its record and column, so that each cell
+    /// tells where it came from.
+    pub fn cell(record: usize, column: usize) -> String {
+        let letter = char::from(b'a' + (record * COLUMNS + column) as u8 % 26);
+        format!("{}{record}-{column}", letter.to_string().repeat(WIDTH))
+    }
+
+    /// The records, one per line.
+    pub fn input() -> String {
+        let mut input = String::new();
+        for record in 0..RECORDS {
+            let members: Vec<String> = (0..COLUMNS)
+                .map(|column| format!("\"c{column}\": \"{}\"", cell(record, column)))
+                .collect();
+            input.push_str(&format!("{{{}}}\n", members.join(", ")));
+        }
+        input
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Column, ColumnType};
     use crate::source::Source;
     use crate::value::Value;
 
@@ -506,35 +553,9 @@ mod tests {
     /// to 4 MB each would otherwise make one batch of up to 16 GB. Nothing is lost or changed.
     #[test]
     fn batches_are_handed_on_before_their_text_passes_the_limit() {
-        const COLUMNS: usize = 20;
-        const RECORDS: usize = 40;
-        const WIDTH: usize = 60_000;
-        let table = TableSpec {
-            name: "wide".into(),
-            columns: (0..COLUMNS)
-                .map(|i| Column {
-                    name: format!("c{i}"),
-                    ty: ColumnType::Varchar(65_535),
-                    not_null: false,
-                })
-                .collect(),
-        };
-        let cell = |record: usize, column: usize| {
-            let letter = char::from(b'a' + (record * COLUMNS + column) as u8 % 26);
-            format!("{}{record}-{column}", letter.to_string().repeat(WIDTH))
-        };
-        let mut input = String::new();
-        for record in 0..RECORDS {
-            let members: Vec<String> = (0..COLUMNS)
-                .map(|column| format!("\"c{column}\": \"{}\"", cell(record, column)))
-                .collect();
-            input.push_str(&format!("{{{}}}\n", members.join(", ")));
-        }
-        let record_text = COLUMNS * (WIDTH + 6);
-        assert!(
-            RECORDS * record_text > 2 * BATCH_TEXT,
-            "the test must pass the limit twice"
-        );
+        use wide::{COLUMNS, RECORD_TEXT, RECORDS, cell};
+        let table = wide::table();
+        let input = wide::input();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("wide.json"), &input).unwrap();
         let source = Source::parse(&dir.path().to_string_lossy()).unwrap();
@@ -558,9 +579,9 @@ mod tests {
         for &(rows, text) in full {
             assert!(rows < LoadOptions::default().batch_rows);
             assert!(text >= BATCH_TEXT, "handed on early: {text}");
-            assert!(text < BATCH_TEXT + record_text, "{text}");
+            assert!(text < BATCH_TEXT + RECORD_TEXT, "{text}");
         }
-        assert!(last[0].1 < BATCH_TEXT + record_text);
+        assert!(last[0].1 < BATCH_TEXT + RECORD_TEXT);
         assert_eq!(sink.1.len(), RECORDS);
         for (record, row) in sink.1.iter().enumerate() {
             let expected: Row = (0..COLUMNS).map(|c| Value::Text(cell(record, c))).collect();

@@ -906,43 +906,15 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Column as ColumnSpec;
 
     /// Rows with a lot of text go out in chunks of fewer rows: 2,048 records of up to 4 MB
     /// each would otherwise make one chunk of up to 8 GB (and several are in flight), and the
     /// cells' `u32` offsets rely on the limit. Nothing is lost or moved on the way.
     #[test]
     fn chunks_are_sent_before_their_text_passes_the_limit() {
-        const COLUMNS: usize = 20;
-        const RECORDS: usize = 40;
-        const WIDTH: usize = 60_000;
-        let spec = TableSpec {
-            name: "wide".into(),
-            columns: (0..COLUMNS)
-                .map(|i| ColumnSpec {
-                    name: format!("c{i}"),
-                    ty: ColumnType::Varchar(65_535),
-                    not_null: false,
-                })
-                .collect(),
-        };
-        // Each cell's text tells its record and column apart: a letter repeated, then both.
-        let cell = |record: usize, column: usize| {
-            let letter = char::from(b'a' + (record * COLUMNS + column) as u8 % 26);
-            format!("{}{record}-{column}", letter.to_string().repeat(WIDTH))
-        };
-        let mut input = String::new();
-        for record in 0..RECORDS {
-            let members: Vec<String> = (0..COLUMNS)
-                .map(|column| format!("\"c{column}\": \"{}\"", cell(record, column)))
-                .collect();
-            input.push_str(&format!("{{{}}}\n", members.join(", ")));
-        }
-        let record_text = COLUMNS * (WIDTH + 6);
-        assert!(
-            RECORDS * record_text > 2 * CHUNK_TEXT,
-            "the test must pass the limit twice"
-        );
+        use load::wide::{COLUMNS, RECORD_TEXT, RECORDS, cell};
+        let spec = load::wide::table();
+        let input = load::wide::input();
 
         let converter = converter(&spec, &JsonFormat::Auto, false, Rule::default()).unwrap();
         let (sender, receiver) = mpsc::sync_channel(RECORDS);
@@ -985,7 +957,7 @@ mod tests {
                 chunk.text.len()
             );
             assert!(
-                chunk.text.len() < CHUNK_TEXT + record_text,
+                chunk.text.len() < CHUNK_TEXT + RECORD_TEXT,
                 "{}",
                 chunk.text.len()
             );
