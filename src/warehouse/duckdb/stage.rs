@@ -6,9 +6,9 @@
 //! [`Converter`], the mojibake repair), and send its rows in chunks of a vector's size (fewer
 //! rows at 16 MB of text) through a short channel; DuckDB's threads write each chunk straight
 //! into their output vectors and DuckDB's parallel insert sinks them. Rejected rows and file
-//! reports go to one shared collector. Why separate parser threads: a DuckDB thread that parsed a whole file before
-//! emitting it held that file's rows (90 MB for a 100,000-event file), and one that emitted
-//! as it parsed would have to keep a parser's state between calls.
+//! reports go to one shared collector. Why separate parser threads: a DuckDB thread that
+//! parsed a whole file before emitting it held that file's rows (90 MB for a 100,000-event
+//! file), and one that emitted as it parsed would have to keep a parser's state between calls.
 //!
 //! Why not the appender: one appender is fed by one thread, and that thread (building Arrow
 //! batches and appending them) was the limit of staging, at 21-31 % of a bare parse
@@ -43,9 +43,14 @@ const CHUNK_ROWS: usize = 2048;
 /// Text per chunk after which it is sent with fewer rows, the loader's limit for its batches.
 /// A record may be 4 MB, so 2,048 of them could put 8 GB in one chunk, and several chunks are
 /// in flight; typical rows hold a few hundred bytes of text (500 kB a chunk), which never reach
-/// it. It also keeps every text offset within a `u32` (the limit plus one record of at most
-/// 4 MB).
+/// it. With it, a chunk's text stays far below what its `u32` offsets can address (the limit
+/// plus one row); a row that would pass that is rejected (`FileTarget::row`).
 const CHUNK_TEXT: usize = load::BATCH_TEXT;
+
+/// The text buffer a cleared batch keeps at most: eight times a chunk of the logs' events
+/// (about 500 kB), so that chunks of ordinary rows never give back and regrow it, while one
+/// cut at [`CHUNK_TEXT`] (whose buffer has usually just doubled to 32 MB) does not keep that.
+const SPARE_TEXT: usize = 4 << 20;
 
 /// Jobs waiting for (or inside) their `INSERT`, by id. The table function receives only the
 /// id; the job itself (files, source, format) stays on the Rust side.
@@ -240,7 +245,8 @@ impl Job {
 
 /// A chunk of rows on its way to DuckDB's vectors: each column stored as its vector stores it
 /// (fixed-width values as DuckDB's physical type, text as ranges of one buffer), so that
-/// DuckDB's threads copy whole columns. Why not a [`Row`](crate::value::Row) per record: a
+/// DuckDB's threads copy each fixed-width column at once (text still goes in row by row). Why
+/// not a [`Row`](crate::value::Row) per record: a
 /// `String` per text value, allocated on a parser thread and freed on a DuckDB thread
 /// (BENCHMARKS.md, 2026-12-04). Why typed columns rather than one cell enum: the parser threads
 /// write every value of a load and DuckDB's threads read it back (180M values at 10M events),
@@ -259,7 +265,7 @@ struct Batch {
 }
 
 /// One column of a [`Batch`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 enum Column {
     SmallInt(Fixed<i16>),
     Integer(Fixed<i32>),
@@ -272,7 +278,7 @@ enum Column {
 }
 
 /// Fixed-width values, with a placeholder at each NULL, and the rows that are NULL in order.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Fixed<T> {
     values: Vec<T>,
     nulls: Vec<usize>,
@@ -306,8 +312,8 @@ impl<T: Default> Fixed<T> {
     }
 }
 
-/// Text in a [`Batch`]: a range of its buffer, or NULL. `u32` offsets: [`CHUNK_TEXT`] keeps
-/// them in range.
+/// Text in a [`Batch`]: a range of its buffer, or NULL. `u32` offsets, kept in range by
+/// [`CHUNK_TEXT`] and the row check in `FileTarget::row`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
     start: u32,
@@ -341,6 +347,19 @@ impl Column {
             | ColumnType::Decimal(..)
             | ColumnType::Timestamp
             | ColumnType::Date => Column::Unwritable,
+        }
+    }
+
+    /// An empty column of the same kind, with room for a chunk's rows.
+    fn empty_like(&self) -> Column {
+        match self {
+            Column::SmallInt(_) => Column::SmallInt(Fixed::new()),
+            Column::Integer(_) => Column::Integer(Fixed::new()),
+            Column::BigInt(_) => Column::BigInt(Fixed::new()),
+            Column::Double(_) => Column::Double(Fixed::new()),
+            Column::Boolean(_) => Column::Boolean(Fixed::new()),
+            Column::Text(_) => Column::Text(Vec::with_capacity(CHUNK_ROWS)),
+            Column::Unwritable => Column::Unwritable,
         }
     }
 
@@ -420,17 +439,15 @@ impl Batch {
         }
     }
 
-    /// An empty batch with the same columns.
+    /// An empty batch with the same kinds of columns.
     fn empty_like(&self) -> Batch {
-        let mut batch = Batch {
+        Batch {
             rows: 0,
-            columns: self.columns.clone(),
+            columns: self.columns.iter().map(Column::empty_like).collect(),
             next: 0,
             text: String::new(),
             mismatch: None,
-        };
-        batch.clear();
-        batch
+        }
     }
 
     fn clear(&mut self) {
@@ -438,6 +455,7 @@ impl Batch {
         self.next = 0;
         self.columns.iter_mut().for_each(Column::clear);
         self.text.clear();
+        self.text.shrink_to(SPARE_TEXT);
         self.mismatch = None;
     }
 
@@ -531,10 +549,10 @@ impl Target for FileTarget<'_, '_> {
                 raw_value: String::new(),
                 reason: format!("internal error: {reason}"),
             };
-            // One cell per column, or the chunk's rows would shift (a bug, said so).
+            // One value per column, or the chunk's rows would shift (a bug, said so).
             if batch.next != batch.columns.len() {
                 return Err(internal(format!(
-                    "{} cells for {} columns",
+                    "{} values for {} columns",
                     batch.next,
                     batch.columns.len()
                 )));
