@@ -163,6 +163,7 @@ impl Job {
             }
         };
         let mut filler = Filler {
+            spec: &self.spec,
             batch: Batch::new(&self.spec),
             chunks: &chunks,
             spare: &self.spare,
@@ -350,19 +351,6 @@ impl Column {
         }
     }
 
-    /// An empty column of the same kind, with room for a chunk's rows.
-    fn empty_like(&self) -> Column {
-        match self {
-            Column::SmallInt(_) => Column::SmallInt(Fixed::new()),
-            Column::Integer(_) => Column::Integer(Fixed::new()),
-            Column::BigInt(_) => Column::BigInt(Fixed::new()),
-            Column::Double(_) => Column::Double(Fixed::new()),
-            Column::Boolean(_) => Column::Boolean(Fixed::new()),
-            Column::Text(_) => Column::Text(Vec::with_capacity(CHUNK_ROWS)),
-            Column::Unwritable => Column::Unwritable,
-        }
-    }
-
     /// How many values it holds (`None` for [`Column::Unwritable`], which holds none).
     fn len(&self) -> Option<usize> {
         match self {
@@ -439,17 +427,6 @@ impl Batch {
         }
     }
 
-    /// An empty batch with the same kinds of columns.
-    fn empty_like(&self) -> Batch {
-        Batch {
-            rows: 0,
-            columns: self.columns.iter().map(Column::empty_like).collect(),
-            next: 0,
-            text: String::new(),
-            mismatch: None,
-        }
-    }
-
     fn clear(&mut self) {
         self.rows = 0;
         self.next = 0;
@@ -516,6 +493,8 @@ impl Cells for Batch {
 
 /// One parser thread's chunk being filled, and where full chunks go.
 struct Filler<'s> {
+    /// The table, to make a new chunk when no spare one is left.
+    spec: &'s TableSpec,
     batch: Batch,
     chunks: &'s mpsc::SyncSender<Batch>,
     spare: &'s Mutex<Vec<Batch>>,
@@ -581,7 +560,7 @@ impl Target for FileTarget<'_, '_> {
         if batch.rows == CHUNK_ROWS || batch.text.len() >= CHUNK_TEXT {
             let next = lock(filler.spare)
                 .pop()
-                .unwrap_or_else(|| batch.empty_like());
+                .unwrap_or_else(|| Batch::new(filler.spec));
             let full = std::mem::replace(batch, next);
             filler.closed = filler.chunks.send(full).is_err();
         }
@@ -938,6 +917,7 @@ mod tests {
         let (sender, receiver) = mpsc::sync_channel(RECORDS);
         let spare = Mutex::new(Vec::new());
         let mut filler = Filler {
+            spec: &spec,
             batch: Batch::new(&spec),
             chunks: &sender,
             spare: &spare,
