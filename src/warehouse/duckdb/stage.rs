@@ -20,9 +20,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
-use duckdb::Connection;
-use duckdb::core::{DataChunkHandle, Inserter, LogicalTypeHandle, LogicalTypeId};
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+use duckdb::{Connection, ffi};
 
 use crate::copy::compressed::Rule;
 use crate::copy::errors::ErrorCollector;
@@ -878,19 +878,29 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
             (ColumnType::Double, Column::Double(f)) => fixed!(f64, f),
             (ColumnType::Boolean, Column::Boolean(f)) => fixed!(bool, f),
             (ColumnType::Varchar(_) | ColumnType::Char(_), Column::Text(spans)) => {
+                // SAFETY: `output` is a live chunk with more than `i` columns (`flat_vector(i)`
+                // above would have failed otherwise).
+                let raw = unsafe { ffi::duckdb_data_chunk_get_vector(output.get_ptr(), i as u64) };
                 for (row, span) in spans.iter().enumerate() {
                     if span.is_null() {
                         vector.set_null(row);
                         continue;
                     }
-                    // Bytes of text pushed as `&str`: UTF-8 already.
-                    match batch
-                        .text
-                        .as_bytes()
-                        .get(span.start as usize..span.end as usize)
-                    {
-                        Some(text) => vector.insert(row, text),
-                        None => return Err(mismatch()),
+                    // `str::get` only gives whole characters of the batch's `String`: valid
+                    // UTF-8, which is why DuckDB need not check it again. (The checking call
+                    // validated every text a second time: 0.9 % of a run's instructions.)
+                    let Some(text) = batch.text.get(span.start as usize..span.end as usize) else {
+                        return Err(mismatch());
+                    };
+                    // SAFETY: `raw` is this VARCHAR column's vector, `row` is below its
+                    // capacity (checked above), and DuckDB copies the bytes before returning.
+                    unsafe {
+                        ffi::duckdb_unsafe_vector_assign_string_element_len(
+                            raw,
+                            row as u64,
+                            text.as_ptr().cast(),
+                            text.len() as u64,
+                        );
                     }
                 }
             }
