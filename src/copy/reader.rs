@@ -10,8 +10,8 @@
 
 //!
 //! The input is read as a stream, in chunks, never whole: a file of any size costs a buffer of
-//! about the largest record, and no more than 4 MB + 1 byte of a record is ever looked at. A
-//! record that does not end within that window exceeds Redshift's 4 MB limit; it is measured by
+//! at most 256 kB, or about the largest record when that is larger, and no more than 4 MB +
+//! 1 byte of a record is ever looked at. A record that does not end within that window exceeds Redshift's 4 MB limit; it is measured by
 //! scanning the stream (without parsing or keeping it) and rejected as one row.
 
 use std::io::{self, Read};
@@ -30,6 +30,9 @@ const RAW_LINE_BYTES: usize = 1024;
 /// Bytes asked of the input at a time, and the first window a record is parsed in: most
 /// records are far smaller, so most are parsed once, straight from the buffer.
 const CHUNK: usize = 64 * 1024;
+
+/// The buffer's usual size: reads of up to this much at a time.
+const READ: usize = 256 * 1024;
 
 /// The most of one record ever looked at: one byte past the limit shows a record is over it.
 const WINDOW: usize = MAX_OBJECT_BYTES + 1;
@@ -63,9 +66,11 @@ pub fn clip(bytes: &[u8]) -> String {
 /// Reads the root-level items of a stream, one at a time ([`Items::next_item`]).
 pub struct Items<'p, R> {
     input: R,
-    /// Bytes read from `input`; those before `pos` are done with.
+    /// Bytes read from `input` are `buf[..end]`; those before `pos` are done with. The rest of
+    /// `buf` is room for the next read (zeroed once, when the buffer grew).
     buf: Vec<u8>,
     pos: usize,
+    end: usize,
     /// `input` has no more bytes.
     eof: bool,
     /// Line number (1-based) of `pos`.
@@ -91,6 +96,7 @@ pub fn items_planned<R: Read>(input: R, plan: &Plan) -> Items<'_, R> {
         input,
         buf: Vec::new(),
         pos: 0,
+        end: 0,
         eof: false,
         line: 1,
         read: 0,
@@ -116,32 +122,40 @@ impl<R: Read> Items<'_, R> {
     }
 
     fn avail(&self) -> &[u8] {
-        &self.buf[self.pos..]
+        &self.buf[self.pos..self.end]
     }
 
-    /// Reads until at least `want` unconsumed bytes are buffered, or the input ends. Bytes
-    /// already consumed are dropped first once they are half the buffer, so the buffer stays
-    /// about twice the largest window asked for.
+    /// Reads until at least `want` unconsumed bytes are buffered, or the input ends.
+    ///
+    /// The buffer grows to [`READ`] bytes (more only when a record needs a larger window) and
+    /// is read into as far as it has room. When the room left is too small, the unconsumed
+    /// bytes (fewer than `want`) move to its front. Why: growing the buffer for each read
+    /// zeroed every byte of the input before reading it, and dropping the consumed half of
+    /// the buffer moved about as many bytes again.
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        while self.buf.len() - self.pos < want && !self.eof {
-            if self.pos > 0 && self.pos * 2 >= self.buf.len() {
-                self.buf.drain(..self.pos);
-                self.pos = 0;
+        while self.end - self.pos < want && !self.eof {
+            let need = want - (self.end - self.pos);
+            if self.buf.len() - self.end < need {
+                if self.pos > 0 {
+                    self.buf.copy_within(self.pos..self.end, 0);
+                    self.end -= self.pos;
+                    self.pos = 0;
+                }
+                // Doubling up to `READ` (a small file costs a small buffer), and as far as a
+                // large record needs.
+                if self.buf.len() - self.end < need || self.buf.len() < READ {
+                    let double = (self.buf.len() * 2).min(READ);
+                    self.buf.resize((self.end + need).max(double).max(CHUNK), 0);
+                }
             }
-            let old = self.buf.len();
-            let more = (want - (old - self.pos)).max(CHUNK);
-            self.buf.resize(old + more, 0);
             let n = loop {
-                match self.input.read(&mut self.buf[old..]) {
+                match self.input.read(&mut self.buf[self.end..]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.buf.truncate(old);
-                        return Err(e);
-                    }
+                    Err(e) => return Err(e),
                 }
             };
-            self.buf.truncate(old + n);
+            self.end += n;
             self.read += n as u64;
             self.eof = n == 0;
         }
@@ -149,7 +163,7 @@ impl<R: Read> Items<'_, R> {
     }
 
     fn consume(&mut self, n: usize) {
-        let n = n.min(self.buf.len() - self.pos);
+        let n = n.min(self.end - self.pos);
         self.line += count_newlines(&self.buf[self.pos..self.pos + n]);
         self.pos += n;
     }
