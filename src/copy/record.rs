@@ -110,6 +110,7 @@ impl Plan {
     /// The slot the key whose text is `key` feeds, trying `hint` first: records of one file
     /// usually list their keys in one order, so the slot after the last match is most often
     /// the right one. (Bytes: the fast reader compares keys before it has made them `&str`.)
+    #[inline]
     fn slot_of(&self, key: &[u8], hint: usize) -> Option<usize> {
         match self {
             Plan::Whole => None,
@@ -204,6 +205,7 @@ impl<'p, K: PartialEq + Clone> Filling<'p, K> {
     }
 
     /// The member `key` (whose text is `bytes`) with `value`.
+    #[inline]
     pub(super) fn put(&mut self, bytes: &[u8], key: K, value: Member) {
         let Some(slot) = self.plan.slot_of(bytes, self.hint) else {
             return;
