@@ -11,8 +11,9 @@
 //!
 //! The input is read as a stream, in chunks, never whole: a file of any size costs a buffer of
 //! at most 256 kB, or about the largest record when that is larger, and no more than 4 MB +
-//! 1 byte of a record is ever looked at. A record that does not end within that window exceeds Redshift's 4 MB limit; it is measured by
-//! scanning the stream (without parsing or keeping it) and rejected as one row.
+//! 1 byte of a record is ever looked at. A record that does not end within that window
+//! exceeds Redshift's 4 MB limit; it is measured by scanning the stream (without parsing or
+//! keeping it) and rejected as one row.
 
 use std::io::{self, Read};
 

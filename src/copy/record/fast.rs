@@ -102,7 +102,7 @@ fn literal(bytes: &[u8], at: usize, word: &[u8], value: Member) -> Option<(Membe
 /// else (bytes above ASCII, a surrogate escape, a control character, a bad escape) takes
 /// [`general_text`], as before. Why: a `memchr2` call and a separate fold over the bytes cost
 /// about 90 instructions for a 10-byte text, twice per member with its key, and were a third
-/// of the fast reader's instructions (callgrind, BENCHMARKS.md 2026-12-05).
+/// of the fast reader's instructions (callgrind; BENCHMARKS.md, 2026-12-05 morning).
 fn text(bytes: &[u8], start: usize) -> Option<(Member, usize)> {
     if let Some(stop) = ascii_end(bytes, start) {
         match bytes[stop] {

@@ -878,8 +878,8 @@ fn write_chunk(spec: &TableSpec, batch: &Batch, output: &mut DataChunkHandle) ->
             (ColumnType::Double, Column::Double(f)) => fixed!(f64, f),
             (ColumnType::Boolean, Column::Boolean(f)) => fixed!(bool, f),
             (ColumnType::Varchar(_) | ColumnType::Char(_), Column::Text(spans)) => {
-                // SAFETY: `output` is a live chunk with more than `i` columns (`flat_vector(i)`
-                // above would have failed otherwise).
+                // SAFETY: `output` is the scan's live output chunk, which has one vector per
+                // column of `spec` (`bind` declared them), so `i` names one of them.
                 let raw = unsafe { ffi::duckdb_data_chunk_get_vector(output.get_ptr(), i as u64) };
                 for (row, span) in spans.iter().enumerate() {
                     if span.is_null() {
