@@ -65,6 +65,29 @@ fn a_stream_cut_anywhere_reads_as_the_whole_input() {
     assert_eq!(items.bytes_read(), text.len() as u64);
 }
 
+/// A small file costs a small buffer, and a file of small records of any length is read
+/// through one of `READ` bytes: it grows by doubling, so that reads are large and the tail
+/// moved to the front is small against what was read (a buffer left at 64 kB would move
+/// nearly all of itself for each record).
+#[test]
+fn the_buffer_is_as_small_as_the_records_allow() {
+    let mut small = items(&b"{\"a\":1}\n"[..]);
+    while small.next_item().unwrap().is_some() {}
+    assert_eq!(small.buf.len(), CHUNK);
+
+    let text: String = (0..100_000)
+        .map(|i| format!("{{\"n\":{i},\"s\":\"some text\"}}\n"))
+        .collect();
+    let mut large = items(text.as_bytes());
+    let mut records = 0;
+    while large.next_item().unwrap().is_some() {
+        records += 1;
+    }
+    assert_eq!(records, 100_000);
+    assert_eq!(large.bytes_read(), text.len() as u64);
+    assert_eq!(large.buf.len(), READ);
+}
+
 #[test]
 fn a_record_over_4_mb_is_measured_not_parsed_and_the_next_one_loads() {
     let huge = 20 * 1024 * 1024;
