@@ -39,11 +39,7 @@ pub(in crate::copy) fn object(
             return None;
         }
         // Compared as bytes (a key that is not UTF-8 is refused by `plain_text`).
-        let start = at + 1;
-        let end = match ascii_end(window, start) {
-            Some(end) if window[end] == b'"' => end,
-            _ => plain_text(window, start)?.1,
-        };
+        let (start, end, _) = plain_text(window, at + 1)?;
         let key = &window[start..end];
         at = blank(window, end + 1, &mut lines);
         if window.get(at) != Some(&b':') {
@@ -171,32 +167,16 @@ fn escaped_ascii(bytes: &[u8], start: usize, first: usize) -> Option<(Member, us
             // A control character or a byte above ASCII.
             _ => return None,
         }
-        let byte = match *bytes.get(at + 1)? {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'/' => b'/',
-            b'b' => 0x08,
-            b'f' => 0x0c,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'u' => {
-                let hex = bytes.get(at + 2..at + 6)?;
-                let mut code = 0;
-                for &digit in hex {
-                    code = code * 16 + char::from(digit).to_digit(16)?;
-                }
-                // A surrogate is not a `char`: serde_json's rules decide.
-                let c = char::from_u32(code)?;
-                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                from = at + 6;
-                at = ascii_end(bytes, from)?;
-                continue;
-            }
-            _ => return None,
-        };
-        out.push(byte);
-        from = at + 2;
+        let letter = *bytes.get(at + 1)?;
+        if letter == b'u' {
+            // A surrogate is not a `char`: serde_json's rules decide.
+            let c = char::from_u32(hex_code(bytes.get(at + 2..at + 6)?)?)?;
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            from = at + 6;
+        } else {
+            out.push(escaped_byte(letter)?);
+            from = at + 2;
+        }
         at = ascii_end(bytes, from)?;
     }
 }
@@ -234,6 +214,12 @@ fn general_text(bytes: &[u8], start: usize) -> Option<(Member, usize)> {
 /// Text without escapes from `start` to its closing quote, when serde_json would take it as it
 /// is: valid UTF-8 without a control character. The flag says it is all ASCII.
 fn plain_text(bytes: &[u8], start: usize) -> Option<(usize, usize, bool)> {
+    // Most keys are short ASCII: one scan shows there is nothing to check ([`text`]).
+    if let Some(stop) = ascii_end(bytes, start)
+        && bytes[stop] == b'"'
+    {
+        return Some((start, stop, true));
+    }
     let stop = start + memchr::memchr2(b'"', b'\\', bytes.get(start..)?)?;
     if bytes[stop] != b'"' {
         return None;
@@ -282,28 +268,45 @@ fn unescape(raw: &str) -> Option<String> {
         }
         rest = &rest[at + 2..];
         out.push(match escape {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
             b'u' => {
-                let hex = rest.get(..4)?;
-                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return None;
-                }
+                let code = hex_code(rest.as_bytes().get(..4)?)?;
+                // Four ASCII hex digits: byte 4 is a character boundary.
                 rest = &rest[4..];
                 // A surrogate is not a `char`.
-                char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+                char::from_u32(code)?
             }
-            _ => return None,
+            letter => char::from(escaped_byte(letter)?),
         });
     }
     out.push_str(rest);
     Some(out)
+}
+
+/// The byte a one-letter JSON escape stands for (`n`: a line break); `None` for `u`, which
+/// [`hex_code`] reads, and for any letter JSON does not define.
+fn escaped_byte(letter: u8) -> Option<u8> {
+    Some(match letter {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
+}
+
+/// The code point of a `\u` escape's four hex digits (either case); `None` when `hex` is not
+/// four of them.
+fn hex_code(hex: &[u8]) -> Option<u32> {
+    if hex.len() != 4 {
+        return None;
+    }
+    hex.iter().try_fold(0, |code, &digit| {
+        Some(code * 16 + char::from(digit).to_digit(16)?)
+    })
 }
 
 /// The end of the number at `at`, when it follows JSON's grammar
