@@ -9,6 +9,7 @@
 
 pub mod compressed;
 pub mod convert;
+pub mod copy_text;
 mod datetime;
 pub mod domain;
 pub mod errors;

@@ -14,6 +14,7 @@ use postgres::types::Type;
 use postgres::{Client, CopyInWriter, SimpleQueryMessage};
 
 use super::{ClientStager, Stager, Warehouse};
+use crate::copy::copy_text;
 use crate::copy::load::RowSink;
 use crate::error::{Error, Result};
 use crate::schema::TableSpec;
@@ -274,43 +275,6 @@ struct CopySink<'a> {
     target: String,
 }
 
-/// COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
-///
-/// The writer thread prints every value of a load here, so nothing allocates: numbers go
-/// through stack buffers, and text is copied in runs between the bytes that need escaping
-/// (at 10M events the per-character loop, `to_string` and `format!` were 15 % of the
-/// client's samples). A double prints its shortest round-trip digits (ryu), which the server
-/// reads back as the same double.
-fn push_text_field(buf: &mut String, cell: &Value) {
-    match cell {
-        Value::Null => buf.push_str("\\N"),
-        Value::Int(v) => buf.push_str(itoa::Buffer::new().format(*v)),
-        Value::Double(v) => buf.push_str(ryu::Buffer::new().format(*v)),
-        Value::Bool(b) => buf.push(if *b { 't' } else { 'f' }),
-        Value::Text(s) => push_escaped(buf, s),
-    }
-}
-
-/// `text` with COPY's escapes: backslash, tab, newline and carriage return.
-fn push_escaped(buf: &mut String, text: &str) {
-    let mut rest = text;
-    // Each escaped character is ASCII, so every split falls on a character boundary.
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
-    {
-        buf.push_str(&rest[..at]);
-        buf.push_str(match rest.as_bytes()[at] {
-            b'\\' => "\\\\",
-            b'\t' => "\\t",
-            b'\n' => "\\n",
-            _ => "\\r",
-        });
-        rest = &rest[at + 1..];
-    }
-    buf.push_str(rest);
-}
-
 impl RowSink for CopySink<'_> {
     fn append(&mut self, rows: Vec<Row>) -> Result<()> {
         self.buffer.clear();
@@ -319,16 +283,28 @@ impl RowSink for CopySink<'_> {
                 if i > 0 {
                     self.buffer.push('\t');
                 }
-                push_text_field(&mut self.buffer, cell);
+                copy_text::push_field(&mut self.buffer, cell);
             }
             self.buffer.push('\n');
         }
+        let buffer = std::mem::take(&mut self.buffer);
+        let written = self.append_text(&buffer);
+        self.buffer = buffer;
+        written
+    }
+
+    /// Rows come as COPY text from the parser threads: this thread only writes them.
+    fn takes_copy_text(&self) -> bool {
+        true
+    }
+
+    fn append_text(&mut self, text: &str) -> Result<()> {
         let writer = self
             .writer
             .as_mut()
             .ok_or_else(|| Error::warehouse("COPY already finished"))?;
         writer
-            .write_all(self.buffer.as_bytes())
+            .write_all(text.as_bytes())
             .map_err(|e| copy_write_error(&self.target, &e))
     }
 
@@ -358,61 +334,5 @@ mod tests {
         let err = copy_write_error("pg", &std::io::Error::other(refused));
         assert!(matches!(err, Error::Warehouse(_)), "{err:?}");
         assert!(err.to_string().starts_with("pg: COPY failed: "), "{err}");
-    }
-
-    #[test]
-    fn copy_text_format_escapes() {
-        let mut buf = String::new();
-        for c in [
-            Value::Text("a\tb\\c\nd".into()),
-            Value::Text("é\r\\ü\t".into()),
-            Value::Text("plain, ünïcode".into()),
-            Value::Text(String::new()),
-            Value::Null,
-            Value::Double(269.58322),
-            Value::Int(-3),
-            Value::Int(i64::MIN),
-            Value::Bool(true),
-        ] {
-            push_text_field(&mut buf, &c);
-            buf.push('|');
-        }
-        assert_eq!(
-            buf,
-            "a\\tb\\\\c\\nd|é\\r\\\\ü\\t|plain, ünïcode||\\N|269.58322|-3|-9223372036854775808|t|"
-        );
-    }
-
-    /// Every double is printed with digits that read back as the same double (PostgreSQL's
-    /// float8in reads them as Rust's parser does), in the spellings the server accepts.
-    #[test]
-    fn copy_text_doubles_read_back_exactly() {
-        for v in [
-            0.1,
-            -0.0,
-            1e-7,
-            1e16,
-            1e300,
-            5e-324,
-            f64::MAX,
-            f64::MIN_POSITIVE,
-            269.58322,
-            1542241826796.0,
-            0.30000000000000004,
-        ] {
-            let mut buf = String::new();
-            push_text_field(&mut buf, &Value::Double(v));
-            let back: f64 = buf.parse().unwrap();
-            assert_eq!(back.to_bits(), v.to_bits(), "{v:?} printed as {buf}");
-        }
-        for (v, text) in [
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "inf"),
-            (f64::NEG_INFINITY, "-inf"),
-        ] {
-            let mut buf = String::new();
-            push_text_field(&mut buf, &Value::Double(v));
-            assert_eq!(buf, text);
-        }
     }
 }

@@ -2,7 +2,7 @@
 //! `sparkify_stage(job)`, so that `INSERT INTO staging_x SELECT * FROM sparkify_stage(...)`
 //! (sql/bookkeeping/duckdb_stage.sql) runs inside the run's transaction on DuckDB's own
 //! threads. Parser threads (one per core) take the next file from a shared queue, read, parse
-//! and convert it with the same code as every other engine ([`load::parse_file`], the
+//! and convert it with the same code as every other engine ([`load::parse_file_into`], the
 //! [`Converter`], the mojibake repair), and send its rows in chunks of a vector's size (fewer
 //! rows at 16 MB of text) through a short channel; DuckDB's threads write each chunk straight
 //! into their output vectors and DuckDB's parallel insert sinks them. Rejected rows and file
