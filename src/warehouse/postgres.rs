@@ -1,7 +1,8 @@
 //! PostgreSQL, and the wire protocol Redshift shares with it.
 //!
 //! Rows from the Rust COPY loader go in with `COPY ... FROM STDIN` (text format) inside the
-//! step's transaction: one round trip per batch, not one per row. Query answers are fetched as
+//! step's transaction: one round trip per batch, not one per row. The loader's parser threads
+//! write the text ([`copy_text`]); this side only sends it. Query answers are fetched as
 //! text and typed by the column types the server reports, so `NUMERIC` sums, timestamps and
 //! anything else print exactly as PostgreSQL prints them.
 
