@@ -9,6 +9,7 @@
 //! PostgreSQL load, on the two cores the server's `COPY` needs one of (BENCHMARKS.md).
 
 use super::Cells;
+use super::words;
 use crate::value::Value;
 
 /// Appends `cell` to `buf` as COPY text.
@@ -52,31 +53,16 @@ pub fn push_escaped(buf: &mut String, text: &str) {
 }
 
 /// The offset of the first backslash or control character at or after `at`, the only bytes
-/// that may need an escape; `None` when `bytes` ends first. Eight bytes at a time, by the bit
-/// tricks for "has a zero byte" and "has a byte less than n" (the lowest flagged byte is
-/// always a true one: a false flag needs a borrow from a true one below it). Every text cell
-/// of a load passes through here, and a byte-by-byte search for four bytes was 8 % of a
+/// that may need an escape; `None` when `bytes` ends first. Eight bytes at a time: every text
+/// cell of a load passes through here, and a byte-by-byte search for four bytes was 8 % of a
 /// PostgreSQL load's client time.
-fn maybe_escaped(bytes: &[u8], mut at: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    while let Some(word) = bytes.get(at..at + 8) {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let x = u64::from_le_bytes(eight);
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let flagged = ((backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x))
-            & HIGH;
-        if flagged != 0 {
-            return Some(at + (flagged.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let rest = bytes.get(at..)?;
-    rest.iter()
-        .position(|&b| b == b'\\' || b < 0x20)
-        .map(|p| at + p)
+fn maybe_escaped(bytes: &[u8], at: usize) -> Option<usize> {
+    words::find(
+        bytes,
+        at,
+        |x| words::equal(x, b'\\') | words::below(x, 0x20),
+        |b| b == b'\\' || b < 0x20,
+    )
 }
 
 /// One row being written as a COPY text line at the end of a buffer, cell by cell, as

@@ -20,6 +20,7 @@ pub mod reader;
 pub mod record;
 pub mod statement;
 mod tokens;
+mod words;
 
 use std::borrow::Cow;
 

@@ -17,6 +17,7 @@
 //! records; `planned_rows_equal_whole_rows` on the hostile corpus and the sample.
 
 use super::{Filling, Member, Plan};
+use crate::copy::words;
 
 /// The slots of the object at the start of `window` (which starts with `{`), the offset just
 /// past its `}` and the line breaks up to there; `None` when the record is anything but the
@@ -123,32 +124,19 @@ fn text(bytes: &[u8], start: usize) -> Option<(Member, usize)> {
 
 /// The offset of the first byte at or after `at` that plain ASCII text cannot hold as it is: a
 /// quote, a backslash, a control character or a byte above ASCII; `None` when `bytes` ends
-/// first. Eight bytes at a time, by the bit tricks for "has a zero byte" and "has a byte less
-/// than n" (the lowest flagged byte is always a true one: a false flag needs a borrow from a
-/// true one below it).
-fn ascii_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    while let Some(word) = bytes.get(at..at + 8) {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let x = u64::from_le_bytes(eight);
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let flagged = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x)
-            | x)
-            & HIGH;
-        if flagged != 0 {
-            return Some(at + (flagged.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let rest = bytes.get(at..)?;
-    rest.iter()
-        .position(|&b| matches!(b, b'"' | b'\\' | 0..0x20 | 0x80..))
-        .map(|p| at + p)
+/// first. Eight bytes at a time ([`words`]).
+fn ascii_end(bytes: &[u8], at: usize) -> Option<usize> {
+    words::find(
+        bytes,
+        at,
+        |x| {
+            words::equal(x, b'"')
+                | words::equal(x, b'\\')
+                | words::below(x, 0x20)
+                | (x & words::HIGH)
+        },
+        |b| matches!(b, b'"' | b'\\' | 0..0x20 | 0x80..),
+    )
 }
 
 /// Text from `start` whose first backslash is at `first`, built in one scan while it is ASCII
