@@ -27,8 +27,19 @@ pub fn push_field(buf: &mut String, cell: &Value) {
     }
 }
 
+/// Appends `row` to `buf` as one COPY text line, newline included.
+pub fn push_row(buf: &mut String, row: &[Value]) {
+    for (i, cell) in row.iter().enumerate() {
+        if i > 0 {
+            buf.push('\t');
+        }
+        push_field(buf, cell);
+    }
+    buf.push('\n');
+}
+
 /// `text` with COPY's escapes: backslash, tab, newline and carriage return.
-pub fn push_escaped(buf: &mut String, text: &str) {
+fn push_escaped(buf: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut from = 0;
     let mut at = 0;

@@ -1,8 +1,9 @@
 //! The parallel load driver: reads files on worker threads, converts them to rows, and hands
 //! bounded batches to one writer (the warehouse), which is the only thread that touches the
 //! database. For a sink that takes COPY text (PostgreSQL), the worker threads write the rows
-//! in it, and the writer only passes the bytes on. Files are read as streams, so memory stays bounded by `threads × (one record's
-//! buffer + one batch)` plus the channel, whatever the files' sizes.
+//! in it, and the writer only passes the bytes on. Files are read as streams, so memory stays
+//! bounded by `threads × (one record's buffer + one batch)` plus the channel, whatever the
+//! files' sizes.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{PoisonError, mpsc};
@@ -195,10 +196,10 @@ pub trait Target {
 
 /// Reads and parses one file, handing `target` each record, to convert into a row or reject,
 /// in file order. The report's size is that of the bytes read from the source (compressed,
-/// for a compressed file); a failed read is an error, not a row. Everything is streamed: the source, the
-/// decompression (as the converter's [`compressed::Rule`] says) and the ACCEPTINVCHARS repair
-/// are `Read` adapters, one over the other, so no file is held whole, compressed or not. A file
-/// that cannot be decompressed fails the load, naming the file.
+/// for a compressed file); a failed read is an error, not a row. Everything is streamed: the
+/// source, the decompression (as the converter's [`compressed::Rule`] says) and the
+/// ACCEPTINVCHARS repair are `Read` adapters, one over the other, so no file is held whole,
+/// compressed or not. A file that cannot be decompressed fails the load, naming the file.
 pub fn parse_file_into(
     input: &mut dyn std::io::Read,
     file: &SourceFile,
@@ -727,12 +728,8 @@ mod tests {
         fn append(&mut self, rows: Vec<Row>) -> Result<()> {
             for row in rows {
                 let mut line = String::new();
-                for (i, cell) in row.iter().enumerate() {
-                    if i > 0 {
-                        line.push('\t');
-                    }
-                    copy_text::push_field(&mut line, cell);
-                }
+                copy_text::push_row(&mut line, &row);
+                line.pop();
                 self.0.push(line);
             }
             Ok(())
@@ -769,27 +766,13 @@ mod tests {
             max_errors: 100,
             ..LoadOptions::default()
         };
+        let run = |sink: &mut dyn RowSink| {
+            load(&table, format, &files, &open, &options, sink, &mut |_| {}).unwrap()
+        };
         let mut values = Values(Vec::new());
-        let by_values = load(
-            &table,
-            format,
-            &files,
-            &open,
-            &options,
-            &mut values,
-            &mut |_| {},
-        );
+        let mut by_values = run(&mut values);
         let mut lines = Lines(Vec::new());
-        let by_lines = load(
-            &table,
-            format,
-            &files,
-            &open,
-            &options,
-            &mut lines,
-            &mut |_| {},
-        );
-        let (mut by_values, mut by_lines) = (by_values.unwrap(), by_lines.unwrap());
+        let mut by_lines = run(&mut lines);
         // Parser threads finish files and batches in any order.
         for report in [&mut by_values, &mut by_lines] {
             report.errors.sort_by_key(|e| (e.file.clone(), e.line));

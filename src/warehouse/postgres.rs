@@ -280,13 +280,7 @@ impl RowSink for CopySink<'_> {
     fn append(&mut self, rows: Vec<Row>) -> Result<()> {
         self.buffer.clear();
         for row in &rows {
-            for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
-                    self.buffer.push('\t');
-                }
-                copy_text::push_field(&mut self.buffer, cell);
-            }
-            self.buffer.push('\n');
+            copy_text::push_row(&mut self.buffer, row);
         }
         let buffer = std::mem::take(&mut self.buffer);
         let written = self.append_text(&buffer);
