@@ -619,10 +619,10 @@ fn run_models(
                 wh.execute(&batch)?;
             }
         } else if !script.is_empty() {
-            let add_key = wh.defer_key(model)?;
+            let build_again = wh.defer_indexes(model)?;
             wh.execute(script)?;
-            if let Some(add_key) = add_key {
-                wh.execute(&add_key)?;
+            for statement in &build_again {
+                wh.execute(statement)?;
             }
         }
         let count = sql::statement(

@@ -166,12 +166,22 @@ fn load_plan(
         ..options.clone()
     };
     let mut report = LoadReport::default();
-    if plan.full_reload {
-        clear(wh, &table)?;
-    } else if into_new {
+    if !plan.full_reload && into_new {
         spec.name = sql::new_rows_table(&table);
     }
-    if plan.whole_source || !plan.files.is_empty() {
+    let loads = plan.whole_source || !plan.files.is_empty();
+    // A first load fills an empty table: an engine may build its indexes once the rows are in
+    // (Warehouse::defer_indexes). Asked before a full reload empties the table, so a table
+    // that held rows keeps its indexes for the readers of those rows.
+    let build_again = if loads {
+        wh.defer_indexes(&spec.name)?
+    } else {
+        Vec::new()
+    };
+    if plan.full_reload {
+        clear(wh, &table)?;
+    }
+    if loads {
         report = load_files(
             wh,
             &spec,
@@ -188,6 +198,9 @@ fn load_plan(
             }
             LoadFailure::Other(error) => error,
         })?;
+        for statement in &build_again {
+            wh.execute(statement)?;
+        }
         record_load(wh, &table, &report)?;
         wh.after_load(&spec.name)?;
         // What --copy-options changed is said, never silent (Redshift logs replacements in

@@ -177,16 +177,16 @@ impl Warehouse for DryRun {
         Ok(())
     }
 
-    /// A real PostgreSQL build asks the catalogue whether to build a key after the load; the
-    /// question answers no rows here, so no key statement follows it.
-    fn defer_key(&mut self, table: &str) -> Result<Option<String>> {
+    /// A real PostgreSQL load or build asks the catalogue whether to build the table's key and
+    /// indexes after filling it; the question answers no rows here, so nothing follows it.
+    fn defer_indexes(&mut self, table: &str) -> Result<Vec<String>> {
         if self.dialect == Dialect::Postgres {
             self.fetch(&sql::statement(
-                "bookkeeping/postgres_defer_key.sql",
+                "bookkeeping/postgres_defer_indexes.sql",
                 &[("table", sql::Param::Text(table))],
             )?)?;
         }
-        Ok(None)
+        Ok(Vec::new())
     }
 }
 

@@ -98,12 +98,13 @@ pub trait Warehouse {
         Ok(())
     }
 
-    /// Hook before a rebuild fills the star table `table`, inside the transaction: an engine
-    /// that keeps a key index up row by row may drop the key of an empty table and return the
-    /// statement that adds it back, which the build runs once the table is filled
-    /// (PostgreSQL; DuckDB's star tables have no keys, Redshift's are not enforced).
-    fn defer_key(&mut self, _table: &str) -> Result<Option<String>> {
-        Ok(None)
+    /// Hook before a first load or a rebuild fills `table`, inside the transaction: an engine
+    /// that keeps its indexes up row by row may drop the key and the indexes of an empty table
+    /// and return the statements that build them again, which the caller runs once the table
+    /// is filled (PostgreSQL; DuckDB's tables have no keys or indexes of sparkify's, Redshift's
+    /// keys are not enforced and it has no indexes).
+    fn defer_indexes(&mut self, _table: &str) -> Result<Vec<String>> {
+        Ok(Vec::new())
     }
 
     fn begin(&mut self) -> Result<()> {

@@ -136,23 +136,25 @@ impl Warehouse for Postgres {
         Ok(())
     }
 
-    /// A first build drops each empty star table's primary key and adds it back once the table
-    /// is filled (sql/bookkeeping/postgres_defer_key.sql says when and why).
-    fn defer_key(&mut self, table: &str) -> Result<Option<String>> {
+    /// A first load or build drops an empty table's primary key and indexes and builds them
+    /// again once the table is filled (sql/bookkeeping/postgres_defer_indexes.sql says when
+    /// and why).
+    fn defer_indexes(&mut self, table: &str) -> Result<Vec<String>> {
         if self.dialect != Dialect::Postgres {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let found = self.fetch(&crate::sql::statement(
-            "bookkeeping/postgres_defer_key.sql",
+            "bookkeeping/postgres_defer_indexes.sql",
             &[("table", crate::sql::Param::Text(table))],
         )?)?;
-        match found.rows.first().map(Vec::as_slice) {
-            Some([Value::Text(drop), Value::Text(add)]) => {
+        let mut build_again = Vec::new();
+        for row in &found.rows {
+            if let [Value::Text(drop), Value::Text(build)] = row.as_slice() {
                 self.execute(drop)?;
-                Ok(Some(add.clone()))
+                build_again.push(build.clone());
             }
-            _ => Ok(None),
         }
+        Ok(build_again)
     }
 
     /// A session-level advisory lock, so a second run waits instead of interleaving with the
