@@ -487,32 +487,55 @@ fn unique_rules_trust_an_enforced_primary_key_and_only_that() {
     assert_eq!(rule.samples.len(), 2, "{:?}", rule.samples);
 }
 
-/// Each star table's primary key index, by table: its OID (new when the key is built again),
-/// and the key as PostgreSQL defines it (name, columns, valid and immediately enforced).
-fn primary_keys(wh: &mut Postgres) -> Vec<(String, i64, String)> {
-    let result = wh
-        .query(
-            "SELECT CAST(c.relname AS TEXT), CAST(i.indexrelid AS BIGINT),
-                    k.conname || ' ' || pg_get_constraintdef(k.oid)
-                    || CASE WHEN i.indisvalid AND i.indimmediate THEN ' enforced' ELSE '' END
-             FROM pg_index i
-             JOIN pg_class c ON c.oid = i.indrelid
-             JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'p'
-             WHERE i.indisprimary
-               AND c.relname IN ('songplays', 'users', 'songs', 'artists', 'time', 'users_history')
-             ORDER BY 1",
-        )
-        .unwrap();
+/// The rows of a catalogue query that answers (name, index OID, definition), in its order.
+fn index_rows(wh: &mut Postgres, sql: &str) -> Vec<(String, i64, String)> {
+    let result = wh.query(sql).unwrap();
     result
         .rows
         .iter()
         .map(|row| match row.as_slice() {
-            [Value::Text(table), Value::Int(index), Value::Text(key)] => {
-                (table.clone(), *index, key.clone())
+            [Value::Text(name), Value::Int(index), Value::Text(def)] => {
+                (name.clone(), *index, def.clone())
             }
             other => panic!("{other:?}"),
         })
         .collect()
+}
+
+/// After a first build: each index `created` listed is there again, defined the same and
+/// `state` (" enforced", " valid"), with a new OID, i.e. built again after the rows.
+fn assert_built_again(
+    created: &[(String, i64, String)],
+    built: &[(String, i64, String)],
+    state: &str,
+) {
+    assert_eq!(built.len(), created.len(), "{built:?}");
+    for (before, after) in created.iter().zip(built) {
+        assert_eq!(
+            (&before.0, &before.2),
+            (&after.0, &after.2),
+            "the same index"
+        );
+        assert!(after.2.ends_with(state), "{after:?}");
+        assert_ne!(before.1, after.1, "{}: not built after the rows", before.0);
+    }
+}
+
+/// Each star table's primary key index, by table: its OID (new when the key is built again),
+/// and the key as PostgreSQL defines it (name, columns, valid and immediately enforced).
+fn primary_keys(wh: &mut Postgres) -> Vec<(String, i64, String)> {
+    index_rows(
+        wh,
+        "SELECT CAST(c.relname AS TEXT), CAST(i.indexrelid AS BIGINT),
+                k.conname || ' ' || pg_get_constraintdef(k.oid)
+                || CASE WHEN i.indisvalid AND i.indimmediate THEN ' enforced' ELSE '' END
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indrelid
+         JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'p'
+         WHERE i.indisprimary
+           AND c.relname IN ('songplays', 'users', 'songs', 'artists', 'time', 'users_history')
+         ORDER BY 1",
+    )
 }
 
 /// A first build fills empty star tables, and PostgreSQL keeps a B-tree up row by row during an
@@ -530,15 +553,7 @@ fn a_first_build_adds_the_primary_keys_after_the_load_and_only_then() {
     build(&mut wh, &sample_dir());
     assert_sample_counts(&mut wh);
     let built = primary_keys(&mut wh);
-    for (before, after) in created.iter().zip(&built) {
-        assert_eq!((&before.0, &before.2), (&after.0, &after.2), "the same key");
-        assert!(after.2.ends_with(" enforced"), "{after:?}");
-        assert_ne!(
-            before.1, after.1,
-            "{}: key not built after the load",
-            before.0
-        );
-    }
+    assert_built_again(&created, &built, " enforced");
     // The keys hold: a copied row is refused.
     assert!(
         wh.execute("INSERT INTO time SELECT * FROM time LIMIT 1")
@@ -571,29 +586,18 @@ fn a_first_build_adds_the_primary_keys_after_the_load_and_only_then() {
 /// (sql/indexes/postgres.sql), by name: OID (new when the index is built again), and the
 /// index as PostgreSQL defines it, with whether it is valid.
 fn brin_indexes(wh: &mut Postgres) -> Vec<(String, i64, String)> {
-    let result = wh
-        .query(
-            "SELECT CAST(c.relname AS TEXT), CAST(i.indexrelid AS BIGINT),
-                    pg_get_indexdef(i.indexrelid)
-                    || CASE WHEN i.indisvalid AND i.indisready THEN ' valid' ELSE '' END
-             FROM pg_index i
-             JOIN pg_class c ON c.oid = i.indexrelid
-             WHERE NOT i.indisprimary
-               AND i.indrelid IN (CAST('staging_events' AS regclass),
-                                  CAST('songplays' AS regclass))
-             ORDER BY 1",
-        )
-        .unwrap();
-    result
-        .rows
-        .iter()
-        .map(|row| match row.as_slice() {
-            [Value::Text(name), Value::Int(index), Value::Text(def)] => {
-                (name.clone(), *index, def.clone())
-            }
-            other => panic!("{other:?}"),
-        })
-        .collect()
+    index_rows(
+        wh,
+        "SELECT CAST(c.relname AS TEXT), CAST(i.indexrelid AS BIGINT),
+                pg_get_indexdef(i.indexrelid)
+                || CASE WHEN i.indisvalid AND i.indisready THEN ' valid' ELSE '' END
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE NOT i.indisprimary
+           AND i.indrelid IN (CAST('staging_events' AS regclass),
+                              CAST('songplays' AS regclass))
+         ORDER BY 1",
+    )
 }
 
 /// Likewise the BRIN indexes: a first load into an empty `staging_events`, and a first build of
@@ -612,16 +616,7 @@ fn a_first_load_and_build_build_the_brin_indexes_after_the_rows_and_only_then() 
     build(&mut wh, &sample_dir());
     assert_sample_counts(&mut wh);
     let built = brin_indexes(&mut wh);
-    assert_eq!(built.len(), created.len(), "{built:?}");
-    for (before, after) in created.iter().zip(&built) {
-        assert_eq!(
-            (&before.0, &before.2),
-            (&after.0, &after.2),
-            "the same index"
-        );
-        assert!(after.2.ends_with(" valid"), "{after:?}");
-        assert_ne!(before.1, after.1, "{}: not built after the rows", before.0);
-    }
+    assert_built_again(&created, &built, " valid");
     // Built over the rows, so every range is summarized already: nothing is left to do.
     let unsummarized = wh
         .query(
